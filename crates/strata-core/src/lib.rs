@@ -1,0 +1,31 @@
+//! The shared vocabulary of strata.
+//!
+//! - [`ArmId`]: Azure resource ids, compared case-insensitively as ARM does.
+//! - [`ResourceAddr`]: where a resource lives in a stack (`module.network.subnet["app"]`).
+//! - [`Value`] and [`Deferred`]: configuration values, including "known after apply" values and
+//!   sensitive marks.
+//! - [`DesiredResource`], [`Layer`], [`Dependency`]: the engine's single model of what the
+//!   configuration wants, produced by built-in modules and generic `resource` blocks alike.
+//! - [`Module`] / [`ModuleRegistry`]: the contract of built-in modules.
+//! - [`Diagnostic`]: a problem with the input, with file, line and a hint.
+//! - [`Secret`]: keys and tokens that cannot be printed.
+//! - [`naming`]: Azure's naming rules per resource type.
+//!
+//! This crate depends on nothing of ours; every other crate depends on it.
+
+pub mod address;
+pub mod arm_id;
+pub mod diag;
+pub mod module;
+pub mod naming;
+pub mod resource;
+pub mod secret;
+pub mod value;
+
+pub use address::ResourceAddr;
+pub use arm_id::{ArmId, ArmIdError};
+pub use diag::{Diagnostic, Diagnostics, Severity, SourceLoc};
+pub use module::{Expansion, InputError, InputSpec, Module, ModuleContext, ModuleRegistry, OutputSpec};
+pub use resource::{Dependency, DesiredResource, Layer, ReadAction, id_for};
+pub use secret::Secret;
+pub use value::{Deferred, PathStep, Value, parse_path, path_to_string};

@@ -1,0 +1,100 @@
+//! The contract between the configuration and the built-in modules.
+//!
+//! A [`Module`] is Rust code with typed inputs and outputs. The configuration checks that the
+//! block sets every required input and nothing unknown ([`Module::inputs`]), evaluates the
+//! inputs to [`Value`]s (which may hold unknowns), and calls [`Module::expand`], which validates
+//! them and returns the ARM resources and the outputs. Errors name the input path so the
+//! configuration can point at the right line.
+
+use std::collections::BTreeMap;
+
+use crate::resource::{DesiredResource, Layer};
+use crate::value::{PathStep, Value};
+
+/// One input of a module.
+#[derive(Clone, Copy, Debug)]
+pub struct InputSpec {
+    pub name: &'static str,
+    /// The type in the language's notation: `string`, `number`, `bool`, `list(string)`,
+    /// `map(string)`, `map(object)`, `object`, `any`.
+    pub ty: &'static str,
+    pub required: bool,
+    pub description: &'static str,
+}
+
+/// One output of a module.
+#[derive(Clone, Copy, Debug)]
+pub struct OutputSpec {
+    pub name: &'static str,
+    pub sensitive: bool,
+    pub description: &'static str,
+}
+
+/// What a module knows about where it is expanded.
+#[derive(Clone, Debug)]
+pub struct ModuleContext<'a> {
+    /// The module block's label (`network` in `module "network"`).
+    pub label: &'a str,
+    pub subscription_id: &'a str,
+    /// The environment's default location.
+    pub location: &'a str,
+    /// The environment's name (`dev`).
+    pub environment: &'a str,
+}
+
+/// What a module produced.
+#[derive(Clone, Debug, Default)]
+pub struct Expansion {
+    pub resources: Vec<DesiredResource>,
+    pub outputs: BTreeMap<String, Value>,
+}
+
+/// A problem with one input value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputError {
+    /// The path to the offending value; the first step is the input name
+    /// (`subnets`, `app`, `address_prefix`).
+    pub path: Vec<PathStep>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl InputError {
+    pub fn new(path: &[&str], message: impl Into<String>) -> InputError {
+        InputError {
+            path: path.iter().map(|s| PathStep::Key((*s).to_string())).collect(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[must_use]
+    pub fn hint(mut self, h: impl Into<String>) -> InputError {
+        self.hint = Some(h.into());
+        self
+    }
+}
+
+/// A built-in module.
+pub trait Module: Send + Sync {
+    /// The `source` that selects it (`networking`).
+    fn source(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    fn inputs(&self) -> &'static [InputSpec];
+    fn outputs(&self) -> &'static [OutputSpec];
+    fn layer(&self) -> Layer;
+    /// Validates the inputs and produces resources and outputs. Inputs are present for every
+    /// required name (the configuration checked), absent or `Null` for unset optional ones,
+    /// and may be unknown: validations skip what is not known yet.
+    fn expand(
+        &self,
+        ctx: &ModuleContext<'_>,
+        inputs: &BTreeMap<String, Value>,
+    ) -> Result<Expansion, Vec<InputError>>;
+}
+
+/// Finds modules by `source`.
+pub trait ModuleRegistry: Send + Sync {
+    fn get(&self, source: &str) -> Option<&dyn Module>;
+    fn sources(&self) -> Vec<&'static str>;
+}
