@@ -1,1 +1,49 @@
-//! placeholder
+//! The Azure Resource Manager HTTP client of strata.
+//!
+//! Every Azure resource is a JSON document at an id, written with PUT and read with GET at an
+//! api-version. This crate speaks that protocol, against Azure or against strata's emulator
+//! (same wire protocol), and knows nothing about plans or configuration.
+//!
+//! - [`ArmClient`]: `get`, `put`, `patch`, `delete`, `post` (actions) and `list` (with
+//!   `nextLink` paging). Writes wait for their long-running operation to finish, whichever of
+//!   ARM's three patterns the service uses, and return the final document.
+//! - [`ClientOptions`]: endpoint, credential, [`RetryPolicy`], [`PollPolicy`], user agent,
+//!   request timeout.
+//! - [`TokenCredential`] / [`AccessToken`] / [`StaticToken`]: where bearer tokens come from.
+//!   The client caches them and never prints them.
+//! - [`ArmError`] / [`ArmErrorKind`]: failures with ARM's code, message, details, status,
+//!   request and correlation ids, retry count, and whether retrying may help.
+//! - [`ClientStats`]: request, retry, throttling and polling counters.
+//!
+//! Inside, a call flows `client` → `lro` (waiting) → `transport` (one HTTP exchange, retried per
+//! `retry`), with `urls` deciding where requests may go.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), strata_arm::ArmError> {
+//! use strata_arm::{ArmClient, ClientOptions, PollPolicy, RetryPolicy};
+//! let mut options = ClientOptions::new("http://127.0.0.1:8080".parse().unwrap());
+//! options.retry = RetryPolicy::fast();
+//! options.poll = PollPolicy::fast();
+//! let arm = ArmClient::new(options)?;
+//! let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-app";
+//! let rg = arm.put(id, "2024-11-01", &serde_json::json!({"location": "westeurope"})).await?;
+//! assert!(arm.get(id, "2024-11-01").await?.is_some());
+//! # let _ = rg; Ok(()) }
+//! ```
+
+mod auth;
+mod client;
+mod error;
+mod lro;
+mod options;
+mod retry;
+mod stats;
+mod transport;
+mod urls;
+
+pub use auth::{AccessToken, StaticToken, TokenCredential};
+pub use client::ArmClient;
+pub use error::{ArmError, ArmErrorKind, ErrorDetail};
+pub use options::{ClientOptions, PollPolicy};
+pub use retry::RetryPolicy;
+pub use stats::ClientStats;

@@ -1,0 +1,408 @@
+//! Long-running operations: waiting until a write is really done.
+//!
+//! ARM signals "accepted, still working" in three ways, all handled here:
+//! - `Azure-AsyncOperation: <url>`: poll that status resource until its `status` is
+//!   `Succeeded`, `Failed` or `Canceled`; then read the resource (PUT/PATCH).
+//! - `202` + `Location: <url>`: poll it; it answers 202 while running, then the synchronous
+//!   result (200 + body, or 204).
+//! - `200`/`201` whose body has a non-terminal `provisioningState`: poll the resource itself.
+//!
+//! An operation that ends with `AnotherOperationInProgress` (another write to the same parent
+//! won the race) is started again from its first request, within the retry budget.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::time::Instant;
+use url::Url;
+
+use crate::client::ClientInner;
+use crate::error::ArmError;
+use crate::options::PollPolicy;
+use crate::retry::{RetryState, Retryable, is_operation_conflict};
+use crate::transport::{Purpose, Response};
+use crate::urls::follow;
+
+/// The write being waited for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Put,
+    Patch,
+    Delete,
+    Post,
+}
+
+impl Op {
+    fn method(self) -> Method {
+        match self {
+            Op::Put => Method::PUT,
+            Op::Patch => Method::PATCH,
+            Op::Delete => Method::DELETE,
+            Op::Post => Method::POST,
+        }
+    }
+
+    /// Writes that can be sent again without changing their meaning. Actions (POST) may not be
+    /// idempotent (`regenerateKey`), so they are never started twice.
+    fn restartable(self) -> bool {
+        !matches!(self, Op::Post)
+    }
+
+    fn writes_resource(self) -> bool {
+        matches!(self, Op::Put | Op::Patch)
+    }
+}
+
+/// How an operation ended.
+enum Outcome {
+    Done(Option<Value>),
+    /// Lost a race with another operation; worth starting again.
+    Restart(ArmError),
+}
+
+/// A resource that 404s right after its write reported success is a replication lag, not an
+/// answer; this many consecutive 404s are waited out before giving up.
+const MAX_LAGGING_404S: u32 = 5;
+
+/// The wait between polls, and the overall deadline of one operation.
+struct Poller<'p> {
+    policy: &'p PollPolicy,
+    deadline: Instant,
+    polls: u32,
+}
+
+impl<'p> Poller<'p> {
+    fn new(policy: &'p PollPolicy) -> Poller<'p> {
+        Poller {
+            policy,
+            deadline: Instant::now() + policy.timeout,
+            polls: 0,
+        }
+    }
+
+    fn remaining(&self) -> Result<Duration, ArmError> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(ArmError::timeout(format!(
+                "the operation did not finish within {:?}; it may still be running in Azure",
+                self.policy.timeout
+            )));
+        }
+        Ok(self.deadline - now)
+    }
+
+    async fn wait(&mut self, retry_after: Option<Duration>) -> Result<(), ArmError> {
+        let remaining = self.remaining()?;
+        let delay = self.policy.interval(retry_after, self.polls).min(remaining);
+        self.polls = self.polls.saturating_add(1);
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+}
+
+/// The provisioning state of a resource document, as far as waiting is concerned.
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    Succeeded,
+    Running,
+    /// `Failed` or `Canceled`, as written by the server.
+    Failed(String),
+}
+
+fn classify_state(state: Option<&str>) -> State {
+    match state {
+        // ARM's rule: a resource without the field is done.
+        None => State::Succeeded,
+        Some(s) if s.eq_ignore_ascii_case("Succeeded") => State::Succeeded,
+        Some(s) if ["Failed", "Canceled", "Cancelled"].iter().any(|t| t.eq_ignore_ascii_case(s)) => {
+            State::Failed(s.to_string())
+        }
+        Some(_) => State::Running,
+    }
+}
+
+fn provisioning_state(doc: &Value) -> State {
+    let state = doc
+        .pointer("/properties/provisioningState")
+        .or_else(|| doc.get("provisioningState"))
+        .and_then(Value::as_str);
+    classify_state(state)
+}
+
+impl ClientInner {
+    /// Sends `op` to `url` and waits for it to finish. PUT and PATCH yield the final resource,
+    /// POST the action's answer (if any), DELETE nothing.
+    pub(crate) async fn run(&self, op: Op, url: &Url, body: Option<&Value>) -> Result<Option<Value>, ArmError> {
+        let mut poller = Poller::new(&self.options.poll);
+        let mut restarts = RetryState::new(&self.options.retry);
+        loop {
+            match self.run_once(op, url, body, &mut poller).await? {
+                Outcome::Done(value) => return Ok(value),
+                Outcome::Restart(error) => {
+                    let delay = restarts.next_delay(Retryable::Transient, None);
+                    let Some(delay) = delay.filter(|d| poller.remaining().is_ok_and(|r| *d < r)) else {
+                        return Err(error.with_retries(restarts.retries()));
+                    };
+                    self.counters.retry();
+                    tracing::debug!(
+                        method = %op.method(),
+                        path = url.path(),
+                        code = error.code(),
+                        request_id = error.request_id(),
+                        attempt = restarts.retries(),
+                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        "operation lost a race with another one; starting it again",
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn run_once(
+        &self,
+        op: Op,
+        url: &Url,
+        body: Option<&Value>,
+        poller: &mut Poller<'_>,
+    ) -> Result<Outcome, ArmError> {
+        let initial = match self.execute(op.method(), url, body, Purpose::Call).await {
+            Ok(response) => response,
+            // Deleting what is not there is success.
+            Err(e) if op == Op::Delete && e.is_absent() => return Ok(Outcome::Done(None)),
+            Err(e) => return Err(e),
+        };
+        match self.follow(op, url, initial, poller).await {
+            Ok(value) => Ok(Outcome::Done(value)),
+            Err(e) if op.restartable() && e.code().is_some_and(is_operation_conflict) => Ok(Outcome::Restart(e)),
+            Err(e) => Err(e.with_correlation_id(Some(self.correlation_id.clone()))),
+        }
+    }
+
+    /// Waits for whatever the first answer started.
+    async fn follow(
+        &self,
+        op: Op,
+        url: &Url,
+        initial: Response,
+        poller: &mut Poller<'_>,
+    ) -> Result<Option<Value>, ArmError> {
+        let endpoint = &self.options.endpoint;
+        let accepted = initial.status == StatusCode::ACCEPTED;
+        let async_op = initial
+            .header("azure-asyncoperation")
+            .map(|link| follow(endpoint, url, link))
+            .transpose()?;
+        let location = initial
+            .header("location")
+            .filter(|_| accepted)
+            .map(|link| follow(endpoint, url, link))
+            .transpose()?;
+        let retry_after = initial.retry_after();
+
+        if let Some(status_url) = async_op {
+            let status = self.poll_operation(&status_url, retry_after, poller).await?;
+            return match op {
+                Op::Put | Op::Patch => self.read_final(url, poller).await.map(Some),
+                Op::Delete => Ok(None),
+                // The action's answer is at `Location` when there is one, else in the status.
+                Op::Post => match location {
+                    Some(result_url) => self.poll_location(op, &result_url, None, poller).await,
+                    None => Ok(status.get("properties").cloned()),
+                },
+            };
+        }
+        if let Some(result_url) = location {
+            let result = self.poll_location(op, &result_url, retry_after, poller).await?;
+            return match result {
+                None if op.writes_resource() => self.read_final(url, poller).await.map(Some),
+                result => Ok(result),
+            };
+        }
+        if accepted {
+            // Accepted with no URL to watch: the resource itself is the only witness.
+            return match op {
+                Op::Put | Op::Patch => self.poll_resource(url, retry_after, None, poller).await.map(Some),
+                Op::Delete => self.poll_until_gone(url, retry_after, poller).await.map(|()| None),
+                Op::Post => Ok(None),
+            };
+        }
+        let body = initial.json()?;
+        match (op, body) {
+            (Op::Put | Op::Patch, None) => self.read_final(url, poller).await.map(Some),
+            (Op::Put | Op::Patch, Some(doc)) => match provisioning_state(&doc) {
+                State::Succeeded => Ok(Some(doc)),
+                State::Failed(state) => Err(ArmError::operation_failed(&state, &doc, initial.request_id)),
+                State::Running => self
+                    .poll_resource(url, retry_after, Some(MAX_LAGGING_404S), poller)
+                    .await
+                    .map(Some),
+            },
+            (Op::Delete, _) => Ok(None),
+            (Op::Post, body) => Ok(body),
+        }
+    }
+
+    /// Polls an `Azure-AsyncOperation` status resource until it is terminal; returns it.
+    async fn poll_operation(
+        &self,
+        url: &Url,
+        mut retry_after: Option<Duration>,
+        poller: &mut Poller<'_>,
+    ) -> Result<Value, ArmError> {
+        loop {
+            poller.wait(retry_after).await?;
+            let response = self.execute(Method::GET, url, None, Purpose::Poll).await?;
+            retry_after = response.retry_after();
+            // Some services answer 202 while the operation runs.
+            if response.status == StatusCode::ACCEPTED {
+                continue;
+            }
+            let Some(doc) = response.json()? else {
+                return Err(ArmError::invalid_response(
+                    "the operation status answered with an empty body",
+                )
+                .with_request_id(response.request_id));
+            };
+            let Some(status) = doc.get("status").and_then(Value::as_str) else {
+                return Err(ArmError::invalid_response(
+                    "the operation status has no `status` field",
+                )
+                .with_request_id(response.request_id));
+            };
+            match classify_state(Some(status)) {
+                State::Succeeded => return Ok(doc),
+                State::Failed(state) => {
+                    return Err(ArmError::operation_failed(&state, &doc, response.request_id));
+                }
+                State::Running => {}
+            }
+        }
+    }
+
+    /// Polls a `Location` URL until it stops answering 202; returns its final body, if any.
+    async fn poll_location(
+        &self,
+        op: Op,
+        url: &Url,
+        mut retry_after: Option<Duration>,
+        poller: &mut Poller<'_>,
+    ) -> Result<Option<Value>, ArmError> {
+        loop {
+            poller.wait(retry_after).await?;
+            let response = match self.execute(Method::GET, url, None, Purpose::Poll).await {
+                Ok(response) => response,
+                Err(e) if op == Op::Delete && e.is_absent() => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if response.status != StatusCode::ACCEPTED {
+                return response.json();
+            }
+            retry_after = response.retry_after();
+        }
+    }
+
+    /// Polls the resource until its `provisioningState` is terminal. 404s are waited out, up
+    /// to `max_absent` in a row when given (the resource should exist already).
+    async fn poll_resource(
+        &self,
+        url: &Url,
+        mut retry_after: Option<Duration>,
+        max_absent: Option<u32>,
+        poller: &mut Poller<'_>,
+    ) -> Result<Value, ArmError> {
+        let mut absent = 0u32;
+        loop {
+            poller.wait(retry_after).await?;
+            let response = match self.execute(Method::GET, url, None, Purpose::Poll).await {
+                Ok(response) => response,
+                Err(e) if e.is_absent() && max_absent.is_none_or(|max| absent < max) => {
+                    absent += 1;
+                    retry_after = None;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            absent = 0;
+            retry_after = response.retry_after();
+            let Some(doc) = response.json()? else {
+                return Err(
+                    ArmError::invalid_response("the resource answered with an empty body")
+                        .with_request_id(response.request_id),
+                );
+            };
+            match provisioning_state(&doc) {
+                State::Succeeded => return Ok(doc),
+                State::Failed(state) => {
+                    return Err(ArmError::operation_failed(&state, &doc, response.request_id));
+                }
+                State::Running => {}
+            }
+        }
+    }
+
+    /// Reads the resource after its operation succeeded, waiting out a short replication lag.
+    async fn read_final(&self, url: &Url, poller: &mut Poller<'_>) -> Result<Value, ArmError> {
+        let mut absent = 0u32;
+        loop {
+            match self.execute(Method::GET, url, None, Purpose::Poll).await {
+                Ok(response) => {
+                    return response.json()?.ok_or_else(|| {
+                        ArmError::invalid_response("the resource answered with an empty body")
+                            .with_request_id(response.request_id)
+                    });
+                }
+                Err(e) if e.is_absent() && absent < MAX_LAGGING_404S => {
+                    absent += 1;
+                    poller.wait(None).await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Polls a resource being deleted until it answers 404.
+    async fn poll_until_gone(
+        &self,
+        url: &Url,
+        mut retry_after: Option<Duration>,
+        poller: &mut Poller<'_>,
+    ) -> Result<(), ArmError> {
+        loop {
+            poller.wait(retry_after).await?;
+            match self.execute(Method::GET, url, None, Purpose::Poll).await {
+                Ok(response) => retry_after = response.retry_after(),
+                Err(e) if e.is_absent() => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn provisioning_states() {
+        assert_eq!(provisioning_state(&json!({"name": "x"})), State::Succeeded);
+        assert_eq!(
+            provisioning_state(&json!({"properties": {"provisioningState": "succeeded"}})),
+            State::Succeeded
+        );
+        for running in ["Accepted", "Creating", "Updating", "ResolvingDNS", "InProgress"] {
+            let doc = json!({"properties": {"provisioningState": running}});
+            assert_eq!(provisioning_state(&doc), State::Running, "{running}");
+        }
+        assert_eq!(
+            provisioning_state(&json!({"provisioningState": "Canceled"})),
+            State::Failed("Canceled".into())
+        );
+        assert_eq!(
+            provisioning_state(&json!({"properties": {"provisioningState": "Failed"}})),
+            State::Failed("Failed".into())
+        );
+    }
+}

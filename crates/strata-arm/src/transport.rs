@@ -1,0 +1,194 @@
+//! One HTTP exchange with ARM, retried until it succeeds or is worth no more tries.
+//!
+//! [`ClientInner::execute`] adds the headers every call carries (token, correlation id,
+//! `Accept`), reads the whole answer, turns error answers into [`ArmError`]s and consults
+//! [`crate::retry`] about trying again. Callers get a [`Response`] only for 2xx answers.
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use url::Url;
+
+use crate::client::ClientInner;
+use crate::error::{ArmError, truncate};
+use crate::retry::{self, RetryState, Retryable};
+
+pub(crate) const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
+const REQUEST_ID_HEADER: &str = "x-ms-request-id";
+
+/// Why a request is sent; polls treat some answers differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// The request that starts (or is) the operation.
+    Call,
+    /// A poll of a long-running operation or of the resource it writes.
+    Poll,
+}
+
+/// A successful (2xx) answer, read in full.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+    pub(crate) request_id: Option<String>,
+}
+
+impl Response {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)?.to_str().ok().map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// The body as JSON; `None` when it is empty.
+    pub(crate) fn json(&self) -> Result<Option<Value>, ArmError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice(&self.body).map(Some).map_err(|e| {
+            ArmError::invalid_response(format!(
+                "the answer (status {}) is not JSON ({e}): {}",
+                self.status.as_u16(),
+                truncate(&String::from_utf8_lossy(&self.body), 200)
+            ))
+            .with_request_id(self.request_id.clone())
+        })
+    }
+
+    pub(crate) fn retry_after(&self) -> Option<std::time::Duration> {
+        retry::retry_after(&self.headers)
+    }
+}
+
+impl ClientInner {
+    /// Sends `method url` (with `body` as JSON), retrying transient failures and throttling.
+    pub(crate) async fn execute(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&Value>,
+        purpose: Purpose,
+    ) -> Result<Response, ArmError> {
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| ArmError::invalid_request(format!("the request body cannot be serialised: {e}")))?;
+        let mut state = RetryState::new(&self.options.retry);
+        // A rejected token is renewed once per request; a second 401 is final.
+        let mut token_renewed = false;
+        loop {
+            let attempt = self.send_once(&method, url, body.as_deref(), purpose).await;
+            let (error, class, retry_after) = match attempt {
+                Ok(Ok(response)) => return Ok(response),
+                Ok(Err((error, retry_after))) => {
+                    let status = error.status().unwrap_or(0);
+                    let mut class = retry::classify_status(status, error.code());
+                    // A conflict seen while polling belongs to the operation, which is started
+                    // again as a whole; repeating the poll would only read the same answer.
+                    if purpose == Purpose::Poll && error.code().is_some_and(retry::is_operation_conflict) {
+                        class = Retryable::No;
+                    }
+                    if status == 401 && !token_renewed {
+                        if let Some(tokens) = &self.tokens {
+                            token_renewed = true;
+                            tokens.invalidate();
+                            class = Retryable::Transient;
+                        }
+                    }
+                    (error, class, retry_after)
+                }
+                // Connection failures are retryable; a credential that cannot produce a token
+                // is not (it retries on its own terms).
+                Err(error) => {
+                    let class = if error.is_retryable() {
+                        Retryable::Transient
+                    } else {
+                        Retryable::No
+                    };
+                    (error, class, None)
+                }
+            };
+            let Some(delay) = state.next_delay(class, retry_after) else {
+                return Err(error
+                    .with_retries(state.retries())
+                    .with_correlation_id(Some(self.correlation_id.clone())));
+            };
+            self.counters.retry();
+            tracing::debug!(
+                method = %method,
+                path = url.path(),
+                status = error.status(),
+                code = error.code(),
+                request_id = error.request_id(),
+                attempt = state.retries(),
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                error = %error,
+                "retrying ARM request",
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One try. `Ok(Ok)` is a 2xx answer, `Ok(Err)` an error answer with its `Retry-After`,
+    /// `Err` a failure before any answer (no token, connection error).
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&[u8]>,
+        purpose: Purpose,
+    ) -> Result<Result<Response, (ArmError, Option<std::time::Duration>)>, ArmError> {
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .header(ACCEPT, "application/json")
+            .header(CORRELATION_HEADER, self.correlation_id.as_str());
+        if let Some(tokens) = &self.tokens {
+            let token = tokens.token().await?;
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                ArmError::auth("the credential returned a token that is not a valid HTTP header value")
+            })?;
+            // Keeps the value out of hyper's and reqwest's debug output.
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        if let Some(body) = body {
+            request = request.header(CONTENT_TYPE, "application/json").body(body.to_vec());
+        }
+        self.counters.request_sent();
+        if purpose == Purpose::Poll {
+            self.counters.poll();
+        }
+        let response = request.send().await.map_err(ArmError::transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let request_id = headers
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.bytes().await.map_err(ArmError::transport)?.to_vec();
+        tracing::debug!(
+            method = %method,
+            path = url.path(),
+            status = status.as_u16(),
+            request_id = request_id.as_deref(),
+            "ARM response",
+        );
+        if status.is_success() {
+            return Ok(Ok(Response {
+                status,
+                headers,
+                body,
+                request_id,
+            }));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.counters.throttled();
+        }
+        let correlation = headers
+            .get(CORRELATION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let error = ArmError::from_response(status.as_u16(), request_id, &body).with_correlation_id(correlation);
+        Ok(Err((error, retry::retry_after(&headers))))
+    }
+}

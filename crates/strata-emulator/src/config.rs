@@ -1,0 +1,161 @@
+//! How an emulator is started: where it listens, where it keeps its data, how slow it is.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything [`crate::start`] needs.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    /// The socket to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// `None` keeps the estate in memory; `Some` persists it there so it survives restarts.
+    pub data_dir: Option<PathBuf>,
+    /// How long long-running operations take, per resource type.
+    pub latency: Latency,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            data_dir: None,
+            latency: Latency::default(),
+        }
+    }
+}
+
+/// Provisioning latency: a default duration plus per-type overrides.
+///
+/// Types are full ARM types (`Microsoft.Network/virtualNetworks/subnets`) compared
+/// case-insensitively. The latency of `Microsoft.Resources/resourceGroups` is the time a resource
+/// group takes to delete. Synchronous types (resource groups' PUT, generic resources) ignore it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Latency {
+    default: Duration,
+    /// Lowercase full type and its duration.
+    overrides: Vec<(String, Duration)>,
+}
+
+impl Default for Latency {
+    /// Azure's typical provisioning times, scaled down so that a local run stays quick while
+    /// clients still see every operation go through its non-terminal states.
+    fn default() -> Self {
+        let ms = Duration::from_millis;
+        Latency {
+            default: ms(100),
+            overrides: vec![
+                ("microsoft.network/virtualnetworks".into(), ms(150)),
+                ("microsoft.network/virtualnetworks/subnets".into(), ms(100)),
+                ("microsoft.network/networksecuritygroups".into(), ms(100)),
+                ("microsoft.network/networksecuritygroups/securityrules".into(), ms(100)),
+                ("microsoft.resources/resourcegroups".into(), ms(200)),
+            ],
+        }
+    }
+}
+
+impl Latency {
+    /// Every operation completes at once (the first poll already sees it finished).
+    pub fn none() -> Latency {
+        Latency {
+            default: Duration::ZERO,
+            overrides: Vec::new(),
+        }
+    }
+
+    /// Parses the `--latency` flag: `200ms` (all types), `none`, or a comma-separated list of
+    /// `type=duration` where the type `default` sets the fallback:
+    /// `default=50ms,Microsoft.Network/virtualNetworks=300ms`.
+    pub fn parse(spec: &str) -> Result<Latency, String> {
+        let spec = spec.trim();
+        if spec.is_empty() {
+            return Err("the latency is empty; use e.g. `200ms` or `default=50ms,Microsoft.Network/virtualNetworks=300ms`".into());
+        }
+        if spec.eq_ignore_ascii_case("none") {
+            return Ok(Latency::none());
+        }
+        if !spec.contains('=') {
+            return Ok(Latency {
+                default: parse_duration(spec)?,
+                overrides: Vec::new(),
+            });
+        }
+        let mut latency = Latency::none();
+        for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let Some((kind, value)) = item.split_once('=') else {
+                return Err(format!(
+                    "`{item}` is not `type=duration` (e.g. `Microsoft.Network/virtualNetworks=300ms`)"
+                ));
+            };
+            let (kind, duration) = (kind.trim(), parse_duration(value.trim())?);
+            if kind.eq_ignore_ascii_case("default") {
+                latency.default = duration;
+                continue;
+            }
+            let segments: Vec<&str> = kind.split('/').collect();
+            if segments.len() < 2 || segments.iter().any(|s| s.is_empty()) || kind.contains(char::is_whitespace) {
+                return Err(format!(
+                    "`{kind}` is not a resource type (expected `Namespace/type[/childType]`, e.g. `Microsoft.Network/virtualNetworks`)"
+                ));
+            }
+            let key = kind.to_ascii_lowercase();
+            latency.overrides.retain(|(k, _)| *k != key);
+            latency.overrides.push((key, duration));
+        }
+        Ok(latency)
+    }
+
+    /// The latency of `resource_type` (a full type, compared case-insensitively).
+    pub fn for_type(&self, resource_type: &str) -> Duration {
+        self.overrides
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(resource_type))
+            .map_or(self.default, |(_, d)| *d)
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration ({e}); use e.g. `150ms` or `2s`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_single_duration_for_all_types() {
+        let l = Latency::parse("200ms").unwrap();
+        assert_eq!(l.for_type("Microsoft.Network/virtualNetworks"), Duration::from_millis(200));
+        assert_eq!(l.for_type("anything/else"), Duration::from_millis(200));
+    }
+
+    #[test]
+    fn parses_overrides_case_insensitively() {
+        let l = Latency::parse("default=50ms, Microsoft.Network/virtualNetworks=300ms").unwrap();
+        assert_eq!(l.for_type("microsoft.network/VIRTUALNETWORKS"), Duration::from_millis(300));
+        assert_eq!(l.for_type("Microsoft.Network/virtualNetworks/subnets"), Duration::from_millis(50));
+        let l = Latency::parse("Microsoft.Network/virtualNetworks=1s").unwrap();
+        assert_eq!(l.for_type("Microsoft.Storage/storageAccounts"), Duration::ZERO);
+    }
+
+    #[test]
+    fn rejects_bad_specs() {
+        for bad in ["", "fast", "default=", "virtualNetworks=1s", "a=b=c", "x/y=soon"] {
+            assert!(Latency::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Latency::parse("none").unwrap(), Latency::none());
+        assert_eq!(Latency::parse("0").unwrap(), Latency::none());
+    }
+
+    #[test]
+    fn defaults_are_realistic_but_small() {
+        let l = Latency::default();
+        assert_eq!(l.for_type("Microsoft.Network/virtualNetworks"), Duration::from_millis(150));
+        assert_eq!(l.for_type("Microsoft.Resources/resourceGroups"), Duration::from_millis(200));
+        assert_eq!(Latency::none().for_type("Microsoft.Network/virtualNetworks"), Duration::ZERO);
+    }
+}

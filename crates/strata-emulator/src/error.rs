@@ -1,0 +1,37 @@
+//! Why an emulator could not start.
+//!
+//! Errors *served* to clients are ARM error envelopes ([`crate::protocol::ArmError`]); this type
+//! is only for the process that hosts the emulator.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot use the data directory {}: {source}", path.display())]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "the data directory {} is in use by another emulator; stop it or choose another directory",
+        path.display()
+    )]
+    DataDirLocked { path: PathBuf },
+
+    #[error(
+        "the emulator store {} is unreadable: {reason}; move the file away to start from an empty estate",
+        path.display()
+    )]
+    CorruptStore { path: PathBuf, reason: String },
+}

@@ -1,0 +1,127 @@
+//! The `api-version` rules: always required, always a date, and for the providers the emulator
+//! models, one of the versions that provider really publishes.
+
+use super::reply::ArmError;
+
+/// Stable Microsoft.Network versions (the same for every Network type).
+pub(crate) const NETWORK_VERSIONS: &[&str] = &[
+    "2025-05-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01", "2024-03-01",
+    "2024-01-01", "2023-11-01", "2023-09-01", "2023-06-01", "2023-05-01", "2023-04-01", "2023-02-01",
+    "2022-11-01", "2022-09-01", "2022-07-01", "2022-05-01", "2022-01-01", "2021-08-01", "2021-05-01",
+    "2021-03-01", "2021-02-01", "2020-11-01", "2020-08-01", "2020-07-01", "2020-06-01", "2020-05-01",
+    "2020-04-01", "2020-03-01", "2019-12-01", "2019-11-01", "2019-09-01", "2019-08-01", "2019-07-01",
+    "2019-06-01", "2019-04-01", "2019-02-01", "2018-12-01", "2018-11-01", "2018-10-01", "2018-08-01",
+    "2018-07-01", "2018-06-01", "2018-04-01", "2018-02-01", "2018-01-01", "2017-11-01", "2017-10-01",
+    "2017-09-01", "2017-08-01", "2017-06-01", "2017-03-01", "2016-12-01", "2016-09-01", "2016-06-01",
+    "2016-03-30", "2015-06-15",
+];
+
+/// Microsoft.Resources versions (resource groups, generic resource lists).
+pub(crate) const RESOURCES_VERSIONS: &[&str] = &[
+    "2025-04-01", "2025-03-01", "2025-01-01", "2024-11-01", "2024-07-01", "2024-03-01", "2023-07-01",
+    "2022-09-01", "2021-04-01", "2021-01-01", "2020-10-01", "2020-08-01", "2020-06-01", "2019-10-01",
+    "2019-08-01", "2019-07-01", "2019-05-10", "2019-05-01", "2019-03-01", "2018-05-01", "2018-02-01",
+    "2017-05-10", "2016-09-01", "2016-07-01", "2016-02-01", "2015-11-01", "2014-04-01",
+];
+
+/// True for `yyyy-MM-dd` optionally followed by a `-preview`-style suffix.
+pub(crate) fn is_well_formed(v: &str) -> bool {
+    let (date, suffix) = match v.get(..10) {
+        Some(d) => (d, &v[10..]),
+        None => return false,
+    };
+    let b = date.as_bytes();
+    let date_ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok();
+    let suffix_ok = suffix.is_empty()
+        || (suffix.len() > 1
+            && suffix.starts_with('-')
+            && suffix[1..].chars().all(|c| c.is_ascii_alphanumeric()));
+    date_ok && suffix_ok
+}
+
+/// Checks the syntax of any api-version.
+pub(crate) fn check_format(v: &str) -> Result<(), ArmError> {
+    if is_well_formed(v) {
+        Ok(())
+    } else {
+        Err(ArmError::bad_request(
+            "InvalidApiVersionParameter",
+            format!(
+                "The api-version '{v}' is invalid. The api-version must be a date in the format \
+                 'yyyy-MM-dd', optionally followed by a suffix such as '-preview'."
+            ),
+        ))
+    }
+}
+
+/// Checks an api-version of Microsoft.Resources itself (resource groups).
+pub(crate) fn check_resources(v: &str) -> Result<(), ArmError> {
+    check_format(v)?;
+    if RESOURCES_VERSIONS.contains(&v) {
+        return Ok(());
+    }
+    Err(ArmError::bad_request(
+        "InvalidApiVersionParameter",
+        format!(
+            "The api-version '{v}' is invalid. The supported versions are '{}'.",
+            RESOURCES_VERSIONS.join(",")
+        ),
+    ))
+}
+
+/// Checks an api-version against a provider's list for a resource type, as ARM does before
+/// calling the provider.
+pub(crate) fn check_provider(
+    v: &str,
+    supported: Option<&[&str]>,
+    resource_type: &str,
+    location: &str,
+) -> Result<(), ArmError> {
+    check_format(v)?;
+    let Some(list) = supported else {
+        return Ok(());
+    };
+    if list.contains(&v) {
+        return Ok(());
+    }
+    let short_type = resource_type.split_once('/').map_or(resource_type, |(_, t)| t);
+    Err(ArmError::bad_request(
+        "NoRegisteredProviderFound",
+        format!(
+            "No registered resource provider found for location '{location}' and API version '{v}' \
+             for type '{short_type}'. The supported api-versions are '{}'.",
+            list.join(", ")
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        for ok in ["2024-07-01", "2021-05-01-preview", "2023-01-01-beta"] {
+            assert!(is_well_formed(ok), "{ok}");
+        }
+        for bad in ["", "latest", "2024-7-01", "2024-13-01", "2024-07-01-", "2024-07-01preview", "2024/07/01"] {
+            assert!(!is_well_formed(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn provider_lists() {
+        assert!(check_provider("2024-07-01", Some(NETWORK_VERSIONS), "Microsoft.Network/virtualNetworks", "x").is_ok());
+        let e = check_provider("2099-01-01", Some(NETWORK_VERSIONS), "Microsoft.Network/virtualNetworks", "westeurope")
+            .unwrap_err();
+        assert_eq!(e.code(), "NoRegisteredProviderFound");
+        assert!(e.body.message.contains("for type 'virtualNetworks'"));
+        assert!(check_provider("2099-01-01", None, "Contoso.Things/widgets", "x").is_ok());
+        assert!(check_resources("2024-11-01").is_ok());
+        assert_eq!(check_resources("2011-01-01").unwrap_err().code(), "InvalidApiVersionParameter");
+    }
+}

@@ -1,0 +1,302 @@
+//! The generic ARM layer: routing, api-version, request ids, error envelopes, long-running
+//! operation endpoints and lists. Per-type behaviour lives in [`crate::types`]; the estate in
+//! [`crate::store`].
+//!
+//! Every request is handled under one lock on the store, after completing the operations that
+//! fell due: the estate a client sees is always consistent and depends only on the clock.
+
+mod api_version;
+mod ids;
+mod lists;
+mod lro;
+mod reply;
+mod resources;
+mod route;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::http::{HeaderMap, Method, Uri, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
+
+pub(crate) use api_version::{NETWORK_VERSIONS, check_provider, check_resources};
+pub(crate) use lro::{accepted, result_url, retry_after, status_url};
+pub(crate) use reply::{ArmError, Reply};
+pub(crate) use route::ResourcePath;
+
+use crate::config::Latency;
+use crate::store::State;
+use crate::types::{self, Ctx};
+use route::Route;
+
+/// What every request handler shares.
+pub(crate) struct App {
+    pub state: Mutex<State>,
+    pub latency: Latency,
+    pub addr: SocketAddr,
+    /// Woken after every change to the estate, so the persister writes it.
+    pub changed: Notify,
+}
+
+impl App {
+    /// The store, even if a previous holder panicked: the estate is plain data and every
+    /// mutation leaves it consistent before any point that could fail.
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+pub(crate) fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .fallback(handle)
+        .layer(axum::middleware::from_fn(ids::stamp))
+        .with_state(app)
+}
+
+/// The query parameters ARM understands.
+#[derive(Debug, Default)]
+pub(crate) struct Query {
+    pub api_version: String,
+    pub filter: Option<String>,
+    pub top: Option<String>,
+    pub skip_token: Option<String>,
+}
+
+impl Query {
+    fn parse(raw: Option<&str>) -> Result<Query, ArmError> {
+        let mut q = Query::default();
+        let mut version = None;
+        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            match k.as_ref() {
+                k if k.eq_ignore_ascii_case("api-version") => version = Some(v.trim().to_string()),
+                k if k.eq_ignore_ascii_case("$filter") => q.filter = Some(v.into_owned()),
+                k if k.eq_ignore_ascii_case("$top") => q.top = Some(v.into_owned()),
+                k if k.eq_ignore_ascii_case("$skiptoken") => q.skip_token = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+        match version {
+            Some(v) if !v.is_empty() => q.api_version = v,
+            _ => return Err(ArmError::missing_api_version()),
+        }
+        Ok(q)
+    }
+}
+
+async fn handle(
+    AxumState(app): AxumState<Arc<App>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = serve(&app, &method, &uri, &headers, &body);
+    match result {
+        Ok(reply) => reply.into_response(),
+        Err(e) => {
+            tracing::debug!(%method, %uri, code = e.code(), "answered with an error");
+            e.into_response()
+        }
+    }
+}
+
+fn serve(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Reply, ArmError> {
+    let query = Query::parse(uri.query())?;
+    let route = route::parse(uri.path(), method == Method::POST)
+        .ok_or_else(|| ArmError::unsupported_path(method.as_str(), uri.path()))?;
+    let base_url = base_url(headers, app.addr);
+    let mut state = app.lock();
+    let before = state.generation();
+    let now = Utc::now();
+    state.settle(now);
+    let result = {
+        let mut ctx = Ctx {
+            state: &mut state,
+            now,
+            latency: &app.latency,
+            api_version: &query.api_version,
+            base_url: &base_url,
+        };
+        dispatch(&mut ctx, method, route, &query, body, uri.path())
+    };
+    if state.generation() != before {
+        app.changed.notify_one();
+    }
+    result
+}
+
+/// The scheme and authority clients reached us at, for the absolute URLs of long-running
+/// operations.
+fn base_url(headers: &HeaderMap, addr: SocketAddr) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()));
+    match host {
+        Some(h) => format!("http://{h}"),
+        None => format!("http://{addr}"),
+    }
+}
+
+fn dispatch(
+    ctx: &mut Ctx<'_>,
+    method: &Method,
+    route: Route,
+    query: &Query,
+    body: &[u8],
+    path: &str,
+) -> Result<Reply, ArmError> {
+    if let Some(sub) = subscription_of(&route) {
+        if !is_guid(sub) {
+            return Err(ArmError::invalid_subscription(sub));
+        }
+    }
+    let read_only = |m: &Method| {
+        if m == Method::GET {
+            Ok(())
+        } else {
+            Err(ArmError::method_not_allowed(m.as_str()))
+        }
+    };
+    match route {
+        Route::Subscriptions => {
+            read_only(method)?;
+            api_version::check_format(ctx.api_version)?;
+            Ok(types::subscriptions::list(ctx))
+        }
+        Route::Subscription { sub } => {
+            read_only(method)?;
+            api_version::check_format(ctx.api_version)?;
+            Ok(types::subscriptions::get(&sub))
+        }
+        Route::Provider { sub, namespace } => {
+            read_only(method)?;
+            api_version::check_format(ctx.api_version)?;
+            Ok(types::subscriptions::provider(&sub, &namespace))
+        }
+        Route::ProviderRegister { sub, namespace } => {
+            api_version::check_format(ctx.api_version)?;
+            Ok(types::subscriptions::provider(&sub, &namespace))
+        }
+        Route::Groups { sub } => {
+            read_only(method)?;
+            check_resources(ctx.api_version)?;
+            lists::groups(ctx, &sub, query)
+        }
+        Route::Group { sub, group } => types::resource_groups::handle(ctx, method, &sub, &group, body),
+        Route::SubscriptionResources { sub } => {
+            read_only(method)?;
+            check_resources(ctx.api_version)?;
+            lists::resources(ctx, &sub, None, query)
+        }
+        Route::GroupResources { sub, group } => {
+            read_only(method)?;
+            check_resources(ctx.api_version)?;
+            lists::resources(ctx, &sub, Some(&group), query)
+        }
+        Route::GroupOperationResult { sub, op } | Route::OperationResult { sub, op } => {
+            read_only(method)?;
+            api_version::check_format(ctx.api_version)?;
+            lro::result(ctx, &sub, &op)
+        }
+        Route::OperationStatus { sub, op } => {
+            read_only(method)?;
+            api_version::check_format(ctx.api_version)?;
+            lro::status(ctx, &sub, &op)
+        }
+        Route::SubscriptionCollection { sub, namespace, kind } => {
+            read_only(method)?;
+            lists::subscription_collection(ctx, &sub, &namespace, &kind, query)
+        }
+        Route::Collection(c) => {
+            read_only(method)?;
+            lists::collection(ctx, &c, query)
+        }
+        Route::Resource(p) => resources::handle(ctx, method, &p, body, path),
+    }
+}
+
+fn subscription_of(route: &Route) -> Option<&str> {
+    match route {
+        Route::Subscriptions => None,
+        Route::Subscription { sub }
+        | Route::Groups { sub }
+        | Route::Group { sub, .. }
+        | Route::SubscriptionResources { sub }
+        | Route::GroupResources { sub, .. }
+        | Route::GroupOperationResult { sub, .. }
+        | Route::Provider { sub, .. }
+        | Route::ProviderRegister { sub, .. }
+        | Route::OperationStatus { sub, .. }
+        | Route::OperationResult { sub, .. }
+        | Route::SubscriptionCollection { sub, .. } => Some(sub),
+        Route::Resource(p) => Some(&p.subscription),
+        Route::Collection(c) => Some(&c.parent.subscription),
+    }
+}
+
+/// Subscription ids are GUIDs: `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits.
+pub(crate) fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n)
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The request body as a JSON object, or ARM's `InvalidRequestContent`.
+pub(crate) fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ArmError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ArmError::invalid_json("the request body is empty; a JSON object is required"));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(ArmError::invalid_json(&format!(
+            "expected a JSON object, found {}",
+            match other {
+                Value::Array(_) => "an array",
+                Value::String(_) => "a string",
+                Value::Number(_) => "a number",
+                Value::Bool(_) => "a boolean",
+                _ => "null",
+            }
+        ))),
+        Err(e) => Err(ArmError::invalid_json(&e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids() {
+        assert!(is_guid("00000000-0000-0000-0000-000000000001"));
+        assert!(is_guid("ABCDEF01-2345-6789-abcd-ef0123456789"));
+        assert!(!is_guid("sub"));
+        assert!(!is_guid("00000000-0000-0000-0000-00000000000g"));
+        assert!(!is_guid("00000000000000000000000000000000"));
+    }
+
+    #[test]
+    fn queries() {
+        assert_eq!(Query::parse(None).unwrap_err().code(), "MissingApiVersionParameter");
+        assert_eq!(Query::parse(Some("api-version=")).unwrap_err().code(), "MissingApiVersionParameter");
+        let q = Query::parse(Some("API-VERSION=2024-07-01&%24filter=resourceType%20eq%20%27x%27")).unwrap();
+        assert_eq!(q.api_version, "2024-07-01");
+        assert_eq!(q.filter.as_deref(), Some("resourceType eq 'x'"));
+    }
+
+    #[test]
+    fn bodies() {
+        assert!(parse_body(b"{}").is_ok());
+        for bad in [&b""[..], b"  ", b"[1]", b"{", b"null"] {
+            assert_eq!(parse_body(bad).unwrap_err().code(), "InvalidRequestContent");
+        }
+    }
+}

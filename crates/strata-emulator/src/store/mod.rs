@@ -1,0 +1,445 @@
+//! The estate the emulator serves: resource groups, resources and long-running operations.
+//!
+//! Everything is keyed by the lowercase id (ARM compares ids case-insensitively) and kept in
+//! ordered maps, so that "everything under this id" is a range scan rather than a pass over the
+//! whole estate. Child resources (subnets, security rules) are stored as resources of their own;
+//! the per-type rules compose them into their parent's document when rendering.
+//!
+//! The store knows nothing of HTTP. It offers primitives (insert, replace, remove a subtree,
+//! schedule and settle operations) and keeps two derived indexes up to date: which resources
+//! refer to which ids ([`State::referrers`]) and which operations are due when.
+
+mod ops;
+mod persist;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub(crate) use ops::{ErrorBody, OpAction, OpStatus, Operation};
+pub(crate) use persist::{DataDir, Snapshot};
+
+/// The lowercase form of an id, used as the map key.
+pub(crate) fn key_of(id: &str) -> String {
+    id.to_ascii_lowercase()
+}
+
+/// A resource group.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Group {
+    /// `/subscriptions/{s}/resourceGroups/{name}` in the casing of the first create.
+    pub id: String,
+    pub name: String,
+    pub subscription: String,
+    pub location: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
+    /// The operation deleting the group, while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleting: Option<String>,
+}
+
+/// A resource (top-level, child or generic) as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Resource {
+    /// The id in the casing of the first create.
+    pub id: String,
+    /// The full type (`Microsoft.Network/virtualNetworks/subnets`).
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// The document without the server-set `id`, `name`, `type` and `etag`: `location`, `tags`,
+    /// `sku`, `properties`, …
+    pub body: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// Position among its siblings, so that inline lists keep the order they were written in.
+    pub order: u64,
+}
+
+impl Resource {
+    pub fn key(&self) -> String {
+        key_of(&self.id)
+    }
+
+    pub fn name(&self) -> &str {
+        self.id.rsplit('/').next().unwrap_or_default()
+    }
+
+    pub fn properties(&self) -> Option<&Map<String, Value>> {
+        self.body.get("properties").and_then(Value::as_object)
+    }
+
+    pub fn properties_mut(&mut self) -> &mut Map<String, Value> {
+        let slot = self
+            .body
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        match slot {
+            Value::Object(map) => map,
+            // Just made an object above.
+            _ => unreachable!("properties is an object"),
+        }
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.body.get("location").and_then(Value::as_str)
+    }
+
+    /// A resource without the field counts as succeeded, as ARM's clients assume.
+    pub fn provisioning_state(&self) -> &str {
+        self.properties()
+            .and_then(|p| p.get("provisioningState"))
+            .and_then(Value::as_str)
+            .unwrap_or("Succeeded")
+    }
+
+    pub fn set_provisioning_state(&mut self, state: &str) {
+        self.properties_mut()
+            .insert("provisioningState".into(), Value::String(state.into()));
+    }
+
+    /// The ids this resource's document refers to (values of `id` keys anywhere in it), lowercase,
+    /// excluding its own subtree.
+    pub fn references(&self) -> BTreeSet<String> {
+        let own = self.key();
+        let mut out = BTreeSet::new();
+        collect_ids(&self.body, &mut out);
+        out.retain(|k| *k != own && !k.starts_with(&format!("{own}/")));
+        out
+    }
+}
+
+fn collect_ids(map: &Map<String, Value>, out: &mut BTreeSet<String>) {
+    for (k, v) in map {
+        match v {
+            Value::String(s) if k.eq_ignore_ascii_case("id") && s.starts_with('/') => {
+                if strata_core::ArmId::parse(s).is_ok() {
+                    out.insert(key_of(s.trim_end_matches('/')));
+                }
+            }
+            Value::Object(inner) => collect_ids(inner, out),
+            Value::Array(items) => {
+                for item in items {
+                    if let Value::Object(inner) = item {
+                        collect_ids(inner, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The whole estate. Mutations go through methods that keep the indexes right and bump
+/// [`State::generation`], which tells the persister that there is something to write.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    groups: BTreeMap<String, Group>,
+    resources: BTreeMap<String, Resource>,
+    /// Derived: target key → keys of the resources whose documents mention it.
+    referrers: BTreeMap<String, BTreeSet<String>>,
+    ops: ops::Operations,
+    next_order: u64,
+    generation: u64,
+}
+
+impl State {
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    fn touch(&mut self) {
+        self.generation += 1;
+    }
+
+    // ---- resource groups ----
+
+    pub fn group(&self, key: &str) -> Option<&Group> {
+        self.groups.get(key)
+    }
+
+    pub fn group_mut(&mut self, key: &str) -> Option<&mut Group> {
+        self.touch();
+        self.groups.get_mut(key)
+    }
+
+    pub fn insert_group(&mut self, group: Group) {
+        self.touch();
+        self.groups.insert(key_of(&group.id), group);
+    }
+
+    /// The groups of a subscription, by name.
+    pub fn groups_of<'a>(&'a self, subscription: &str) -> impl Iterator<Item = &'a Group> + 'a {
+        let prefix = format!("/subscriptions/{}/resourcegroups/", subscription.to_ascii_lowercase());
+        self.groups
+            .range::<String, _>((Bound::Included(prefix.clone()), Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, g)| g)
+    }
+
+    /// Every subscription that holds a resource group, in the casing first seen.
+    pub fn subscriptions(&self) -> Vec<String> {
+        let mut seen = BTreeMap::new();
+        for g in self.groups.values() {
+            seen.entry(g.subscription.to_ascii_lowercase())
+                .or_insert_with(|| g.subscription.clone());
+        }
+        seen.into_values().collect()
+    }
+
+    // ---- resources ----
+
+    pub fn resource(&self, key: &str) -> Option<&Resource> {
+        self.resources.get(key)
+    }
+
+    /// Mutable access for changes that do not touch references (state, etag, tags).
+    pub fn resource_mut(&mut self, key: &str) -> Option<&mut Resource> {
+        self.touch();
+        self.resources.get_mut(key)
+    }
+
+    /// The next position for a new child in its parent's inline list.
+    pub fn next_order(&mut self) -> u64 {
+        self.next_order += 1;
+        self.next_order
+    }
+
+    /// Inserts or replaces a resource, keeping the reference index right.
+    pub fn put_resource(&mut self, resource: Resource) {
+        self.touch();
+        let key = resource.key();
+        if let Some(old) = self.resources.get(&key) {
+            let old_refs = old.references();
+            self.unlink(&key, &old_refs);
+        }
+        let refs = resource.references();
+        for target in refs {
+            self.referrers.entry(target).or_default().insert(key.clone());
+        }
+        self.next_order = self.next_order.max(resource.order);
+        self.resources.insert(key, resource);
+    }
+
+    fn unlink(&mut self, key: &str, refs: &BTreeSet<String>) {
+        for target in refs {
+            if let Some(set) = self.referrers.get_mut(target) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.referrers.remove(target);
+                }
+            }
+        }
+    }
+
+    /// Removes a resource and everything below it (children, extension resources).
+    /// Returns how many resources were removed.
+    pub fn remove_tree(&mut self, key: &str) -> usize {
+        let mut doomed: Vec<String> = self.descendants(key).map(Resource::key).collect();
+        if self.resources.contains_key(key) {
+            doomed.push(key.to_string());
+        }
+        for k in &doomed {
+            if let Some(old) = self.resources.remove(k) {
+                let refs = old.references();
+                self.unlink(k, &refs);
+            }
+        }
+        if !doomed.is_empty() {
+            self.touch();
+        }
+        doomed.len()
+    }
+
+    /// Every resource whose id starts with `prefix` (lowercase), in key order.
+    pub fn under_prefix<'a>(&'a self, prefix: &str) -> impl Iterator<Item = &'a Resource> + 'a {
+        let prefix = prefix.to_string();
+        self.resources
+            .range::<String, _>((Bound::Included(prefix.clone()), Bound::Unbounded))
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, r)| r)
+    }
+
+    /// Everything strictly below `key`.
+    pub fn descendants<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.under_prefix(&format!("{key}/"))
+    }
+
+    /// The direct children of `key` of one child type (`subnets`), in their inline order.
+    pub fn children(&self, key: &str, child_type: &str) -> Vec<&Resource> {
+        let prefix = format!("{key}/{}/", child_type.to_ascii_lowercase());
+        let mut out: Vec<&Resource> = self
+            .under_prefix(&prefix)
+            .filter(|r| !r.key()[prefix.len()..].contains('/'))
+            .collect();
+        out.sort_by_key(|r| r.order);
+        out
+    }
+
+    /// The existing resources whose documents refer to `key`, leaving out those below
+    /// `except_under` (a resource's own subtree does not keep it in use).
+    pub fn referrers(&self, key: &str, except_under: Option<&str>) -> Vec<&Resource> {
+        let Some(set) = self.referrers.get(key) else {
+            return Vec::new();
+        };
+        set.iter()
+            .filter(|k| match except_under {
+                Some(root) => *k != root && !k.starts_with(&format!("{root}/")),
+                None => true,
+            })
+            .filter_map(|k| self.resources.get(k))
+            .collect()
+    }
+
+    // ---- operations ----
+
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.ops.get(id)
+    }
+
+    /// The running operation holding the lock on `lock_key`, if any.
+    pub fn lock_holder(&self, lock_key: &str) -> Option<&Operation> {
+        self.ops.lock_holder(lock_key)
+    }
+
+    pub fn schedule(&mut self, op: Operation) {
+        self.touch();
+        self.ops.insert(op);
+    }
+
+    /// Completes every operation due at `now`, in the order they fall due, and forgets
+    /// operations that finished long ago. Completion is computed lazily, on the next request,
+    /// which makes the outcome depend only on the clock, never on a timer's scheduling.
+    pub fn settle(&mut self, now: DateTime<Utc>) {
+        while let Some(op) = self.ops.pop_due(now) {
+            self.touch();
+            self.complete(&op);
+        }
+        if self.ops.prune(now) {
+            self.touch();
+        }
+    }
+
+    fn complete(&mut self, op: &Operation) {
+        match &op.action {
+            OpAction::Provision { targets } => {
+                for key in targets {
+                    if let Some(r) = self.resources.get_mut(key) {
+                        r.set_provisioning_state("Succeeded");
+                    }
+                }
+            }
+            OpAction::Delete { target } => {
+                self.remove_tree(target);
+            }
+            OpAction::DeleteGroup { group } => {
+                // Children before parents, as ARM's cascade does; in memory the order only
+                // matters for the reference index, which `remove_tree` keeps right either way.
+                let keys: Vec<String> = self
+                    .under_prefix(&format!("{group}/"))
+                    .map(Resource::key)
+                    .collect();
+                for k in keys.iter().rev() {
+                    self.remove_tree(k);
+                }
+                self.groups.remove(group);
+            }
+        }
+    }
+
+    // ---- persistence ----
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot::new(
+            self.groups.values().cloned().collect(),
+            self.resources.values().cloned().collect(),
+            self.ops.all().cloned().collect(),
+        )
+    }
+
+    pub fn from_snapshot(snapshot: Snapshot) -> State {
+        let mut state = State::default();
+        let (groups, resources, operations) = snapshot.into_parts();
+        for g in groups {
+            state.groups.insert(key_of(&g.id), g);
+        }
+        for r in resources {
+            state.put_resource(r);
+        }
+        for op in operations {
+            state.ops.insert(op);
+        }
+        state.generation = 0;
+        state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn res(id: &str, body: Value) -> Resource {
+        Resource {
+            id: id.into(),
+            resource_type: "Microsoft.Test/things".into(),
+            body: body.as_object().cloned().unwrap_or_default(),
+            etag: None,
+            order: 0,
+        }
+    }
+
+    const RG: &str = "/subscriptions/s/resourceGroups/rg";
+
+    #[test]
+    fn references_are_indexed_and_unlinked() {
+        let mut st = State::default();
+        let nsg = format!("{RG}/providers/Microsoft.Network/networkSecurityGroups/nsg");
+        let subnet = format!("{RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/a");
+        st.put_resource(res(&nsg, json!({})));
+        st.put_resource(res(&subnet, json!({"properties": {"networkSecurityGroup": {"id": nsg.to_uppercase()}}})));
+        let users = st.referrers(&key_of(&nsg), None);
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].id, subnet);
+        st.put_resource(res(&subnet, json!({"properties": {}})));
+        assert!(st.referrers(&key_of(&nsg), None).is_empty());
+    }
+
+    #[test]
+    fn remove_tree_takes_children_and_keeps_siblings() {
+        let mut st = State::default();
+        let v = format!("{RG}/providers/Microsoft.Network/virtualNetworks/v");
+        let v2 = format!("{RG}/providers/Microsoft.Network/virtualNetworks/v2");
+        st.put_resource(res(&v, json!({})));
+        st.put_resource(res(&format!("{v}/subnets/a"), json!({})));
+        st.put_resource(res(&v2, json!({})));
+        assert_eq!(st.remove_tree(&key_of(&v)), 2);
+        assert!(st.resource(&key_of(&v2)).is_some());
+        assert_eq!(st.remove_tree(&key_of(&v)), 0);
+    }
+
+    #[test]
+    fn children_keep_their_order() {
+        let mut st = State::default();
+        let v = format!("{RG}/providers/Microsoft.Network/virtualNetworks/v");
+        st.put_resource(res(&v, json!({})));
+        for (name, order) in [("b", 1), ("a", 2), ("c", 3)] {
+            let mut r = res(&format!("{v}/subnets/{name}"), json!({}));
+            r.order = order;
+            st.put_resource(r);
+        }
+        st.put_resource(res(&format!("{v}/subnets/b/deeper/x"), json!({})));
+        let names: Vec<&str> = st.children(&key_of(&v), "SUBNETS").iter().map(|r| r.name()).collect();
+        assert_eq!(names, ["b", "a", "c"]);
+    }
+}

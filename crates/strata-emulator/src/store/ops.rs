@@ -1,0 +1,195 @@
+//! Long-running operations: what they do when they finish, when that is, and which resource
+//! they hold busy meanwhile.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How long a finished operation stays queryable.
+const KEEP_FINISHED: Duration = Duration::hours(1);
+
+/// The ARM error shape, as served in envelopes and kept in failed operations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<ErrorBody>,
+}
+
+/// What happens when the operation completes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub(crate) enum OpAction {
+    /// A PUT: these resources (lowercase keys) reach `Succeeded`.
+    Provision { targets: Vec<String> },
+    /// A DELETE: the resource and its subtree go away.
+    Delete { target: String },
+    /// A resource group DELETE: its resources, then the group, go away.
+    DeleteGroup { group: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum OpStatus {
+    InProgress,
+    Succeeded,
+    Failed,
+}
+
+impl OpStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpStatus::InProgress => "InProgress",
+            OpStatus::Succeeded => "Succeeded",
+            OpStatus::Failed => "Failed",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Operation {
+    pub id: String,
+    pub subscription: String,
+    /// The provider whose `locations/{loc}/operations` URL serves its status.
+    pub namespace: String,
+    pub location: String,
+    pub api_version: String,
+    pub action: OpAction,
+    pub status: OpStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+    /// The HTTP status the `Location` poll answers with when the operation failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_status: Option<u16>,
+    pub start: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime<Utc>>,
+    /// The resource (lowercase key) this operation keeps busy: writes to it or its children
+    /// answer `AnotherOperationInProgress` until it finishes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
+    /// The resource the `Location` poll returns once a PUT finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+/// All operations, indexed by due time (running) and end time (finished).
+#[derive(Debug, Default)]
+pub(super) struct Operations {
+    all: HashMap<String, Operation>,
+    pending: BTreeSet<(DateTime<Utc>, String)>,
+    finished: BTreeSet<(DateTime<Utc>, String)>,
+    locks: HashMap<String, String>,
+}
+
+impl Operations {
+    pub fn get(&self, id: &str) -> Option<&Operation> {
+        self.all.get(id)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Operation> {
+        self.all.values()
+    }
+
+    pub fn lock_holder(&self, lock_key: &str) -> Option<&Operation> {
+        self.locks.get(lock_key).and_then(|id| self.all.get(id))
+    }
+
+    pub fn insert(&mut self, op: Operation) {
+        match (op.status, op.end) {
+            (OpStatus::InProgress, _) => {
+                self.pending.insert((op.due, op.id.clone()));
+                if let Some(lock) = &op.lock {
+                    self.locks.insert(lock.clone(), op.id.clone());
+                }
+            }
+            (_, end) => {
+                self.finished.insert((end.unwrap_or(op.due), op.id.clone()));
+            }
+        }
+        self.all.insert(op.id.clone(), op);
+    }
+
+    /// Marks the earliest operation due at `now` as succeeded and returns it.
+    pub fn pop_due(&mut self, now: DateTime<Utc>) -> Option<Operation> {
+        let first = self.pending.first()?.clone();
+        if first.0 > now {
+            return None;
+        }
+        self.pending.remove(&first);
+        let op = self.all.get_mut(&first.1)?;
+        op.status = OpStatus::Succeeded;
+        // The operation ended when it was due, not when someone happened to look.
+        op.end = Some(op.due);
+        if let Some(lock) = &op.lock {
+            if self.locks.get(lock) == Some(&op.id) {
+                self.locks.remove(lock);
+            }
+        }
+        self.finished.insert((op.due, op.id.clone()));
+        Some(op.clone())
+    }
+
+    /// Forgets operations that finished more than an hour before `now`. True if any went.
+    pub fn prune(&mut self, now: DateTime<Utc>) -> bool {
+        let mut pruned = false;
+        while let Some(first) = self.finished.first() {
+            if first.0 + KEEP_FINISHED > now {
+                break;
+            }
+            let first = first.clone();
+            self.finished.remove(&first);
+            self.all.remove(&first.1);
+            pruned = true;
+        }
+        pruned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(id: &str, due: DateTime<Utc>, lock: Option<&str>) -> Operation {
+        Operation {
+            id: id.into(),
+            subscription: "s".into(),
+            namespace: "Microsoft.Network".into(),
+            location: "westeurope".into(),
+            api_version: "2024-07-01".into(),
+            action: OpAction::Delete { target: "x".into() },
+            status: OpStatus::InProgress,
+            error: None,
+            error_status: None,
+            start: due,
+            due,
+            end: None,
+            lock: lock.map(Into::into),
+            resource: None,
+        }
+    }
+
+    #[test]
+    fn operations_complete_in_due_order_and_release_locks() {
+        let t0 = Utc::now();
+        let mut ops = Operations::default();
+        ops.insert(op("late", t0 + Duration::seconds(2), Some("v")));
+        ops.insert(op("early", t0 + Duration::seconds(1), None));
+        assert!(ops.pop_due(t0).is_none());
+        assert_eq!(ops.lock_holder("v").map(|o| o.id.as_str()), Some("late"));
+        let now = t0 + Duration::seconds(5);
+        assert_eq!(ops.pop_due(now).map(|o| o.id), Some("early".into()));
+        assert_eq!(ops.pop_due(now).map(|o| o.id), Some("late".into()));
+        assert!(ops.pop_due(now).is_none());
+        assert!(ops.lock_holder("v").is_none());
+        assert_eq!(ops.get("late").map(|o| o.status), Some(OpStatus::Succeeded));
+        assert!(!ops.prune(now));
+        assert!(ops.prune(now + Duration::hours(2)));
+        assert!(ops.get("late").is_none());
+    }
+}

@@ -1,0 +1,178 @@
+//! Command-line arguments (clap definitions only; no logic).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Layered Azure infrastructure as code.
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Run as if started in DIR (the stack folder).
+    #[arg(short = 'C', long = "chdir", global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Disable colour (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More logging (-v debug, -vv trace); STRATA_LOG takes a tracing filter.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the stack (syntax, references, types, names, networks) without calling Azure.
+    Validate(ValidateArgs),
+    /// Show what apply would change.
+    Plan(PlanArgs),
+    /// Create or update the environment to match the configuration (or apply a saved plan).
+    Apply(ApplyArgs),
+    /// Delete everything the environment's state holds, in reverse dependency order.
+    Destroy(DestroyArgs),
+    /// Show the outputs recorded in state.
+    Output(OutputArgs),
+    /// Inspect the state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Release a lock left by a run that died.
+    ForceUnlock(ForceUnlockArgs),
+    /// Run the local Azure Resource Manager emulator.
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct EnvArgs {
+    /// The environment (a file envs/ENV.hcl).
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: String,
+    /// Rehearse on the local emulator whatever the environment targets.
+    #[arg(long)]
+    pub emulator: bool,
+    /// Set a variable: NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Wait up to this long for the state lock (e.g. 30s, 2m).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Validate one environment (default: all of them).
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: Option<String>,
+    /// Print diagnostics as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Save the plan to FILE, to apply exactly it later.
+    #[arg(long = "out", short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long = "detailed-exitcode")]
+    pub detailed_exitcode: bool,
+    /// Plan the destruction of everything in state.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Skip reading the current state of resources from Azure.
+    #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+    /// How many reads to run at once.
+    #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// A plan saved with `plan -out FILE`.
+    #[arg(value_name = "PLAN")]
+    pub plan_file: Option<PathBuf>,
+    /// Do not ask for confirmation.
+    #[arg(long = "auto-approve")]
+    pub auto_approve: bool,
+    /// How many operations to run at once.
+    #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+    /// Print events as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    pub env: EnvArgs,
+    #[arg(long = "auto-approve")]
+    pub auto_approve: bool,
+    #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: String,
+    /// One output only.
+    pub name: Option<String>,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Print sensitive values instead of <sensitive>.
+    #[arg(long)]
+    pub show_sensitive: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resources in state.
+    List {
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+    },
+    /// Show one resource's attributes (secrets masked).
+    Show {
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+        /// The resource address, e.g. module.network.subnet["app"].
+        address: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: String,
+    /// The lock id shown by the error of the blocked run.
+    pub lock_id: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on (loopback only by default).
+    #[arg(long, default_value = "127.0.0.1:4580")]
+    pub listen: std::net::SocketAddr,
+    /// Folder to keep the emulated estate in (default: in memory).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Provisioning latency: "200ms", or "default=50ms,Microsoft.Network/virtualNetworks=300ms".
+    #[arg(long, value_name = "SPEC")]
+    pub latency: Option<String>,
+}

@@ -1,0 +1,26 @@
+//! One module per verb. Each returns the process exit code.
+
+mod emulator;
+mod output;
+mod run;
+mod state;
+mod unlock;
+mod validate;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+pub async fn run(cli: Cli) -> Result<u8> {
+    let dir = cli.dir.as_deref();
+    match cli.command {
+        Command::Validate(args) => validate::run(dir, args),
+        Command::Plan(args) => run::plan(dir, args).await,
+        Command::Apply(args) => run::apply(dir, args).await,
+        Command::Destroy(args) => run::destroy(dir, args).await,
+        Command::Output(args) => output::run(dir, args).await,
+        Command::State(cmd) => state::run(dir, cmd).await,
+        Command::ForceUnlock(args) => unlock::run(dir, args).await,
+        Command::Emulator(args) => emulator::run(args).await,
+    }
+}

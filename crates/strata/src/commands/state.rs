@@ -1,0 +1,88 @@
+//! `strata state list` and `strata state show ADDRESS`.
+
+use std::path::Path;
+
+use anyhow::{anyhow, Result};
+use serde_json::Value as Json;
+use strata_core::{PathStep, ResourceAddr};
+use strata_state::StateStore;
+
+use crate::cli::StateCommand;
+use crate::session::load_workspace;
+use crate::{style, Exit};
+
+pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
+    let ws = load_workspace(dir)?;
+    let (env_name, address) = match &cmd {
+        StateCommand::List { env } => (env, None),
+        StateCommand::Show { env, address } => (env, Some(address)),
+    };
+    let env = ws.environment(env_name)?;
+    let store = ws.store(&env.name);
+    let state = store.read().await.map_err(|e| anyhow!("cannot read the state: {e}"))?.unwrap_or_else(|| strata_state::State::new(&env.name));
+    let Some(address) = address else {
+        for r in state.resources.values() {
+            println!("{}", r.addr);
+        }
+        return Ok(0);
+    };
+    let found = ResourceAddr::parse(address).and_then(|a| state.resources.get(&a));
+    let Some(r) = found else {
+        eprintln!(
+            "{} no resource {address} in the state of {}\n  {} `strata state list -e {}` shows the addresses",
+            style::error_label(),
+            env.name,
+            style::hint_label(),
+            env.name
+        );
+        return Err(Exit(1).into());
+    };
+    let mut attrs = r.attributes.clone();
+    for path in &r.sensitive_paths {
+        mask(&mut attrs, path);
+    }
+    println!("# {}", r.addr);
+    println!("id            = {}", r.id);
+    println!("type          = {}", r.resource_type);
+    println!("api_version   = {}", r.api_version);
+    println!("layer         = {}", r.layer);
+    if !r.dependencies.is_empty() {
+        println!("depends_on    = [{}]", r.dependencies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+    }
+    println!("attributes    = {}", serde_json::to_string_pretty(&attrs)?);
+    Ok(0)
+}
+
+fn mask(doc: &mut Json, path: &[PathStep]) {
+    let Some((last, parents)) = path.split_last() else {
+        *doc = Json::String("<sensitive>".into());
+        return;
+    };
+    let mut cur = doc;
+    for step in parents {
+        cur = match (cur, step) {
+            (Json::Object(m), PathStep::Key(k)) => match m.get_mut(k) {
+                Some(v) => v,
+                None => return,
+            },
+            (Json::Array(a), PathStep::Index(i)) => match a.get_mut(*i) {
+                Some(v) => v,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    match (cur, last) {
+        (Json::Object(m), PathStep::Key(k)) => {
+            if let Some(v) = m.get_mut(k) {
+                *v = Json::String("<sensitive>".into());
+            }
+        }
+        (Json::Array(a), PathStep::Index(i)) => {
+            if let Some(v) = a.get_mut(*i) {
+                *v = Json::String("<sensitive>".into());
+            }
+        }
+        _ => {}
+    }
+}

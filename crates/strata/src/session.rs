@@ -1,0 +1,186 @@
+//! The pieces every command needs: the stack and environment, the ARM target (Azure, an
+//! endpoint from `STRATA_ARM_ENDPOINT`, or the embedded emulator), and the locked state.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context, Result};
+use strata_arm::{ArmClient, ClientOptions, StaticToken, TokenCredential};
+use strata_config::{EvalOptions, Evaluated, Environment, Stack, Target};
+use strata_emulator::{EmulatorConfig, EmulatorHandle, Latency};
+use strata_state::{lock_with_timeout, LocalStore, LockGuard, LockInfo, StateError, StateStore};
+
+use crate::{render, style, Exit};
+
+/// The Azure Resource Manager endpoint for public Azure.
+pub const AZURE_ENDPOINT: &str = "https://management.azure.com";
+/// An already running emulator or any ARM endpoint.
+pub const ENDPOINT_VAR: &str = "STRATA_ARM_ENDPOINT";
+/// Provisioning latency of the embedded emulator (see `strata emulator --latency`).
+pub const EMULATOR_LATENCY_VAR: &str = "STRATA_EMULATOR_LATENCY";
+
+/// The stack folder, loaded.
+pub struct Workspace {
+    pub dir: PathBuf,
+    pub stack: Stack,
+}
+
+pub fn load_workspace(dir: Option<&Path>) -> Result<Workspace> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::current_dir().context("cannot read the current folder")?,
+    };
+    if !dir.join("strata.hcl").exists() && std::fs::read_dir(&dir).map(|mut r| r.all(|e| e.map(|e| e.path().extension().is_none_or(|x| x != "hcl")).unwrap_or(true))).unwrap_or(true) {
+        return Err(anyhow!(
+            "{} holds no strata stack (no *.hcl files)\n  {} run strata in a stack folder, or point at one with -C DIR",
+            dir.display(),
+            style::hint_label()
+        ));
+    }
+    match Stack::load(&dir) {
+        Ok(stack) => Ok(Workspace { dir, stack }),
+        Err(diags) => {
+            render::diag::print(&diags);
+            Err(Exit(1).into())
+        }
+    }
+}
+
+impl Workspace {
+    pub fn environment(&self, name: &str) -> Result<Environment> {
+        self.stack.environment(name).map_err(|diags| {
+            render::diag::print(&diags);
+            Exit(1).into()
+        })
+    }
+
+    /// Evaluates the stack for `env`; prints diagnostics and fails on errors.
+    pub fn evaluate(&self, env: &Environment, vars: &[String]) -> Result<Evaluated> {
+        let mut overrides = BTreeMap::new();
+        for v in vars {
+            let (k, val) = v
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--var {v:?} is not NAME=VALUE\n  {} for example --var vnet_cidr=10.1.0.0/16", style::hint_label()))?;
+            overrides.insert(k.trim().to_string(), val.to_string());
+        }
+        let registry = strata_modules::builtin_registry();
+        let opts = EvalOptions { registry: &registry, var_overrides: overrides };
+        match strata_config::evaluate(&self.stack, env, &opts) {
+            Ok(evaluated) => {
+                if !evaluated.warnings.0.is_empty() {
+                    render::diag::print(&evaluated.warnings);
+                }
+                Ok(evaluated)
+            }
+            Err(diags) => {
+                render::diag::print(&diags);
+                Err(Exit(1).into())
+            }
+        }
+    }
+
+    pub fn store(&self, env: &str) -> LocalStore {
+        LocalStore::new(&self.dir, env)
+    }
+}
+
+/// Where ARM calls go.
+pub struct ArmTarget {
+    pub arm: ArmClient,
+    pub emulator: Option<EmulatorHandle>,
+}
+
+/// The first line users see: where this run is going.
+pub fn banner(ws: &Workspace, env: &Environment, force_emulator: bool) -> String {
+    if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
+        return format!("Target: ARM endpoint {ep} (from {ENDPOINT_VAR}) — environment {}", env.name);
+    }
+    if force_emulator || env.target == Target::Emulator {
+        let data = emulator_dir(ws, &env.name);
+        let rel = data.strip_prefix(&ws.dir).unwrap_or(&data);
+        return format!(
+            "Target: strata emulator (embedded, estate kept in {}) — NOT Azure — environment {}",
+            rel.display(),
+            env.name
+        );
+    }
+    format!("Target: Azure ({AZURE_ENDPOINT}), subscription {} — environment {}", env.subscription_id, env.name)
+}
+
+fn emulator_dir(ws: &Workspace, env: &str) -> PathBuf {
+    ws.dir.join(".strata").join("emulator").join(env)
+}
+
+/// Connects to the target; starts the embedded emulator when the environment targets it.
+pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) -> Result<ArmTarget> {
+    if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
+        let url = url::Url::parse(&ep).with_context(|| format!("{ENDPOINT_VAR}={ep} is not a URL"))?;
+        return Ok(ArmTarget { arm: client(url, credential_from_env()?)?, emulator: None });
+    }
+    if force_emulator || env.target == Target::Emulator {
+        let latency = match std::env::var(EMULATOR_LATENCY_VAR) {
+            Ok(spec) => Latency::parse(&spec).map_err(|e| anyhow!("{EMULATOR_LATENCY_VAR}: {e}"))?,
+            Err(_) => Latency::default(),
+        };
+        let data = emulator_dir(ws, &env.name);
+        std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+        let config = EmulatorConfig { listen: ([127, 0, 0, 1], 0).into(), data_dir: Some(data), latency };
+        let handle = strata_emulator::start(config).await.context("cannot start the embedded emulator")?;
+        let url = url::Url::parse(&handle.endpoint()).context("emulator endpoint")?;
+        return Ok(ArmTarget { arm: client(url, None)?, emulator: Some(handle) });
+    }
+    let url = url::Url::parse(AZURE_ENDPOINT).context("Azure endpoint")?;
+    let credential = credential_from_env()?.ok_or_else(|| {
+        anyhow!(
+            "no Azure credential found\n  {} set ARM_ACCESS_TOKEN to a token for https://management.azure.com (e.g. from `az account get-access-token`), or rehearse with --emulator",
+            style::hint_label()
+        )
+    })?;
+    Ok(ArmTarget { arm: client(url, Some(credential))?, emulator: None })
+}
+
+fn credential_from_env() -> Result<Option<Arc<dyn TokenCredential>>> {
+    Ok(std::env::var("ARM_ACCESS_TOKEN").ok().filter(|t| !t.is_empty()).map(|t| Arc::new(StaticToken::new(strata_core::Secret::new(t))) as Arc<dyn TokenCredential>))
+}
+
+fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result<ArmClient> {
+    let mut opts = ClientOptions::new(url);
+    opts.credential = credential;
+    opts.user_agent = format!("strata/{}", env!("CARGO_PKG_VERSION"));
+    ArmClient::new(opts).map_err(|e| anyhow!("{e}"))
+}
+
+impl ArmTarget {
+    pub async fn close(self) {
+        if let Some(h) = self.emulator {
+            h.shutdown().await;
+        }
+    }
+}
+
+/// Takes the state lock, waiting up to `timeout`; explains a held lock like OpenTofu does.
+pub async fn lock(store: &dyn StateStore, operation: &str, timeout: std::time::Duration) -> Result<LockGuard> {
+    let mut info = LockInfo::new(operation);
+    info.path = store.describe();
+    match lock_with_timeout(store, info, timeout).await {
+        Ok(g) => Ok(g),
+        Err(StateError::Locked { holder }) => {
+            eprintln!("{} {}", style::error_label(), style::bold("the state is locked by another run"));
+            eprintln!();
+            if let Some(h) = &holder {
+                for line in h.to_string().lines() {
+                    eprintln!("  {line}");
+                }
+                eprintln!();
+            }
+            eprintln!(
+                "  {} wait for that run (retry with --lock-timeout 5m), or if it died, release the lock with `strata force-unlock -e <ENV> {}`",
+                style::hint_label(),
+                holder.as_ref().map_or("<LOCK_ID>", |h| h.id.as_str())
+            );
+            Err(Exit(1).into())
+        }
+        Err(e) => Err(anyhow!("cannot lock the state ({}): {e}", store.describe())),
+    }
+}
