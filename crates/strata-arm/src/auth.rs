@@ -127,7 +127,7 @@ mod tests {
         }
     }
 
-    fn cache(lifetime: Duration) -> (Arc<Counting>, TokenCache) {
+    fn counting_cache(lifetime: Duration) -> (Arc<Counting>, TokenCache) {
         let cred = Arc::new(Counting {
             calls: AtomicU32::new(0),
             lifetime,
@@ -138,17 +138,21 @@ mod tests {
 
     #[tokio::test]
     async fn caches_until_near_expiry_and_after_invalidate_refetches() {
-        let (cred, cache) = cache(Duration::from_secs(3600));
+        let (cred, cache) = counting_cache(Duration::from_secs(3600));
         assert_eq!(cache.token().await.unwrap().expose(), "t0");
         assert_eq!(cache.token().await.unwrap().expose(), "t0");
         assert_eq!(cred.calls.load(Ordering::SeqCst), 1);
         cache.invalidate();
         assert_eq!(cache.token().await.unwrap().expose(), "t1");
 
-        let (cred, cache) = cache(Duration::from_secs(60));
+        let (cred, cache) = counting_cache(Duration::from_secs(60));
         cache.token().await.unwrap();
         cache.token().await.unwrap();
-        assert_eq!(cred.calls.load(Ordering::SeqCst), 2, "a token about to expire is renewed");
+        assert_eq!(
+            cred.calls.load(Ordering::SeqCst),
+            2,
+            "a token about to expire is renewed"
+        );
     }
 
     #[test]

@@ -97,38 +97,60 @@ impl ArmClient {
     /// A 404 about the request rather than the resource (`SubscriptionNotFound`,
     /// `InvalidResourceType`, `NoRegisteredProviderFound`…) is an error.
     pub async fn get(&self, id: &str, api_version: &str) -> Result<Option<Value>, ArmError> {
-        let url = self.url(id, api_version)?;
-        match self.inner.execute(Method::GET, &url, None, Purpose::Call).await {
-            Ok(response) => match response.json()? {
-                Some(doc) => Ok(Some(doc)),
-                None => Err(ArmError::invalid_response("the resource answered with an empty body")
-                    .with_request_id(response.request_id)),
-            },
-            Err(e) if e.is_absent() => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.tagged(
+            async {
+                let url = self.url(id, api_version)?;
+                match self.inner.execute(Method::GET, &url, None, Purpose::Call).await {
+                    Ok(response) => match response.json()? {
+                        Some(doc) => Ok(Some(doc)),
+                        None => Err(
+                            ArmError::invalid_response("the resource answered with an empty body")
+                                .with_request_id(response.request_id),
+                        ),
+                    },
+                    Err(e) if e.is_absent() => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            .await,
+        )
     }
 
     /// PUT and wait: handles 200/201 with non-terminal provisioningState (poll the resource until Succeeded/Failed/Canceled),
     /// 201/200 + Azure-AsyncOperation (poll the operation status), 202 + Location (poll until 200/204),
     /// then returns the final resource document (GET it when the LRO result carries no body).
     pub async fn put(&self, id: &str, api_version: &str, body: &Value) -> Result<Value, ArmError> {
-        let url = self.url(id, api_version)?;
-        let doc = self.inner.run(Op::Put, &url, Some(body)).await?;
-        Ok(doc.unwrap_or(Value::Null))
+        self.tagged(
+            async {
+                let url = self.url(id, api_version)?;
+                let doc = self.inner.run(Op::Put, &url, Some(body)).await?;
+                Ok(doc.unwrap_or(Value::Null))
+            }
+            .await,
+        )
     }
 
     /// PATCH and wait, same LRO handling.
     pub async fn patch(&self, id: &str, api_version: &str, body: &Value) -> Result<Value, ArmError> {
-        let url = self.url(id, api_version)?;
-        let doc = self.inner.run(Op::Patch, &url, Some(body)).await?;
-        Ok(doc.unwrap_or(Value::Null))
+        self.tagged(
+            async {
+                let url = self.url(id, api_version)?;
+                let doc = self.inner.run(Op::Patch, &url, Some(body)).await?;
+                Ok(doc.unwrap_or(Value::Null))
+            }
+            .await,
+        )
     }
 
     /// DELETE and wait; Ok on 200/202-then-done/204/404.
     pub async fn delete(&self, id: &str, api_version: &str) -> Result<(), ArmError> {
-        let url = self.url(id, api_version)?;
-        self.inner.run(Op::Delete, &url, None).await.map(|_| ())
+        self.tagged(
+            async {
+                let url = self.url(id, api_version)?;
+                self.inner.run(Op::Delete, &url, None).await.map(|_| ())
+            }
+            .await,
+        )
     }
 
     /// POST an action (`{id}/{action}`, e.g. listKeys) and wait; returns the JSON answer (Null if none).
@@ -144,17 +166,28 @@ impl ArmClient {
     ) -> Result<Value, ArmError> {
         let action = action.trim_matches('/');
         if action.is_empty() {
-            return Err(ArmError::invalid_request("a POST needs an action name, e.g. `listKeys`"));
+            return Err(ArmError::invalid_request(
+                "a POST needs an action name, e.g. `listKeys`",
+            ));
         }
-        let url = self.url(&format!("{}/{action}", id.trim_end_matches('/')), api_version)?;
-        let answer = self.inner.run(Op::Post, &url, body).await?;
-        Ok(answer.unwrap_or(Value::Null))
+        self.tagged(
+            async {
+                let url = self.url(&format!("{}/{action}", id.trim_end_matches('/')), api_version)?;
+                let answer = self.inner.run(Op::Post, &url, body).await?;
+                Ok(answer.unwrap_or(Value::Null))
+            }
+            .await,
+        )
     }
 
     /// GET a collection and follow `nextLink`; returns the concatenated `value` arrays.
     ///
     /// `path` may carry its own query (`$filter`, `$top`).
     pub async fn list(&self, path: &str, api_version: &str) -> Result<Vec<Value>, ArmError> {
+        self.tagged(self.list_pages(path, api_version).await)
+    }
+
+    async fn list_pages(&self, path: &str, api_version: &str) -> Result<Vec<Value>, ArmError> {
         let mut url = self.url(path, api_version)?;
         let mut items = Vec::new();
         let mut seen = HashSet::new();
@@ -165,16 +198,20 @@ impl ArmClient {
                 Some(Value::Object(mut page)) => (page.remove("value"), page.remove("nextLink")),
                 None => (None, None),
                 Some(_) => {
-                    return Err(ArmError::invalid_response("a collection answered with a non-object body")
-                        .with_request_id(request_id));
+                    return Err(
+                        ArmError::invalid_response("a collection answered with a non-object body")
+                            .with_request_id(request_id),
+                    );
                 }
             };
             match page {
                 Some(Value::Array(values)) => items.extend(values),
                 None | Some(Value::Null) => {}
                 Some(_) => {
-                    return Err(ArmError::invalid_response("a collection's `value` is not an array")
-                        .with_request_id(request_id));
+                    return Err(
+                        ArmError::invalid_response("a collection's `value` is not an array")
+                            .with_request_id(request_id),
+                    );
                 }
             }
             let Some(Value::String(link)) = next.filter(|l| l.as_str().is_some_and(|s| !s.is_empty())) else {
@@ -195,6 +232,12 @@ impl ArmClient {
     /// Counters since creation (requests sent, retries, 429s received, LRO polls), for progress/benchmarks.
     pub fn stats(&self) -> ClientStats {
         self.inner.counters.snapshot()
+    }
+
+    /// Every error leaving the client names the correlation id of its calls (unless ARM
+    /// answered with its own), so that a failure can be found in Azure's logs.
+    fn tagged<T>(&self, result: Result<T, ArmError>) -> Result<T, ArmError> {
+        result.map_err(|e| e.with_correlation_id(Some(self.inner.correlation_id.clone())))
     }
 
     fn url(&self, path: &str, api_version: &str) -> Result<Url, ArmError> {
@@ -222,7 +265,19 @@ mod tests {
         let ok = ArmClient::new(ClientOptions::new("http://127.0.0.1:1".parse().unwrap())).unwrap();
         assert_eq!(ok.endpoint().as_str(), "http://127.0.0.1:1/");
         assert_eq!(ok.stats(), ClientStats::default());
-        assert_ne!(ok.correlation_id(), ArmClient::new(ClientOptions::new(ok.endpoint().clone())).unwrap().correlation_id());
+        assert_ne!(
+            ok.correlation_id(),
+            ArmClient::new(ClientOptions::new(ok.endpoint().clone()))
+                .unwrap()
+                .correlation_id()
+        );
+    }
+
+    #[test]
+    fn shared_across_tasks() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<ArmClient>();
+        send_sync::<ArmError>();
     }
 
     #[test]

@@ -338,8 +338,11 @@ fn parse_error_object(obj: &Value) -> Option<Parsed> {
 /// A field by name, ignoring ASCII case (`code` and `Code` both occur in the wild).
 fn field<'v>(obj: &'v Value, name: &str) -> Option<&'v Value> {
     let map = obj.as_object()?;
-    map.get(name)
-        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+    map.get(name).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
 }
 
 /// Describes an error answer whose body is not an ARM error.
@@ -410,7 +413,11 @@ mod tests {
 
     #[test]
     fn bare_and_capitalised_shapes() {
-        let e = ArmError::from_response(409, None, br#"{"code":"AnotherOperationInProgress","message":"busy"}"#);
+        let e = ArmError::from_response(
+            409,
+            None,
+            br#"{"code":"AnotherOperationInProgress","message":"busy"}"#,
+        );
         assert_eq!(e.code(), Some("AnotherOperationInProgress"));
         assert!(e.is_retryable());
         let e = ArmError::from_response(404, None, br#"{"Code":"NotFound","Message":"gone"}"#);
@@ -425,7 +432,10 @@ mod tests {
         assert!(e.is_retryable());
         let html = format!("<html>\n  <body>{}</body></html>", "x".repeat(1000));
         let e = ArmError::from_response(500, Some("r".into()), html.as_bytes());
-        assert!(e.message().starts_with("HTTP 500 Internal Server Error: <html> <body>xxx"));
+        assert!(
+            e.message()
+                .starts_with("HTTP 500 Internal Server Error: <html> <body>xxx")
+        );
         assert!(e.message().ends_with('…'));
         assert!(e.message().chars().count() < 400);
         let e = ArmError::from_response(400, None, br#"{"unexpected": true}"#);
@@ -435,7 +445,11 @@ mod tests {
 
     #[test]
     fn auth_statuses() {
-        let e = ArmError::from_response(401, None, br#"{"error":{"code":"ExpiredAuthenticationToken","message":"m"}}"#);
+        let e = ArmError::from_response(
+            401,
+            None,
+            br#"{"error":{"code":"ExpiredAuthenticationToken","message":"m"}}"#,
+        );
         assert_eq!(e.kind(), &ArmErrorKind::Auth);
         assert_eq!(e.status(), Some(401));
         assert!(!e.is_retryable());
@@ -447,7 +461,12 @@ mod tests {
             let body = json!({"error": {"code": code, "message": "m"}}).to_string();
             ArmError::from_response(404, None, body.as_bytes()).is_absent()
         };
-        for code in ["ResourceNotFound", "ResourceGroupNotFound", "NotFound", "ParentResourceNotFound"] {
+        for code in [
+            "ResourceNotFound",
+            "ResourceGroupNotFound",
+            "NotFound",
+            "ParentResourceNotFound",
+        ] {
             assert!(not_found(code), "{code}");
         }
         assert!(!not_found("SubscriptionNotFound"));
@@ -458,15 +477,22 @@ mod tests {
 
     #[test]
     fn operation_failures() {
-        let status = json!({"status": "Failed", "error": {"code": "AnotherOperationInProgress", "message": "m"}});
+        let status =
+            json!({"status": "Failed", "error": {"code": "AnotherOperationInProgress", "message": "m"}});
         let e = ArmError::operation_failed("Failed", &status, None);
         assert_eq!(e.kind(), &ArmErrorKind::OperationFailed);
         assert!(e.is_retryable());
         let resource = json!({"properties": {"provisioningState": "Failed"}});
         let e = ArmError::operation_failed("Failed", &resource, Some("r".into()));
-        assert_eq!(e.message(), "the operation ended Failed without an error description");
+        assert_eq!(
+            e.message(),
+            "the operation ended Failed without an error description"
+        );
         assert!(!e.is_retryable());
-        assert_eq!(e.to_string(), "the operation ended Failed without an error description (request id r)");
+        assert_eq!(
+            e.to_string(),
+            "the operation ended Failed without an error description (request id r)"
+        );
     }
 
     #[test]

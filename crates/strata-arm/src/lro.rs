@@ -115,7 +115,11 @@ fn classify_state(state: Option<&str>) -> State {
         // ARM's rule: a resource without the field is done.
         None => State::Succeeded,
         Some(s) if s.eq_ignore_ascii_case("Succeeded") => State::Succeeded,
-        Some(s) if ["Failed", "Canceled", "Cancelled"].iter().any(|t| t.eq_ignore_ascii_case(s)) => {
+        Some(s)
+            if ["Failed", "Canceled", "Cancelled"]
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(s)) =>
+        {
             State::Failed(s.to_string())
         }
         Some(_) => State::Running,
@@ -133,7 +137,12 @@ fn provisioning_state(doc: &Value) -> State {
 impl ClientInner {
     /// Sends `op` to `url` and waits for it to finish. PUT and PATCH yield the final resource,
     /// POST the action's answer (if any), DELETE nothing.
-    pub(crate) async fn run(&self, op: Op, url: &Url, body: Option<&Value>) -> Result<Option<Value>, ArmError> {
+    pub(crate) async fn run(
+        &self,
+        op: Op,
+        url: &Url,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, ArmError> {
         let mut poller = Poller::new(&self.options.poll);
         let mut restarts = RetryState::new(&self.options.retry);
         loop {
@@ -175,8 +184,10 @@ impl ClientInner {
         };
         match self.follow(op, url, initial, poller).await {
             Ok(value) => Ok(Outcome::Done(value)),
-            Err(e) if op.restartable() && e.code().is_some_and(is_operation_conflict) => Ok(Outcome::Restart(e)),
-            Err(e) => Err(e.with_correlation_id(Some(self.correlation_id.clone()))),
+            Err(e) if op.restartable() && e.code().is_some_and(is_operation_conflict) => {
+                Ok(Outcome::Restart(e))
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -224,7 +235,10 @@ impl ClientInner {
             // Accepted with no URL to watch: the resource itself is the only witness.
             return match op {
                 Op::Put | Op::Patch => self.poll_resource(url, retry_after, None, poller).await.map(Some),
-                Op::Delete => self.poll_until_gone(url, retry_after, poller).await.map(|()| None),
+                Op::Delete => self
+                    .poll_until_gone(url, retry_after, poller)
+                    .await
+                    .map(|()| None),
                 Op::Post => Ok(None),
             };
         }
@@ -260,16 +274,16 @@ impl ClientInner {
                 continue;
             }
             let Some(doc) = response.json()? else {
-                return Err(ArmError::invalid_response(
-                    "the operation status answered with an empty body",
-                )
-                .with_request_id(response.request_id));
+                return Err(
+                    ArmError::invalid_response("the operation status answered with an empty body")
+                        .with_request_id(response.request_id),
+                );
             };
             let Some(status) = doc.get("status").and_then(Value::as_str) else {
-                return Err(ArmError::invalid_response(
-                    "the operation status has no `status` field",
-                )
-                .with_request_id(response.request_id));
+                return Err(
+                    ArmError::invalid_response("the operation status has no `status` field")
+                        .with_request_id(response.request_id),
+                );
             };
             match classify_state(Some(status)) {
                 State::Succeeded => return Ok(doc),

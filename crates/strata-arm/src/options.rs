@@ -102,9 +102,15 @@ mod tests {
     #[test]
     fn intervals_are_clamped() {
         let p = PollPolicy::default();
-        assert_eq!(p.interval(Some(Duration::from_secs(10)), 0), Duration::from_secs(10));
+        assert_eq!(
+            p.interval(Some(Duration::from_secs(10)), 0),
+            Duration::from_secs(10)
+        );
         assert_eq!(p.interval(Some(Duration::ZERO), 0), Duration::from_secs(1));
-        assert_eq!(p.interval(Some(Duration::from_secs(600)), 0), Duration::from_secs(60));
+        assert_eq!(
+            p.interval(Some(Duration::from_secs(600)), 0),
+            Duration::from_secs(60)
+        );
         assert_eq!(p.interval(None, 0), Duration::from_secs(1));
         assert_eq!(p.interval(None, 3), Duration::from_secs(8));
         assert_eq!(p.interval(None, 40), Duration::from_secs(60));

@@ -201,10 +201,16 @@ mod tests {
     #[test]
     fn classification() {
         assert_eq!(classify_status(400, Some("InvalidParameter")), Retryable::No);
-        assert_eq!(classify_status(400, Some("AnotherOperationInProgress")), Retryable::No);
+        assert_eq!(
+            classify_status(400, Some("AnotherOperationInProgress")),
+            Retryable::No
+        );
         assert_eq!(classify_status(404, Some("ResourceNotFound")), Retryable::No);
         assert_eq!(classify_status(409, Some("Conflict")), Retryable::No);
-        assert_eq!(classify_status(409, Some("anotheroperationinprogress")), Retryable::Transient);
+        assert_eq!(
+            classify_status(409, Some("anotheroperationinprogress")),
+            Retryable::Transient
+        );
         assert_eq!(classify_status(429, Some("RetryableError")), Retryable::Throttled);
         assert_eq!(classify_status(429, None), Retryable::Throttled);
         for s in [408, 500, 502, 503, 504] {
@@ -252,8 +258,14 @@ mod tests {
         let d = s.next_delay(Retryable::Throttled, Some(Duration::from_secs(7)));
         assert_eq!(d, Some(Duration::from_secs(7)));
         // Longer than the remaining time: give up now rather than sleep in vain.
-        assert_eq!(s.next_delay(Retryable::Throttled, Some(Duration::from_secs(3600))), None);
-        assert_eq!(RetryState::new(&RetryPolicy::none()).next_delay(Retryable::Transient, None), None);
+        assert_eq!(
+            s.next_delay(Retryable::Throttled, Some(Duration::from_secs(3600))),
+            None
+        );
+        assert_eq!(
+            RetryState::new(&RetryPolicy::none()).next_delay(Retryable::Transient, None),
+            None
+        );
     }
 
     #[test]
@@ -264,12 +276,18 @@ mod tests {
         assert_eq!(parse_retry_after("soon"), None);
         assert_eq!(parse_retry_after("99999999"), Some(Duration::from_secs(86_400)));
         // A past HTTP date means no wait.
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         let future = (chrono::Utc::now() + chrono::Duration::seconds(120))
             .format("%a, %d %b %Y %H:%M:%S GMT")
             .to_string();
         let d = parse_retry_after(&future).unwrap();
-        assert!(d > Duration::from_secs(100) && d <= Duration::from_secs(120), "{d:?}");
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -36,7 +36,12 @@ pub(crate) struct Response {
 
 impl Response {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name)?.to_str().ok().map(str::trim).filter(|v| !v.is_empty())
+        self.headers
+            .get(name)?
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
     }
 
     /// The body as JSON; `None` when it is empty.
@@ -87,12 +92,23 @@ impl ClientInner {
                     if purpose == Purpose::Poll && error.code().is_some_and(retry::is_operation_conflict) {
                         class = Retryable::No;
                     }
-                    if status == 401 && !token_renewed {
-                        if let Some(tokens) = &self.tokens {
-                            token_renewed = true;
-                            tokens.invalidate();
-                            class = Retryable::Transient;
-                        }
+                    if status == 401
+                        && !token_renewed
+                        && let Some(tokens) = &self.tokens
+                    {
+                        // The token was revoked or expired early: a fresh one is worth an
+                        // immediate try, outside the retry budget.
+                        token_renewed = true;
+                        tokens.invalidate();
+                        self.counters.retry();
+                        tracing::debug!(
+                            method = %method,
+                            path = url.path(),
+                            code = error.code(),
+                            request_id = error.request_id(),
+                            "token rejected; retrying with a new one",
+                        );
+                        continue;
                     }
                     (error, class, retry_after)
                 }
@@ -108,9 +124,7 @@ impl ClientInner {
                 }
             };
             let Some(delay) = state.next_delay(class, retry_after) else {
-                return Err(error
-                    .with_retries(state.retries())
-                    .with_correlation_id(Some(self.correlation_id.clone())));
+                return Err(error.with_retries(state.retries()));
             };
             self.counters.retry();
             tracing::debug!(
@@ -152,7 +166,9 @@ impl ClientInner {
             request = request.header(AUTHORIZATION, value);
         }
         if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body.to_vec());
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
         }
         self.counters.request_sent();
         if purpose == Purpose::Poll {
@@ -188,7 +204,8 @@ impl ClientInner {
             .get(CORRELATION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let error = ArmError::from_response(status.as_u16(), request_id, &body).with_correlation_id(correlation);
+        let error =
+            ArmError::from_response(status.as_u16(), request_id, &body).with_correlation_id(correlation);
         Ok(Err((error, retry::retry_after(&headers))))
     }
 }

@@ -36,7 +36,10 @@ pub(crate) fn resource_url(endpoint: &Url, path: &str, api_version: &str) -> Res
 
 /// Adds `api-version` unless the URL already has one (a `nextLink` usually does).
 pub(crate) fn with_api_version(url: &mut Url, api_version: &str) {
-    if !url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("api-version")) {
+    if !url
+        .query_pairs()
+        .any(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+    {
         url.query_pairs_mut().append_pair("api-version", api_version);
     }
 }

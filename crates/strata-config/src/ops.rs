@@ -166,7 +166,10 @@ pub(crate) fn equal(a: &Value, b: &Value) -> bool {
         },
         (Value::List(x), Value::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q)),
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|((k1, v1), (k2, v2))| k1 == k2 && equal(v1, v2))
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k1, v1), (k2, v2))| k1 == k2 && equal(v1, v2))
         }
         (x, y) => x == y,
     }
@@ -252,8 +255,8 @@ fn arithmetic(op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             BinOp::Add => a.checked_add(b),
             BinOp::Sub => a.checked_sub(b),
             BinOp::Mul => a.checked_mul(b),
-            BinOp::Mod if b != 0 => a.checked_rem(b),
-            BinOp::Div if b != 0 && a % b == 0 => a.checked_div(b),
+            BinOp::Mod => a.checked_rem(b),
+            BinOp::Div if a.checked_rem(b) == Some(0) => a.checked_div(b),
             _ => None,
         };
         if let Some(n) = exact {
@@ -309,7 +312,10 @@ pub(crate) fn index(base: Value, key: Value, attr_syntax: bool) -> Result<Value,
         // An attribute of an attribute is one longer path: lookups after apply stay exact.
         let step = match key.unmarked() {
             Value::String(s) => Some(PathStep::Key(s.clone())),
-            Value::Number(n) => n.as_u64().and_then(|u| usize::try_from(u).ok()).map(PathStep::Index),
+            Value::Number(n) => n
+                .as_u64()
+                .and_then(|u| usize::try_from(u).ok())
+                .map(PathStep::Index),
             _ => None,
         };
         let out = match (*d, step) {
@@ -342,10 +348,15 @@ pub(crate) fn index(base: Value, key: Value, attr_syntax: bool) -> Result<Value,
                 ));
             }
             let i = to_f64(&key).ok_or_else(|| {
-                format!("a list index must be a number, not a {}", describe(key.unmarked()))
+                format!(
+                    "a list index must be a number, not a {}",
+                    describe(key.unmarked())
+                )
             })?;
             if i.fract() != 0.0 || i < 0.0 {
-                return Err(format!("a list index must be a whole number of 0 or more, not {i}"));
+                return Err(format!(
+                    "a list index must be a whole number of 0 or more, not {i}"
+                ));
             }
             let i = i as usize;
             match l.get(i) {
@@ -413,7 +424,11 @@ pub(crate) fn condition(v: &Value, what: &str) -> Result<bool, String> {
 /// `cond ? then : otherwise` with both branches already evaluated.
 pub(crate) fn conditional(cond: Value, then: Value, otherwise: Value) -> Result<Value, String> {
     if cond.is_unknown() {
-        return Ok(Value::unknown(Deferred::Conditional { cond, then, otherwise }));
+        return Ok(Value::unknown(Deferred::Conditional {
+            cond,
+            then,
+            otherwise,
+        }));
     }
     let c = condition(&cond, "condition")?;
     Ok(mark(if c { then } else { otherwise }, cond.is_sensitive()))
@@ -434,6 +449,10 @@ mod tests {
         assert_eq!(binary(BinOp::Div, n(6), n(3)).unwrap(), n(2));
         assert_eq!(binary(BinOp::Div, n(7), n(2)).unwrap(), number(3.5).unwrap());
         assert_eq!(binary(BinOp::Mod, n(7), n(3)).unwrap(), n(1));
+        // Overflowing integer operations fall back to floats instead of panicking.
+        assert!(binary(BinOp::Div, n(i64::MIN), n(-1)).is_ok());
+        assert!(binary(BinOp::Mod, n(i64::MIN), n(-1)).is_ok());
+        assert!(binary(BinOp::Mul, n(i64::MAX), n(2)).is_ok());
         assert_eq!(binary(BinOp::Add, "2".into(), n(3)).unwrap(), n(5));
         assert!(binary(BinOp::Div, n(1), n(0)).is_err());
         let e = binary(BinOp::Add, "a".into(), "b".into()).unwrap_err();
@@ -444,13 +463,23 @@ mod tests {
 
     #[test]
     fn comparisons_and_logic() {
-        assert_eq!(binary(BinOp::Eq, n(1), number(1.0).unwrap()).unwrap(), true.into());
+        assert_eq!(
+            binary(BinOp::Eq, n(1), number(1.0).unwrap()).unwrap(),
+            true.into()
+        );
         assert_eq!(binary(BinOp::Eq, n(1), "1".into()).unwrap(), false.into());
         assert_eq!(binary(BinOp::Less, n(1), n(2)).unwrap(), true.into());
         let addr = ResourceAddr::resource("x");
         let unknown = Value::attr(&addr, "properties.ip");
-        assert_eq!(binary(BinOp::And, false.into(), unknown.clone()).unwrap(), false.into());
-        assert!(binary(BinOp::And, true.into(), unknown).unwrap().is_wholly_unknown());
+        assert_eq!(
+            binary(BinOp::And, false.into(), unknown.clone()).unwrap(),
+            false.into()
+        );
+        assert!(
+            binary(BinOp::And, true.into(), unknown)
+                .unwrap()
+                .is_wholly_unknown()
+        );
     }
 
     #[test]
@@ -466,7 +495,11 @@ mod tests {
     fn indexing() {
         let o = Value::object([("a", n(1))]);
         assert_eq!(index(o.clone(), "a".into(), true).unwrap(), n(1));
-        assert!(index(o, "b".into(), true).unwrap_err().contains("no attribute `b`"));
+        assert!(
+            index(o, "b".into(), true)
+                .unwrap_err()
+                .contains("no attribute `b`")
+        );
         let l = Value::List(vec![n(1), n(2)]);
         assert_eq!(index(l.clone(), n(1), false).unwrap(), n(2));
         assert_eq!(index(l.clone(), "1".into(), false).unwrap(), n(2));
@@ -479,10 +512,17 @@ mod tests {
 
     #[test]
     fn templates() {
-        assert_eq!(template(vec!["a".into(), n(1), true.into()]).unwrap(), "a1true".into());
+        assert_eq!(
+            template(vec!["a".into(), n(1), true.into()]).unwrap(),
+            "a1true".into()
+        );
         assert!(template(vec![Value::Null]).is_err());
         assert!(template(vec![Value::List(vec![])]).is_err());
         let addr = ResourceAddr::resource("x");
-        assert!(template(vec!["a".into(), Value::attr(&addr, "p")]).unwrap().is_wholly_unknown());
+        assert!(
+            template(vec!["a".into(), Value::attr(&addr, "p")])
+                .unwrap()
+                .is_wholly_unknown()
+        );
     }
 }

@@ -1,19 +1,28 @@
 //! "Did you mean …?" suggestions and lists of allowed names for hints.
 
-/// Levenshtein distance, by characters.
+/// Edit distance by characters, where swapping two neighbours counts as one edit (typos
+/// like `tpye` are one step from `type`).
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Candidates close to `name`, closest first (at most three).
@@ -33,6 +42,9 @@ pub(crate) fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a s
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
+/// Lists longer than this are left out of hints that have a close match.
+const LONG_LIST: usize = 12;
+
 /// `did you mean `x`?` when something is close, else the full list:
 /// `<what>: a, b, c`.
 pub(crate) fn hint<'a>(
@@ -47,13 +59,17 @@ pub(crate) fn hint<'a>(
     } else {
         format!("{what}: {}", all.join(", "))
     };
+    // A long list adds nothing to a close match.
+    let list = if all.len() > LONG_LIST && !near.is_empty() {
+        String::new()
+    } else {
+        format!(" {list}")
+    };
+    let near: Vec<String> = near.iter().map(|c| format!("`{c}`")).collect();
     match near.as_slice() {
-        [] => list,
-        [one] => format!("did you mean `{one}`? {list}"),
-        many => format!(
-            "did you mean one of {}? {list}",
-            many.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
-        ),
+        [] => list.trim_start().to_string(),
+        [one] => format!("did you mean {one}?{list}"),
+        many => format!("did you mean one of {}?{list}", many.join(", ")),
     }
 }
 
@@ -64,7 +80,11 @@ mod tests {
     #[test]
     fn suggests_close_names() {
         assert_eq!(distance("kitten", "sitting"), 3);
-        assert_eq!(similar("cidrsubnt", ["cidrsubnet", "cidrhost", "upper"]), vec!["cidrsubnet"]);
+        assert_eq!(distance("tpye", "type"), 1);
+        assert_eq!(
+            similar("cidrsubnt", ["cidrsubnet", "cidrhost", "upper"]),
+            vec!["cidrsubnet"]
+        );
         assert!(similar("zzz", ["cidrsubnet"]).is_empty());
         let h = hint("locaton", "allowed", ["location", "name"]);
         assert!(h.starts_with("did you mean `location`?"), "{h}");

@@ -90,7 +90,8 @@ fn type_err(message: impl Into<String>, e: &Expression) -> TypeError {
     }
 }
 
-const TYPE_HINT: &str = "types are string, number, bool, any, list(T), set(T), map(T), object({name = T, …}) and tuple([T, …])";
+const TYPE_HINT: &str =
+    "types are string, number, bool, any, list(T), set(T), map(T), object({name = T, …}) and tuple([T, …])";
 
 /// Parses a type written as text (as module input specs spell them).
 pub(crate) fn parse_type_str(s: &str) -> Result<Type, TypeError> {
@@ -139,13 +140,19 @@ fn parse_inner(e: &Expression, in_object: bool) -> Result<(Type, bool, Option<Va
                 "map" => Type::Map(Box::new(parse_type(one("element type")?)?)),
                 "tuple" => {
                     let Expression::Array(items) = one("list of element types")? else {
-                        return Err(type_err("`tuple(…)` takes a list of types, like tuple([string, number])", e));
+                        return Err(type_err(
+                            "`tuple(…)` takes a list of types, like tuple([string, number])",
+                            e,
+                        ));
                     };
                     Type::Tuple(items.iter().map(parse_type).collect::<Result<_, _>>()?)
                 }
                 "object" => {
                     let Expression::Object(obj) = one("object of attribute types")? else {
-                        return Err(type_err("`object(…)` takes an object of types, like object({name = string})", e));
+                        return Err(type_err(
+                            "`object(…)` takes an object of types, like object({name = string})",
+                            e,
+                        ));
                     };
                     let mut attrs = BTreeMap::new();
                     for (k, v) in obj.iter() {
@@ -153,11 +160,21 @@ fn parse_inner(e: &Expression, in_object: bool) -> Result<(Type, bool, Option<Va
                             ObjectKey::Ident(id) => id.as_str().to_string(),
                             ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
                             ObjectKey::Expression(other) => {
-                                return Err(type_err("an attribute name must be a name or a quoted string", other));
+                                return Err(type_err(
+                                    "an attribute name must be a name or a quoted string",
+                                    other,
+                                ));
                             }
                         };
                         let (ty, optional, default) = parse_inner(v.expr(), true)?;
-                        attrs.insert(key, ObjAttr { ty, optional, default });
+                        attrs.insert(
+                            key,
+                            ObjAttr {
+                                ty,
+                                optional,
+                                default,
+                            },
+                        );
                     }
                     Type::Object(Some(attrs))
                 }
@@ -167,7 +184,10 @@ fn parse_inner(e: &Expression, in_object: bool) -> Result<(Type, bool, Option<Va
                         [t, d] => {
                             let ty = parse_type(t)?;
                             let raw = crate::eval::literal(d).map_err(|err| TypeError {
-                                message: format!("the default of optional(…) must be a constant: {}", err.message),
+                                message: format!(
+                                    "the default of optional(…) must be a constant: {}",
+                                    err.message
+                                ),
                                 span: err.span.or_else(|| d.span()),
                             })?;
                             let default = convert(&raw, &ty).map_err(|err| type_err(err.to_string(), d))?;
@@ -177,7 +197,10 @@ fn parse_inner(e: &Expression, in_object: bool) -> Result<(Type, bool, Option<Va
                     };
                 }
                 "optional" => {
-                    return Err(type_err("`optional(…)` is only allowed for attributes of object({…})", e));
+                    return Err(type_err(
+                        "`optional(…)` is only allowed for attributes of object({…})",
+                        e,
+                    ));
                 }
                 other => return Err(type_err(format!("`{other}(…)` is not a type; {TYPE_HINT}"), e)),
             };
@@ -343,7 +366,12 @@ mod tests {
         let t = ty("object({a = string, b = optional(number, 3)})");
         assert_eq!(t.to_string(), "object({a = string, b = optional(number)})");
         assert_eq!(ty("tuple([string, bool])").to_string(), "tuple([string, bool])");
-        assert!(parse_type_str("strin").unwrap_err().message.contains("not a type"));
+        assert!(
+            parse_type_str("strin")
+                .unwrap_err()
+                .message
+                .contains("not a type")
+        );
         assert!(parse_type_str("optional(string)").is_err());
         assert!(parse_type_str("list(string, number)").is_err());
     }
@@ -368,7 +396,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.path, vec![PathStep::Key("x".into()), PathStep::Index(0)]);
-        assert_eq!(e.to_string(), "at `x[0]`: a number is required, and \"a\" is not one");
+        assert_eq!(
+            e.to_string(),
+            "at `x[0]`: a number is required, and \"a\" is not one"
+        );
         let set = convert(
             &Value::List(vec!["b".into(), "a".into(), "b".into()]),
             &ty("set(string)"),

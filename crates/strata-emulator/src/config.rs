@@ -48,7 +48,10 @@ impl Default for Latency {
                 ("microsoft.network/virtualnetworks".into(), ms(150)),
                 ("microsoft.network/virtualnetworks/subnets".into(), ms(100)),
                 ("microsoft.network/networksecuritygroups".into(), ms(100)),
-                ("microsoft.network/networksecuritygroups/securityrules".into(), ms(100)),
+                (
+                    "microsoft.network/networksecuritygroups/securityrules".into(),
+                    ms(100),
+                ),
                 ("microsoft.resources/resourcegroups".into(), ms(200)),
             ],
         }
@@ -94,7 +97,10 @@ impl Latency {
                 continue;
             }
             let segments: Vec<&str> = kind.split('/').collect();
-            if segments.len() < 2 || segments.iter().any(|s| s.is_empty()) || kind.contains(char::is_whitespace) {
+            if segments.len() < 2
+                || segments.iter().any(|s| s.is_empty())
+                || kind.contains(char::is_whitespace)
+            {
                 return Err(format!(
                     "`{kind}` is not a resource type (expected `Namespace/type[/childType]`, e.g. `Microsoft.Network/virtualNetworks`)"
                 ));
@@ -119,7 +125,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     if s == "0" {
         return Ok(Duration::ZERO);
     }
-    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not a duration ({e}); use e.g. `150ms` or `2s`"))
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); use e.g. `150ms` or `2s`"))
 }
 
 #[cfg(test)]
@@ -129,15 +136,24 @@ mod tests {
     #[test]
     fn parses_single_duration_for_all_types() {
         let l = Latency::parse("200ms").unwrap();
-        assert_eq!(l.for_type("Microsoft.Network/virtualNetworks"), Duration::from_millis(200));
+        assert_eq!(
+            l.for_type("Microsoft.Network/virtualNetworks"),
+            Duration::from_millis(200)
+        );
         assert_eq!(l.for_type("anything/else"), Duration::from_millis(200));
     }
 
     #[test]
     fn parses_overrides_case_insensitively() {
         let l = Latency::parse("default=50ms, Microsoft.Network/virtualNetworks=300ms").unwrap();
-        assert_eq!(l.for_type("microsoft.network/VIRTUALNETWORKS"), Duration::from_millis(300));
-        assert_eq!(l.for_type("Microsoft.Network/virtualNetworks/subnets"), Duration::from_millis(50));
+        assert_eq!(
+            l.for_type("microsoft.network/VIRTUALNETWORKS"),
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            l.for_type("Microsoft.Network/virtualNetworks/subnets"),
+            Duration::from_millis(50)
+        );
         let l = Latency::parse("Microsoft.Network/virtualNetworks=1s").unwrap();
         assert_eq!(l.for_type("Microsoft.Storage/storageAccounts"), Duration::ZERO);
     }
@@ -154,8 +170,17 @@ mod tests {
     #[test]
     fn defaults_are_realistic_but_small() {
         let l = Latency::default();
-        assert_eq!(l.for_type("Microsoft.Network/virtualNetworks"), Duration::from_millis(150));
-        assert_eq!(l.for_type("Microsoft.Resources/resourceGroups"), Duration::from_millis(200));
-        assert_eq!(Latency::none().for_type("Microsoft.Network/virtualNetworks"), Duration::ZERO);
+        assert_eq!(
+            l.for_type("Microsoft.Network/virtualNetworks"),
+            Duration::from_millis(150)
+        );
+        assert_eq!(
+            l.for_type("Microsoft.Resources/resourceGroups"),
+            Duration::from_millis(200)
+        );
+        assert_eq!(
+            Latency::none().for_type("Microsoft.Network/virtualNetworks"),
+            Duration::ZERO
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Why an emulator could not start.
 //!
-//! Errors *served* to clients are ARM error envelopes ([`crate::protocol::ArmError`]); this type
-//! is only for the process that hosts the emulator.
+//! Errors served to clients are ARM error envelopes built by the protocol layer; this type is
+//! only for the process that hosts the emulator.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
-use strata_arm::{ArmClient, ClientOptions, StaticToken, TokenCredential};
+use std::time::Duration;
+
+use strata_arm::{ArmClient, ClientOptions, PollPolicy, RetryPolicy, StaticToken, TokenCredential};
 use strata_config::{EvalOptions, Evaluated, Environment, Stack, Target};
 use strata_emulator::{EmulatorConfig, EmulatorHandle, Latency};
 use strata_state::{lock_with_timeout, LocalStore, LockGuard, LockInfo, StateError, StateStore};
@@ -145,7 +147,13 @@ fn credential_from_env() -> Result<Option<Arc<dyn TokenCredential>>> {
 }
 
 fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result<ArmClient> {
+    let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     let mut opts = ClientOptions::new(url);
+    if local {
+        // An emulator on this machine: poll and back off in milliseconds, not seconds.
+        opts.poll = PollPolicy::fast();
+        opts.retry = RetryPolicy { base_delay: Duration::from_millis(50), max_delay: Duration::from_secs(2), ..RetryPolicy::default() };
+    }
     opts.credential = credential;
     opts.user_agent = format!("strata/{}", env!("CARGO_PKG_VERSION"));
     ArmClient::new(opts).map_err(|e| anyhow!("{e}"))

@@ -79,14 +79,20 @@ pub(crate) struct ConstScope<'a> {
 impl Scope for ConstScope<'_> {
     fn lookup(&self, root: &str, name: &str) -> Result<Value, EvalError> {
         Err(EvalError::new(
-            format!("`{root}.{name}` cannot be used in {}: it must be a constant", self.context),
+            format!(
+                "`{root}.{name}` cannot be used in {}: it must be a constant",
+                self.context
+            ),
             None,
         ))
     }
 
     fn resource(&self, label: &str) -> Result<ResourceRef, EvalError> {
         Err(EvalError::new(
-            format!("`resource.{label}` cannot be used in {}: it must be a constant", self.context),
+            format!(
+                "`resource.{label}` cannot be used in {}: it must be a constant",
+                self.context
+            ),
             None,
         ))
     }
@@ -94,7 +100,10 @@ impl Scope for ConstScope<'_> {
 
 /// Evaluates an expression that must be a constant (functions allowed, no references).
 pub(crate) fn literal(e: &Expression) -> Result<Value, EvalError> {
-    Evaluator::new(&ConstScope { context: "a constant" }).eval(e)
+    Evaluator::new(&ConstScope {
+        context: "a constant",
+    })
+    .eval(e)
 }
 
 /// Evaluates expressions against a scope.
@@ -122,7 +131,11 @@ impl<'s> Evaluator<'s> {
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
             Expression::Number(n) => number(n.value()).map_err(|m| EvalError::new(m, e.span())),
             Expression::String(s) => Ok(Value::String(s.value().clone())),
-            Expression::Array(items) => items.iter().map(|i| self.eval(i)).collect::<Result<_, _>>().map(Value::List),
+            Expression::Array(items) => items
+                .iter()
+                .map(|i| self.eval(i))
+                .collect::<Result<_, _>>()
+                .map(Value::List),
             Expression::Object(obj) => {
                 let mut out = BTreeMap::new();
                 for (k, v) in obj.iter() {
@@ -151,7 +164,8 @@ impl<'s> Evaluator<'s> {
                     let otherwise = self.eval(&c.false_expr)?;
                     return ops::conditional(cond, then, otherwise).map_err(|m| EvalError::new(m, e.span()));
                 }
-                let truth = ops::condition(&cond, "condition").map_err(|m| EvalError::new(m, c.cond_expr.span()))?;
+                let truth =
+                    ops::condition(&cond, "condition").map_err(|m| EvalError::new(m, c.cond_expr.span()))?;
                 // Only the branch taken is evaluated: `x == null ? "" : x.a` must not fail on x.a.
                 let v = self.eval(if truth { &c.true_expr } else { &c.false_expr })?;
                 Ok(mark(v, cond.is_sensitive()))
@@ -195,7 +209,10 @@ impl<'s> Evaluator<'s> {
         if call.name.is_namespaced() {
             let ns: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
             return Err(EvalError::new(
-                format!("there is no function `{}::{name}`: namespaced functions are not supported", ns.join("::")),
+                format!(
+                    "there is no function `{}::{name}`: namespaced functions are not supported",
+                    ns.join("::")
+                ),
                 span,
             ));
         }
@@ -215,7 +232,10 @@ impl<'s> Evaluator<'s> {
                 (Value::List(items), true) => args.extend(items.into_iter().map(Value::sensitive)),
                 (other, _) => {
                     return Err(EvalError::new(
-                        format!("`...` expands a list into arguments, but this is a {}", other.type_name()),
+                        format!(
+                            "`...` expands a list into arguments, but this is a {}",
+                            other.type_name()
+                        ),
                         call.args.iter().last().and_then(Span::span),
                     ));
                 }
@@ -267,7 +287,10 @@ impl<'s> Evaluator<'s> {
             }));
         }
         let why = first_error.map_or_else(String::new, |e| format!(": the first failed with: {}", e.message));
-        Err(EvalError::new(format!("no expression given to try() succeeded{why}"), call.span()))
+        Err(EvalError::new(
+            format!("no expression given to try() succeeded{why}"),
+            call.span(),
+        ))
     }
 
     fn eval_for(&mut self, f: &ForExpr) -> Result<Value, EvalError> {
@@ -295,7 +318,9 @@ impl<'s> Evaluator<'s> {
                         )
                         .hint("filter on values known at plan time, such as names and ids"));
                     }
-                    if !ops::condition(&c, "`if` condition").map_err(|m| EvalError::new(m, cond.expr.span()))? {
+                    if !ops::condition(&c, "`if` condition")
+                        .map_err(|m| EvalError::new(m, cond.expr.span()))?
+                    {
                         continue;
                     }
                 }
@@ -332,22 +357,31 @@ impl<'s> Evaluator<'s> {
 }
 
 /// The elements of a collection to iterate: (index or key, value).
-pub(crate) fn iterable(coll: Value, span: Option<Range<usize>>) -> Result<(Vec<(Value, Value)>, bool), EvalError> {
+pub(crate) fn iterable(
+    coll: Value,
+    span: Option<Range<usize>>,
+) -> Result<(Vec<(Value, Value)>, bool), EvalError> {
     if coll.is_wholly_unknown() {
-        return Err(EvalError::new(
-            "cannot iterate over a value known only after apply",
-            span,
-        )
-        .hint("iterate over values known at plan time (variables, locals, names and ids)"));
+        return Err(
+            EvalError::new("cannot iterate over a value known only after apply", span)
+                .hint("iterate over values known at plan time (variables, locals, names and ids)"),
+        );
     }
     let (coll, marked) = split_mark(coll);
     let items = match coll {
-        Value::List(l) => l.into_iter().enumerate().map(|(i, v)| (Value::from(i as i64), v)).collect(),
+        Value::List(l) => l
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::from(i as i64), v))
+            .collect(),
         Value::Object(o) => o.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
         Value::Null => return Err(EvalError::new("cannot iterate over a null value", span)),
         other => {
             return Err(EvalError::new(
-                format!("cannot iterate over a {}; a list or an object is required", other.type_name()),
+                format!(
+                    "cannot iterate over a {}; a list or an object is required",
+                    other.type_name()
+                ),
                 span,
             ));
         }
@@ -362,7 +396,8 @@ fn key_string(v: &Value) -> Result<String, String> {
     }
     match v.unmarked() {
         Value::Null => Err("an object key cannot be null".into()),
-        other => ops::to_plain_string(other).ok_or_else(|| format!("an object key must be a string, not a {}", other.type_name())),
+        other => ops::to_plain_string(other)
+            .ok_or_else(|| format!("an object key must be a string, not a {}", other.type_name())),
     }
 }
 
@@ -378,7 +413,10 @@ fn number(n: &hcl_edit::Number) -> Result<Value, String> {
 
 fn unknown_root(name: &str, span: Option<Range<usize>>) -> EvalError {
     if ROOTS.contains(&name) {
-        return EvalError::new(format!("`{name}` must be followed by a name, like {name}.example"), span);
+        return EvalError::new(
+            format!("`{name}` must be followed by a name, like {name}.example"),
+            span,
+        );
     }
     EvalError::new(format!("unknown name `{name}`"), span)
         .hint("references start with var., local., env., module. or resource.; strings need quotes")

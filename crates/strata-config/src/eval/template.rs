@@ -35,7 +35,11 @@ fn strips_after(el: &Element) -> bool {
 }
 
 impl Evaluator<'_> {
-    pub(super) fn eval_template(&mut self, t: &Template, span: Option<Range<usize>>) -> Result<Value, EvalError> {
+    pub(super) fn eval_template(
+        &mut self,
+        t: &Template,
+        span: Option<Range<usize>>,
+    ) -> Result<Value, EvalError> {
         // A template that is one interpolation is that value, of whatever type.
         if let (1, Some(Element::Interpolation(i))) = (t.len(), t.get(0)) {
             return self.eval(&i.expr);
@@ -59,7 +63,11 @@ impl Evaluator<'_> {
             match el {
                 Element::Literal(lit) => {
                     let mut text: &str = lit.value();
-                    let before = if i == 0 { strip_first } else { strips_after(elements[i - 1]) };
+                    let before = if i == 0 {
+                        strip_first
+                    } else {
+                        strips_after(elements[i - 1])
+                    };
                     let after = match elements.get(i + 1) {
                         Some(next) => strips_before(next),
                         None => strip_last,
@@ -85,14 +93,23 @@ impl Evaluator<'_> {
                         let else_last = d.endif_expr.strip.strip_start();
                         if cond.is_unknown() {
                             let mut then_parts = Vec::new();
-                            self.template_parts(&d.if_expr.template, then_first, then_strip_last, &mut then_parts)?;
+                            self.template_parts(
+                                &d.if_expr.template,
+                                then_first,
+                                then_strip_last,
+                                &mut then_parts,
+                            )?;
                             let mut else_parts = Vec::new();
                             if let Some(e) = &d.else_expr {
                                 self.template_parts(&e.template, else_first, else_last, &mut else_parts)?;
                             }
                             let then = ops::template(then_parts).map_err(|m| EvalError::new(m, d.span()))?;
-                            let otherwise = ops::template(else_parts).map_err(|m| EvalError::new(m, d.span()))?;
-                            parts.push(ops::conditional(cond, then, otherwise).map_err(|m| EvalError::new(m, d.span()))?);
+                            let otherwise =
+                                ops::template(else_parts).map_err(|m| EvalError::new(m, d.span()))?;
+                            parts.push(
+                                ops::conditional(cond, then, otherwise)
+                                    .map_err(|m| EvalError::new(m, d.span()))?,
+                            );
                             continue;
                         }
                         let truth = ops::condition(&cond, "`%{ if }` condition")

@@ -73,7 +73,9 @@ impl Evaluator<'_> {
                         TraversalOperator::LegacyIndex(i) => {
                             path.push(PathStep::Index(usize::try_from(*i.value()).unwrap_or(usize::MAX)));
                         }
-                        TraversalOperator::Index(Expression::String(s)) => path.push(PathStep::Key(s.value().clone())),
+                        TraversalOperator::Index(Expression::String(s)) => {
+                            path.push(PathStep::Key(s.value().clone()))
+                        }
                         TraversalOperator::Index(Expression::Number(n)) => match n.value().as_u64() {
                             Some(i) => path.push(PathStep::Index(usize::try_from(i).unwrap_or(usize::MAX))),
                             None => break,
@@ -134,10 +136,17 @@ impl Evaluator<'_> {
         Ok(value)
     }
 
-    fn splat(&mut self, value: Value, ops: &[Op], span: Option<std::ops::Range<usize>>) -> Result<Value, EvalError> {
+    fn splat(
+        &mut self,
+        value: Value,
+        ops: &[Op],
+        span: Option<std::ops::Range<usize>>,
+    ) -> Result<Value, EvalError> {
         if value.is_wholly_unknown() {
-            return Err(EvalError::new("cannot use a splat on a value known only after apply", span)
-                .hint("index the elements one by one, like x[0].y"));
+            return Err(
+                EvalError::new("cannot use a splat on a value known only after apply", span)
+                    .hint("index the elements one by one, like x[0].y"),
+            );
         }
         let (value, marked) = split_mark(value);
         let items = match value {
@@ -153,7 +162,10 @@ impl Evaluator<'_> {
     }
 }
 
-fn join(a: Option<std::ops::Range<usize>>, b: Option<std::ops::Range<usize>>) -> Option<std::ops::Range<usize>> {
+fn join(
+    a: Option<std::ops::Range<usize>>,
+    b: Option<std::ops::Range<usize>>,
+) -> Option<std::ops::Range<usize>> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.start.min(b.start)..a.end.max(b.end)),
         (a, b) => a.or(b),

@@ -14,7 +14,12 @@ pub(super) fn length(a: &[Value]) -> FnResult {
         Value::List(l) => l.len(),
         Value::Object(o) => o.len(),
         Value::Null => return invalid("the argument is null"),
-        other => return invalid(format!("length() needs a string, list or map, not a {}", other.type_name())),
+        other => {
+            return invalid(format!(
+                "length() needs a string, list or map, not a {}",
+                other.type_name()
+            ));
+        }
     };
     Ok(Value::from(n as i64))
 }
@@ -59,11 +64,18 @@ pub(super) fn concat(a: &[Value]) -> FnResult {
 }
 
 pub(super) fn keys(a: &[Value]) -> FnResult {
-    Ok(Value::List(object(a, 0, "the argument")?.keys().map(|k| Value::String(k.clone())).collect()))
+    Ok(Value::List(
+        object(a, 0, "the argument")?
+            .keys()
+            .map(|k| Value::String(k.clone()))
+            .collect(),
+    ))
 }
 
 pub(super) fn values(a: &[Value]) -> FnResult {
-    Ok(Value::List(object(a, 0, "the argument")?.values().cloned().collect()))
+    Ok(Value::List(
+        object(a, 0, "the argument")?.values().cloned().collect(),
+    ))
 }
 
 pub(super) fn element(a: &[Value]) -> FnResult {
@@ -146,7 +158,9 @@ pub(super) fn slice(a: &[Value]) -> FnResult {
 }
 
 pub(super) fn reverse(a: &[Value]) -> FnResult {
-    Ok(Value::List(list(a, 0, "the argument")?.iter().rev().cloned().collect()))
+    Ok(Value::List(
+        list(a, 0, "the argument")?.iter().rev().cloned().collect(),
+    ))
 }
 
 pub(super) fn one(a: &[Value]) -> FnResult {
@@ -154,7 +168,10 @@ pub(super) fn one(a: &[Value]) -> FnResult {
     match l {
         [] => Ok(Value::Null),
         [v] => Ok(v.clone()),
-        _ => invalid(format!("the list has {} elements; one() needs zero or one", l.len())),
+        _ => invalid(format!(
+            "the list has {} elements; one() needs zero or one",
+            l.len()
+        )),
     }
 }
 
@@ -253,7 +270,10 @@ fn bools(a: &[Value]) -> Result<Vec<bool>, FnError> {
             Value::Bool(b) => Ok(*b),
             Value::String(s) if s == "true" => Ok(true),
             Value::String(s) if s == "false" => Ok(false),
-            other => Err(FnError::Invalid(format!("every element must be a bool, not a {}", other.type_name()))),
+            other => Err(FnError::Invalid(format!(
+                "every element must be a bool, not a {}",
+                other.type_name()
+            ))),
         })
         .collect()
 }

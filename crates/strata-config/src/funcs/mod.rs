@@ -16,6 +16,8 @@ mod net;
 mod numeric;
 mod strings;
 
+pub(crate) use encoding::hex;
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -66,7 +68,13 @@ struct Func {
     imp: fn(&[Value]) -> FnResult,
 }
 
-const fn f(name: &'static str, min: usize, max: Option<usize>, mode: Mode, imp: fn(&[Value]) -> FnResult) -> Func {
+const fn f(
+    name: &'static str,
+    min: usize,
+    max: Option<usize>,
+    mode: Mode,
+    imp: fn(&[Value]) -> FnResult,
+) -> Func {
     Func {
         name,
         min,
@@ -160,7 +168,10 @@ pub(crate) fn names() -> impl Iterator<Item = &'static str> + Clone {
 
 /// Calls function `name`.
 pub(crate) fn call(name: &str, args: Vec<Value>) -> Result<Value, CallError> {
-    let func = FUNCS.iter().find(|f| f.name == name).ok_or(CallError::NoSuchFunction)?;
+    let func = FUNCS
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or(CallError::NoSuchFunction)?;
     check_arity(func, args.len())?;
     match func.mode {
         Raw => (func.imp)(&args).or_else(|e| finish(name, args.clone(), e)),
@@ -319,7 +330,10 @@ fn object<'a>(args: &'a [Value], i: usize, what: &str) -> Result<&'a BTreeMap<St
     match known(args, i)? {
         Value::Object(o) => Ok(o),
         Value::Null => invalid(format!("{what} is null; a map or object is required")),
-        other => invalid(format!("{what} must be a map or object, not a {}", other.type_name())),
+        other => invalid(format!(
+            "{what} must be a map or object, not a {}",
+            other.type_name()
+        )),
     }
 }
 

@@ -20,7 +20,11 @@ fn parse(a: &[Value]) -> Result<Prefix, FnError> {
     let s = string(a, 0, "the prefix")?;
     let net: IpNet = match s.parse() {
         Ok(n) => n,
-        Err(_) => return invalid(format!("invalid CIDR address \"{s}\"; expected an address and a prefix length like 10.0.0.0/16")),
+        Err(_) => {
+            return invalid(format!(
+                "invalid CIDR address \"{s}\"; expected an address and a prefix length like 10.0.0.0/16"
+            ));
+        }
     };
     Ok(match net.network() {
         IpAddr::V4(ip) => Prefix {
@@ -41,11 +45,19 @@ fn parse(a: &[Value]) -> Result<Prefix, FnError> {
 /// The mask of the host part of a `len`-bit prefix in a `bits`-wide address.
 fn host_mask(len: u32, bits: u32) -> u128 {
     let host = bits - len.min(bits);
-    if host >= 128 { u128::MAX } else { (1u128 << host) - 1 }
+    if host >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    }
 }
 
 fn net_mask(len: u32, bits: u32) -> u128 {
-    let all = if bits >= 128 { u128::MAX } else { (1u128 << bits) - 1 };
+    let all = if bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
     all & !host_mask(len, bits)
 }
 
@@ -100,7 +112,7 @@ pub(super) fn cidrhost(a: &[Value]) -> FnResult {
     let n: u128 = if hostnum < 0 {
         // -1 is the last address of the prefix, -2 the one before, …
         let back = hostnum.unsigned_abs() as u128;
-        if back > max.saturating_add(1) || (max == u128::MAX && back == 0) {
+        if back > max.saturating_add(1) {
             return invalid(format!(
                 "prefix of {} does not accommodate a host numbered {hostnum}",
                 p.len

@@ -59,7 +59,11 @@ pub(super) fn range(a: &[Value]) -> FnResult {
     let (start, limit, step) = match a.len() {
         1 => (0.0, num(a, 0, "the limit")?, None),
         2 => (num(a, 0, "the start")?, num(a, 1, "the limit")?, None),
-        _ => (num(a, 0, "the start")?, num(a, 1, "the limit")?, Some(num(a, 2, "the step")?)),
+        _ => (
+            num(a, 0, "the start")?,
+            num(a, 1, "the limit")?,
+            Some(num(a, 2, "the step")?),
+        ),
     };
     let step = step.unwrap_or(if start > limit { -1.0 } else { 1.0 });
     if step == 0.0 {
@@ -69,7 +73,9 @@ pub(super) fn range(a: &[Value]) -> FnResult {
     let mut v = start;
     while (step > 0.0 && v < limit) || (step < 0.0 && v > limit) {
         if out.len() == RANGE_LIMIT {
-            return invalid(format!("more than {RANGE_LIMIT} values were generated; check the arguments"));
+            return invalid(format!(
+                "more than {RANGE_LIMIT} values were generated; check the arguments"
+            ));
         }
         out.push(num_value(v)?);
         v += step;

@@ -65,7 +65,11 @@ pub(super) fn chomp(a: &[Value]) -> FnResult {
 }
 
 pub(super) fn strrev(a: &[Value]) -> FnResult {
-    Ok(string(a, 0, "the string")?.chars().rev().collect::<String>().into())
+    Ok(string(a, 0, "the string")?
+        .chars()
+        .rev()
+        .collect::<String>()
+        .into())
 }
 
 pub(super) fn replace(a: &[Value]) -> FnResult {
@@ -124,14 +128,22 @@ pub(super) fn substr(a: &[Value]) -> FnResult {
         return Ok("".into());
     }
     let rest = &chars[off as usize..];
-    let take = if length < 0.0 { rest.len() } else { (length as usize).min(rest.len()) };
+    let take = if length < 0.0 {
+        rest.len()
+    } else {
+        (length as usize).min(rest.len())
+    };
     Ok(rest[..take].iter().collect::<String>().into())
 }
 
 pub(super) fn startswith(a: &[Value]) -> FnResult {
-    Ok(Value::Bool(string(a, 0, "the string")?.starts_with(string(a, 1, "the prefix")?.as_ref())))
+    Ok(Value::Bool(
+        string(a, 0, "the string")?.starts_with(string(a, 1, "the prefix")?.as_ref()),
+    ))
 }
 
 pub(super) fn endswith(a: &[Value]) -> FnResult {
-    Ok(Value::Bool(string(a, 0, "the string")?.ends_with(string(a, 1, "the suffix")?.as_ref())))
+    Ok(Value::Bool(
+        string(a, 0, "the string")?.ends_with(string(a, 1, "the suffix")?.as_ref()),
+    ))
 }

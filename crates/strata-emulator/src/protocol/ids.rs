@@ -65,5 +65,9 @@ fn client_echo(headers: &HeaderMap) -> Option<HeaderValue> {
         .get(RETURN_CLIENT_ID)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    if wanted { headers.get(&CLIENT_ID).cloned() } else { None }
+    if wanted {
+        headers.get(&CLIENT_ID).cloned()
+    } else {
+        None
+    }
 }

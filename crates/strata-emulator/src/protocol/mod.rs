@@ -25,8 +25,8 @@ use chrono::Utc;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
-pub(crate) use api_version::{NETWORK_VERSIONS, check_provider, check_resources};
-pub(crate) use lro::{accepted, result_url, retry_after, status_url};
+pub(crate) use api_version::{NETWORK_VERSIONS, check_resources};
+pub(crate) use lro::{accepted, retry_after, status_url, with_async_operation};
 pub(crate) use reply::{ArmError, Reply};
 pub(crate) use route::ResourcePath;
 
@@ -96,11 +96,13 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = serve(&app, &method, &uri, &headers, &body);
-    match result {
-        Ok(reply) => reply.into_response(),
+    match serve(&app, &method, &uri, &headers, &body) {
+        Ok(reply) => {
+            tracing::debug!(%method, %uri, status = reply.status.as_u16(), "served");
+            reply.into_response()
+        }
         Err(e) => {
-            tracing::debug!(%method, %uri, code = e.code(), "answered with an error");
+            tracing::debug!(%method, %uri, status = e.status.as_u16(), code = e.code(), "answered with an error");
             e.into_response()
         }
     }
@@ -152,13 +154,13 @@ fn dispatch(
     body: &[u8],
     path: &str,
 ) -> Result<Reply, ArmError> {
-    if let Some(sub) = subscription_of(&route) {
-        if !is_guid(sub) {
-            return Err(ArmError::invalid_subscription(sub));
-        }
+    if let Some(sub) = subscription_of(&route)
+        && !is_guid(sub)
+    {
+        return Err(ArmError::invalid_subscription(sub));
     }
     let read_only = |m: &Method| {
-        if m == Method::GET {
+        if *m == Method::GET {
             Ok(())
         } else {
             Err(ArmError::method_not_allowed(m.as_str()))
@@ -175,6 +177,11 @@ fn dispatch(
             api_version::check_format(ctx.api_version)?;
             Ok(types::subscriptions::get(&sub))
         }
+        Route::Providers { sub } => {
+            read_only(method)?;
+            api_version::check_format(ctx.api_version)?;
+            Ok(types::subscriptions::providers(&sub))
+        }
         Route::Provider { sub, namespace } => {
             read_only(method)?;
             api_version::check_format(ctx.api_version)?;
@@ -187,18 +194,18 @@ fn dispatch(
         Route::Groups { sub } => {
             read_only(method)?;
             check_resources(ctx.api_version)?;
-            lists::groups(ctx, &sub, query)
+            lists::groups(ctx, &sub, query, path)
         }
         Route::Group { sub, group } => types::resource_groups::handle(ctx, method, &sub, &group, body),
         Route::SubscriptionResources { sub } => {
             read_only(method)?;
             check_resources(ctx.api_version)?;
-            lists::resources(ctx, &sub, None, query)
+            lists::resources(ctx, &sub, None, query, path)
         }
         Route::GroupResources { sub, group } => {
             read_only(method)?;
             check_resources(ctx.api_version)?;
-            lists::resources(ctx, &sub, Some(&group), query)
+            lists::resources(ctx, &sub, Some(&group), query, path)
         }
         Route::GroupOperationResult { sub, op } | Route::OperationResult { sub, op } => {
             read_only(method)?;
@@ -212,13 +219,17 @@ fn dispatch(
         }
         Route::SubscriptionCollection { sub, namespace, kind } => {
             read_only(method)?;
-            lists::subscription_collection(ctx, &sub, &namespace, &kind, query)
+            lists::subscription_collection(ctx, &sub, &namespace, &kind, query, path)
+        }
+        // `POST …/{type}/{name}/{action}` has the shape of a collection path.
+        Route::Collection(c) if *method == Method::POST && !c.parent.segments.is_empty() => {
+            resources::action(ctx, &c.parent, &c.kind, body)
         }
         Route::Collection(c) => {
             read_only(method)?;
-            lists::collection(ctx, &c, query)
+            lists::collection(ctx, &c, query, path)
         }
-        Route::Resource(p) => resources::handle(ctx, method, &p, body, path),
+        Route::Resource(p) => resources::handle(ctx, method, &p, body),
     }
 }
 
@@ -231,6 +242,7 @@ fn subscription_of(route: &Route) -> Option<&str> {
         | Route::SubscriptionResources { sub }
         | Route::GroupResources { sub, .. }
         | Route::GroupOperationResult { sub, .. }
+        | Route::Providers { sub }
         | Route::Provider { sub, .. }
         | Route::ProviderRegister { sub, .. }
         | Route::OperationStatus { sub, .. }
@@ -252,7 +264,9 @@ pub(crate) fn is_guid(s: &str) -> bool {
 /// The request body as a JSON object, or ARM's `InvalidRequestContent`.
 pub(crate) fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ArmError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ArmError::invalid_json("the request body is empty; a JSON object is required"));
+        return Err(ArmError::invalid_json(
+            "the request body is empty; a JSON object is required",
+        ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
@@ -285,9 +299,18 @@ mod tests {
 
     #[test]
     fn queries() {
-        assert_eq!(Query::parse(None).unwrap_err().code(), "MissingApiVersionParameter");
-        assert_eq!(Query::parse(Some("api-version=")).unwrap_err().code(), "MissingApiVersionParameter");
-        let q = Query::parse(Some("API-VERSION=2024-07-01&%24filter=resourceType%20eq%20%27x%27")).unwrap();
+        assert_eq!(
+            Query::parse(None).unwrap_err().code(),
+            "MissingApiVersionParameter"
+        );
+        assert_eq!(
+            Query::parse(Some("api-version=")).unwrap_err().code(),
+            "MissingApiVersionParameter"
+        );
+        let q = Query::parse(Some(
+            "API-VERSION=2024-07-01&%24filter=resourceType%20eq%20%27x%27",
+        ))
+        .unwrap();
         assert_eq!(q.api_version, "2024-07-01");
         assert_eq!(q.filter.as_deref(), Some("resourceType eq 'x'"));
     }

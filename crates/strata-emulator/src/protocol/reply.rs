@@ -149,7 +149,9 @@ impl ArmError {
         ArmError::new(
             StatusCode::CONFLICT,
             "ResourceGroupBeingDeleted",
-            format!("The resource group '{rg}' is in deprovisioning state and cannot perform this operation."),
+            format!(
+                "The resource group '{rg}' is in deprovisioning state and cannot perform this operation."
+            ),
         )
     }
 

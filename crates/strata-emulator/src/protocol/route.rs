@@ -39,7 +39,11 @@ impl ResourcePath {
 
     /// The lowercase key of the first `depth` segments (`depth` ≥ 1).
     pub fn key_at(&self, depth: usize) -> String {
-        let mut k = format!("{}/providers/{}", self.group_key(), self.namespace.to_ascii_lowercase());
+        let mut k = format!(
+            "{}/providers/{}",
+            self.group_key(),
+            self.namespace.to_ascii_lowercase()
+        );
         for (kind, name) in self.segments.iter().take(depth) {
             k.push('/');
             k.push_str(&kind.to_ascii_lowercase());
@@ -75,21 +79,55 @@ pub(crate) struct CollectionPath {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Route {
     Subscriptions,
-    Subscription { sub: String },
-    Groups { sub: String },
-    Group { sub: String, group: String },
-    SubscriptionResources { sub: String },
-    GroupResources { sub: String, group: String },
+    Subscription {
+        sub: String,
+    },
+    Groups {
+        sub: String,
+    },
+    Group {
+        sub: String,
+        group: String,
+    },
+    SubscriptionResources {
+        sub: String,
+    },
+    GroupResources {
+        sub: String,
+        group: String,
+    },
     /// The `Location` of a resource group deletion.
-    GroupOperationResult { sub: String, op: String },
-    Provider { sub: String, namespace: String },
-    ProviderRegister { sub: String, namespace: String },
+    GroupOperationResult {
+        sub: String,
+        op: String,
+    },
+    Providers {
+        sub: String,
+    },
+    Provider {
+        sub: String,
+        namespace: String,
+    },
+    ProviderRegister {
+        sub: String,
+        namespace: String,
+    },
     /// `…/providers/{ns}/locations/{loc}/operations/{id}` (`Azure-AsyncOperation`).
-    OperationStatus { sub: String, op: String },
+    OperationStatus {
+        sub: String,
+        op: String,
+    },
     /// `…/providers/{ns}/locations/{loc}/operationResults/{id}` (`Location`).
-    OperationResult { sub: String, op: String },
+    OperationResult {
+        sub: String,
+        op: String,
+    },
     /// `/subscriptions/{s}/providers/{ns}/{type}`: every resource of a type in the subscription.
-    SubscriptionCollection { sub: String, namespace: String, kind: String },
+    SubscriptionCollection {
+        sub: String,
+        namespace: String,
+        kind: String,
+    },
     Resource(ResourcePath),
     Collection(CollectionPath),
 }
@@ -118,6 +156,7 @@ pub(crate) fn parse(path: &str, is_post: bool) -> Option<Route> {
         [] => Some(Route::Subscription { sub }),
         [rg] if is(rg, "resourceGroups") => Some(Route::Groups { sub }),
         [res] if is(res, "resources") => Some(Route::SubscriptionResources { sub }),
+        [pr] if is(pr, "providers") => Some(Route::Providers { sub }),
         [o, op] if is(o, "operationResults") => Some(Route::GroupOperationResult {
             sub,
             op: op.to_string(),
@@ -134,10 +173,12 @@ pub(crate) fn parse(path: &str, is_post: bool) -> Option<Route> {
             sub,
             namespace: ns.to_string(),
         }),
-        [pr, ns, reg] if is(pr, "providers") && is_post && is(reg, "register") => Some(Route::ProviderRegister {
-            sub,
-            namespace: ns.to_string(),
-        }),
+        [pr, ns, reg] if is(pr, "providers") && is_post && is(reg, "register") => {
+            Some(Route::ProviderRegister {
+                sub,
+                namespace: ns.to_string(),
+            })
+        }
         [pr, ns, kind] if is(pr, "providers") => Some(Route::SubscriptionCollection {
             sub,
             namespace: ns.to_string(),
@@ -153,7 +194,9 @@ pub(crate) fn parse(path: &str, is_post: bool) -> Option<Route> {
                 None
             }
         }
-        [rg, group, pr, ns, tail @ ..] if is(rg, "resourceGroups") && is(pr, "providers") && !tail.is_empty() => {
+        [rg, group, pr, ns, tail @ ..]
+            if is(rg, "resourceGroups") && is(pr, "providers") && !tail.is_empty() =>
+        {
             // A second `providers` would be an extension resource, which is not served yet.
             if tail.iter().any(|t| is(t, "providers")) {
                 return None;
@@ -228,12 +271,23 @@ mod tests {
 
     #[test]
     fn routes_collections_and_operations() {
-        let c = parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets", false);
-        assert!(matches!(c, Some(Route::Collection(ref c)) if c.kind == "subnets" && c.parent.segments.len() == 1));
-        let c = parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks", false);
+        let c = parse(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets",
+            false,
+        );
+        assert!(
+            matches!(c, Some(Route::Collection(ref c)) if c.kind == "subnets" && c.parent.segments.len() == 1)
+        );
+        let c = parse(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks",
+            false,
+        );
         assert!(matches!(c, Some(Route::Collection(ref c)) if c.parent.segments.is_empty()));
         assert_eq!(
-            parse("/subscriptions/s/providers/Microsoft.Network/locations/westeurope/operations/x", false),
+            parse(
+                "/subscriptions/s/providers/Microsoft.Network/locations/westeurope/operations/x",
+                false
+            ),
             Some(Route::OperationStatus {
                 sub: "s".into(),
                 op: "x".into()
@@ -243,8 +297,14 @@ mod tests {
             parse("/subscriptions/s/providers/Microsoft.Network/register", true),
             Some(Route::ProviderRegister { .. })
         ));
-        assert!(matches!(parse("/subscriptions/s/resourcegroups", false), Some(Route::Groups { .. })));
-        assert!(matches!(parse("/subscriptions", false), Some(Route::Subscriptions)));
+        assert!(matches!(
+            parse("/subscriptions/s/resourcegroups", false),
+            Some(Route::Groups { .. })
+        ));
+        assert!(matches!(
+            parse("/subscriptions", false),
+            Some(Route::Subscriptions)
+        ));
     }
 
     #[test]

@@ -122,10 +122,12 @@ impl Resource {
 fn collect_ids(map: &Map<String, Value>, out: &mut BTreeSet<String>) {
     for (k, v) in map {
         match v {
-            Value::String(s) if k.eq_ignore_ascii_case("id") && s.starts_with('/') => {
-                if strata_core::ArmId::parse(s).is_ok() {
-                    out.insert(key_of(s.trim_end_matches('/')));
-                }
+            Value::String(s)
+                if k.eq_ignore_ascii_case("id")
+                    && s.starts_with('/')
+                    && strata_core::ArmId::parse(s).is_ok() =>
+            {
+                out.insert(key_of(s.trim_end_matches('/')));
             }
             Value::Object(inner) => collect_ids(inner, out),
             Value::Array(items) => {
@@ -179,8 +181,11 @@ impl State {
     }
 
     /// The groups of a subscription, by name.
-    pub fn groups_of<'a>(&'a self, subscription: &str) -> impl Iterator<Item = &'a Group> + 'a {
-        let prefix = format!("/subscriptions/{}/resourcegroups/", subscription.to_ascii_lowercase());
+    pub fn groups_of<'a>(&'a self, subscription: &str) -> impl Iterator<Item = &'a Group> + use<'a> {
+        let prefix = format!(
+            "/subscriptions/{}/resourcegroups/",
+            subscription.to_ascii_lowercase()
+        );
         self.groups
             .range::<String, _>((Bound::Included(prefix.clone()), Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(&prefix))
@@ -262,7 +267,7 @@ impl State {
     }
 
     /// Every resource whose id starts with `prefix` (lowercase), in key order.
-    pub fn under_prefix<'a>(&'a self, prefix: &str) -> impl Iterator<Item = &'a Resource> + 'a {
+    pub fn under_prefix<'a>(&'a self, prefix: &str) -> impl Iterator<Item = &'a Resource> + use<'a> {
         let prefix = prefix.to_string();
         self.resources
             .range::<String, _>((Bound::Included(prefix.clone()), Bound::Unbounded))
@@ -271,7 +276,7 @@ impl State {
     }
 
     /// Everything strictly below `key`.
-    pub fn descendants<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Resource> + 'a {
+    pub fn descendants<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Resource> + use<'a> {
         self.under_prefix(&format!("{key}/"))
     }
 
@@ -339,8 +344,13 @@ impl State {
                     }
                 }
             }
-            OpAction::Delete { target } => {
+            OpAction::Delete { target, settle } => {
                 self.remove_tree(target);
+                for key in settle {
+                    if let Some(r) = self.resources.get_mut(key) {
+                        r.set_provisioning_state("Succeeded");
+                    }
+                }
             }
             OpAction::DeleteGroup { group } => {
                 // Children before parents, as ARM's cascade does; in memory the order only
@@ -407,7 +417,10 @@ mod tests {
         let nsg = format!("{RG}/providers/Microsoft.Network/networkSecurityGroups/nsg");
         let subnet = format!("{RG}/providers/Microsoft.Network/virtualNetworks/v/subnets/a");
         st.put_resource(res(&nsg, json!({})));
-        st.put_resource(res(&subnet, json!({"properties": {"networkSecurityGroup": {"id": nsg.to_uppercase()}}})));
+        st.put_resource(res(
+            &subnet,
+            json!({"properties": {"networkSecurityGroup": {"id": nsg.to_uppercase()}}}),
+        ));
         let users = st.referrers(&key_of(&nsg), None);
         assert_eq!(users.len(), 1);
         assert_eq!(users[0].id, subnet);
@@ -439,7 +452,11 @@ mod tests {
             st.put_resource(r);
         }
         st.put_resource(res(&format!("{v}/subnets/b/deeper/x"), json!({})));
-        let names: Vec<&str> = st.children(&key_of(&v), "SUBNETS").iter().map(|r| r.name()).collect();
+        let names: Vec<&str> = st
+            .children(&key_of(&v), "SUBNETS")
+            .iter()
+            .map(|r| r.name())
+            .collect();
         assert_eq!(names, ["b", "a", "c"]);
     }
 }

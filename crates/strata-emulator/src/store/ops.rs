@@ -26,8 +26,13 @@ pub(crate) struct ErrorBody {
 pub(crate) enum OpAction {
     /// A PUT: these resources (lowercase keys) reach `Succeeded`.
     Provision { targets: Vec<String> },
-    /// A DELETE: the resource and its subtree go away.
-    Delete { target: String },
+    /// A DELETE: the resource and its subtree go away, and `settle` (a parent kept busy by the
+    /// deletion of its child) reaches `Succeeded`.
+    Delete {
+        target: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        settle: Vec<String>,
+    },
     /// A resource group DELETE: its resources, then the group, go away.
     DeleteGroup { group: String },
 }
@@ -59,6 +64,9 @@ pub(crate) struct Operation {
     pub location: String,
     pub api_version: String,
     pub action: OpAction,
+    /// The provider's name for what runs (`PutSubnetOperation`), quoted in messages about it.
+    #[serde(default)]
+    pub name: String,
     pub status: OpStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
@@ -126,10 +134,10 @@ impl Operations {
         op.status = OpStatus::Succeeded;
         // The operation ended when it was due, not when someone happened to look.
         op.end = Some(op.due);
-        if let Some(lock) = &op.lock {
-            if self.locks.get(lock) == Some(&op.id) {
-                self.locks.remove(lock);
-            }
+        if let Some(lock) = &op.lock
+            && self.locks.get(lock) == Some(&op.id)
+        {
+            self.locks.remove(lock);
         }
         self.finished.insert((op.due, op.id.clone()));
         Some(op.clone())
@@ -162,7 +170,11 @@ mod tests {
             namespace: "Microsoft.Network".into(),
             location: "westeurope".into(),
             api_version: "2024-07-01".into(),
-            action: OpAction::Delete { target: "x".into() },
+            action: OpAction::Delete {
+                target: "x".into(),
+                settle: Vec::new(),
+            },
+            name: String::new(),
             status: OpStatus::InProgress,
             error: None,
             error_status: None,

@@ -92,7 +92,10 @@ impl DataDir {
         };
         let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
         if snapshot.format != FORMAT {
-            return Err(corrupt(format!("it is not an emulator estate (format `{}`)", snapshot.format)));
+            return Err(corrupt(format!(
+                "it is not an emulator estate (format `{}`)",
+                snapshot.format
+            )));
         }
         if snapshot.version != VERSION {
             return Err(corrupt(format!(
@@ -149,8 +152,16 @@ mod tests {
         fs::write(dir.store_path(), "{not json").unwrap();
         let err = dir.load().unwrap_err();
         assert!(matches!(err, EmulatorError::CorruptStore { .. }), "{err}");
-        fs::write(dir.store_path(), r#"{"format":"x","version":1,"groups":[],"resources":[],"operations":[]}"#)
-            .unwrap();
-        assert!(dir.load().unwrap_err().to_string().contains("not an emulator estate"));
+        fs::write(
+            dir.store_path(),
+            r#"{"format":"x","version":1,"groups":[],"resources":[],"operations":[]}"#,
+        )
+        .unwrap();
+        assert!(
+            dir.load()
+                .unwrap_err()
+                .to_string()
+                .contains("not an emulator estate")
+        );
     }
 }

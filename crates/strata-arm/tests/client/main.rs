@@ -1,0 +1,9 @@
+//! The client against scripted ARM servers on loopback.
+
+// Long-running operation patterns: provisioningState, Azure-AsyncOperation, Location.
+mod lro;
+// Retries: throttling, transient failures, conflicts, validation errors (logging: ../logging.rs).
+mod retry;
+mod server;
+// Plain calls: get, list paging, errors, headers, tokens.
+mod calls;

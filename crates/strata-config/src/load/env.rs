@@ -1,0 +1,287 @@
+//! Environments: `envs/<name>.hcl`, resolved with inheritance into an [`Environment`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use hcl_edit::Span;
+use hcl_edit::expr::{Expression, ObjectKey};
+use strata_core::{Diagnostic, Diagnostics, Value};
+
+use super::Stack;
+use super::decl::EnvDecl;
+use super::schema::Reader;
+use crate::similar;
+use crate::source::Place;
+
+/// The subscription id of the emulator when an environment sets none.
+pub const EMULATOR_SUBSCRIPTION_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Where an environment's resources go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The local emulator.
+    Emulator,
+    /// Azure Resource Manager.
+    Azure,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Emulator => "emulator",
+            Target::Azure => "azure",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One environment, with inheritance resolved.
+#[derive(Clone, Debug)]
+pub struct Environment {
+    pub name: String,
+    pub target: Target,
+    /// Required for Azure; the emulator defaults to [`EMULATOR_SUBSCRIPTION_ID`].
+    pub subscription_id: String,
+    pub location: String,
+    /// Values for the stack's variables (checked against their types when evaluating).
+    pub variables: BTreeMap<String, Value>,
+    pub tags: BTreeMap<String, String>,
+    /// The environment's own file.
+    pub file: PathBuf,
+    /// The environments this one inherits from, nearest first (`["prod"]` for staging that
+    /// inherits prod); empty without `inherits`.
+    pub inherits_chain: Vec<String>,
+}
+
+impl Stack {
+    /// Resolves environment `name` and its inheritance. An unknown name is a diagnostic
+    /// listing the environments that exist.
+    pub fn environment(&self, name: &str) -> Result<Environment, Diagnostics> {
+        let mut diags = Diagnostics::default();
+        let Some(leaf) = self.envs.get(name) else {
+            let hint = if self.envs.is_empty() {
+                format!(
+                    "this stack has no environments yet; create {}/envs/{name}.hcl",
+                    self.dir.display()
+                )
+            } else {
+                similar::hint(name, "environments", self.envs.keys().map(String::as_str))
+            };
+            diags.push(Diagnostic::error(format!("there is no environment `{name}`")).hint(hint));
+            return Err(diags);
+        };
+        let mut r = Reader {
+            sources: &self.sources,
+            diags: &mut diags,
+        };
+        let Some(chain) = self.env_chain(&mut r, leaf) else {
+            return Err(diags);
+        };
+
+        let mut target = None;
+        let mut subscription_id = None;
+        let mut location = None;
+        let mut variables = BTreeMap::new();
+        let mut tags = BTreeMap::new();
+        // From the root ancestor down: each environment overrides what it sets.
+        for decl in chain.iter().rev() {
+            if let Some(a) = decl.attrs.get("target")
+                && let Some(t) = r.constant_string(a)
+            {
+                match t.as_str() {
+                    "emulator" => target = Some(Target::Emulator),
+                    "azure" => target = Some(Target::Azure),
+                    other => {
+                        let d = r.error(format!("`{other}` is not a target"), &a.value_place());
+                        d.hint = Some("target is \"emulator\" or \"azure\"".into());
+                    }
+                }
+            }
+            if let Some(a) = decl.attrs.get("subscription_id")
+                && let Some(s) = r.constant_string(a)
+            {
+                if is_guid(&s) {
+                    subscription_id = Some(s);
+                } else {
+                    let d = r.error(format!("`{s}` is not a subscription id"), &a.value_place());
+                    d.hint = Some("a subscription id is a GUID like 00000000-0000-0000-0000-000000000000; `az account list` shows yours".into());
+                }
+            }
+            if let Some(a) = decl.attrs.get("location")
+                && let Some(l) = r.constant_string(a)
+            {
+                if l.trim().is_empty() {
+                    r.error("`location` is empty", &a.value_place());
+                } else {
+                    location = Some(l);
+                }
+            }
+            if let Some(a) = decl.attrs.get("variables")
+                && let Some(v) = r.constant(a)
+            {
+                match v {
+                    Value::Object(o) => variables.extend(o),
+                    other => {
+                        let d = r.error(
+                            format!("`variables` must be an object, not a {}", other.type_name()),
+                            &a.value_place(),
+                        );
+                        d.hint = Some("write variables = { vnet_cidr = \"10.10.0.0/16\" }".into());
+                    }
+                }
+            }
+            if let Some(a) = decl.attrs.get("tags")
+                && let Some(v) = r.constant(a)
+            {
+                match v {
+                    Value::Object(o) => {
+                        for (k, v) in o {
+                            match crate::ops::to_plain_string(&v) {
+                                Some(s) => {
+                                    tags.insert(k, s);
+                                }
+                                None => {
+                                    let place = key_place(&a.expr, &k)
+                                        .map_or_else(|| a.value_place(), |s| a.place.with_span(Some(s)));
+                                    r.error(
+                                        format!("tag `{k}` must be a string, not a {}", v.type_name()),
+                                        &place,
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    other => {
+                        r.error(
+                            format!("`tags` must be an object, not a {}", other.type_name()),
+                            &a.value_place(),
+                        );
+                    }
+                }
+            }
+        }
+        let target = target.unwrap_or(Target::Azure);
+        let subscription_id = match (subscription_id, target) {
+            (Some(s), _) => s,
+            (None, Target::Emulator) => EMULATOR_SUBSCRIPTION_ID.to_string(),
+            (None, Target::Azure) => {
+                let d = r.error(
+                    format!("environment `{name}` targets Azure but sets no `subscription_id`"),
+                    &leaf.place,
+                );
+                d.hint =
+                    Some("set subscription_id = \"<guid>\", or target = \"emulator\" to run locally".into());
+                String::new()
+            }
+        };
+        let location = location.unwrap_or_else(|| {
+            let d = r.error(format!("environment `{name}` sets no `location`"), &leaf.place);
+            d.hint = Some("set the default Azure region, like location = \"westeurope\"".into());
+            String::new()
+        });
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(Environment {
+            name: name.to_string(),
+            target,
+            subscription_id,
+            location,
+            variables,
+            tags,
+            file: self.sources.path(leaf.file).to_path_buf(),
+            inherits_chain: chain[1..].iter().map(|d| d.name.clone()).collect(),
+        })
+    }
+
+    /// `leaf` and the environments it inherits from, nearest first.
+    fn env_chain<'a>(&'a self, r: &mut Reader<'_>, leaf: &'a EnvDecl) -> Option<Vec<&'a EnvDecl>> {
+        let mut chain = vec![leaf];
+        let mut cur = leaf;
+        while let Some(attr) = cur.attrs.get("inherits") {
+            let parent = r.constant_string(attr)?;
+            if let Some(pos) = chain.iter().position(|d| d.name == parent) {
+                let mut names: Vec<&str> = chain[pos..].iter().map(|d| d.name.as_str()).collect();
+                names.push(&parent);
+                let d = r.error(
+                    format!(
+                        "environments inherit from each other in a cycle: {}",
+                        names.join(" → ")
+                    ),
+                    &attr.value_place(),
+                );
+                d.hint = Some("remove `inherits` from one of them".into());
+                return None;
+            }
+            let Some(next) = self.envs.get(&parent) else {
+                let hint = similar::hint(&parent, "environments", self.envs.keys().map(String::as_str));
+                let d = r.error(
+                    format!(
+                        "environment `{}` inherits `{parent}`, which does not exist",
+                        cur.name
+                    ),
+                    &attr.value_place(),
+                );
+                d.hint = Some(hint);
+                return None;
+            };
+            chain.push(next);
+            cur = next;
+        }
+        Some(chain)
+    }
+
+    /// Where `variables.<key>` is set for `env` (its own file first, then its ancestors').
+    pub(crate) fn env_variable_place(&self, env: &Environment, key: &str) -> Option<Place> {
+        std::iter::once(&env.name)
+            .chain(env.inherits_chain.iter())
+            .filter_map(|n| self.envs.get(n))
+            .find_map(|decl| {
+                let attr = decl.attrs.get("variables")?;
+                let span = key_place(&attr.expr, key)?;
+                Some(attr.place.with_span(Some(span)))
+            })
+    }
+}
+
+/// The span of `key = …` in an object constructor.
+pub(crate) fn key_place(e: &Expression, key: &str) -> Option<std::ops::Range<usize>> {
+    let Expression::Object(obj) = e else { return None };
+    obj.iter().find_map(|(k, _)| {
+        let name = match k {
+            ObjectKey::Ident(id) => id.as_str().to_string(),
+            ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
+            ObjectKey::Expression(_) => return None,
+        };
+        (name == key).then(|| k.span()).flatten()
+    })
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex.
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids() {
+        assert!(is_guid(EMULATOR_SUBSCRIPTION_ID));
+        assert!(is_guid("0b1f6471-1bf0-4dda-aec3-cb9272f09590"));
+        assert!(!is_guid("0b1f6471-1bf0-4dda-aec3"));
+        assert!(!is_guid("zb1f6471-1bf0-4dda-aec3-cb9272f09590"));
+    }
+}

@@ -1,0 +1,150 @@
+//! Long-running operations on the wire, both of ARM's patterns.
+//!
+//! - `Azure-AsyncOperation`: `…/providers/{ns}/locations/{loc}/operations/{id}` always answers
+//!   200 with `{status: InProgress|Succeeded|Failed, error?}`.
+//! - `Location`: `…/locations/{loc}/operationResults/{id}` (or, for resource groups,
+//!   `/subscriptions/{s}/operationresults/{id}`) answers 202 while running, then the
+//!   synchronous result: 200 (with the resource for a PUT), or the error.
+
+use axum::http::{HeaderName, StatusCode, header};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use super::reply::{ArmError, Reply};
+use crate::store::{OpAction, OpStatus, Operation, key_of};
+use crate::types::{self, Ctx};
+
+const AZURE_ASYNC_OPERATION: HeaderName = HeaderName::from_static("azure-asyncoperation");
+
+/// The `Azure-AsyncOperation` URL of an operation.
+pub(crate) fn status_url(base: &str, op: &Operation) -> String {
+    format!(
+        "{base}/subscriptions/{}/providers/{}/locations/{}/operations/{}?api-version={}",
+        op.subscription, op.namespace, op.location, op.id, op.api_version
+    )
+}
+
+/// The `Location` URL of an operation.
+pub(crate) fn result_url(base: &str, op: &Operation) -> String {
+    if op.namespace.eq_ignore_ascii_case("Microsoft.Resources") {
+        format!(
+            "{base}/subscriptions/{}/operationresults/{}?api-version={}",
+            op.subscription, op.id, op.api_version
+        )
+    } else {
+        format!(
+            "{base}/subscriptions/{}/providers/{}/locations/{}/operationResults/{}?api-version={}",
+            op.subscription, op.namespace, op.location, op.id, op.api_version
+        )
+    }
+}
+
+/// `Retry-After` in whole seconds. Kept at 0 or 1: what matters is that clients honour it, and
+/// the emulator's operations are short.
+pub(crate) fn retry_after(op: &Operation, now: DateTime<Utc>) -> u64 {
+    if op.due - now >= chrono::Duration::seconds(1) {
+        1
+    } else {
+        0
+    }
+}
+
+/// 202 Accepted with `Location`, `Retry-After` and, if `with_async`, `Azure-AsyncOperation`.
+pub(crate) fn accepted(base: &str, op: &Operation, now: DateTime<Utc>, with_async: bool) -> Reply {
+    let mut reply = Reply::empty(StatusCode::ACCEPTED)
+        .header(header::LOCATION, result_url(base, op))
+        .header(header::RETRY_AFTER, retry_after(op, now).to_string());
+    if with_async {
+        reply = reply.header(AZURE_ASYNC_OPERATION, status_url(base, op));
+    }
+    reply
+}
+
+/// Adds `Azure-AsyncOperation` and `Retry-After` to the answer of a long-running PUT.
+pub(crate) fn with_async_operation(reply: Reply, base: &str, op: &Operation, now: DateTime<Utc>) -> Reply {
+    reply
+        .header(AZURE_ASYNC_OPERATION, status_url(base, op))
+        .header(header::RETRY_AFTER, retry_after(op, now).to_string())
+}
+
+fn find<'a>(ctx: &'a Ctx<'_>, sub: &str, id: &str) -> Result<&'a Operation, ArmError> {
+    ctx.state
+        .operation(id)
+        .filter(|op| op.subscription.eq_ignore_ascii_case(sub))
+        .ok_or_else(|| {
+            ArmError::new(
+                StatusCode::NOT_FOUND,
+                "OperationNotFound",
+                format!("The operation '{id}' could not be found."),
+            )
+        })
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// `GET …/operations/{id}`: the status resource.
+pub(crate) fn status(ctx: &Ctx<'_>, sub: &str, id: &str) -> Result<Reply, ArmError> {
+    let op = find(ctx, sub, id)?;
+    let mut body = Map::new();
+    body.insert(
+        "id".into(),
+        json!(format!(
+            "/subscriptions/{}/providers/{}/locations/{}/operations/{}",
+            op.subscription, op.namespace, op.location, op.id
+        )),
+    );
+    body.insert("name".into(), json!(op.id));
+    body.insert("status".into(), json!(op.status.as_str()));
+    body.insert("startTime".into(), json!(time(op.start)));
+    if let Some(end) = op.end {
+        body.insert("endTime".into(), json!(time(end)));
+    }
+    if let Some(e) = &op.error {
+        body.insert("error".into(), json!(e));
+    }
+    let mut reply = Reply::json(StatusCode::OK, Value::Object(body));
+    if op.status == OpStatus::InProgress {
+        reply = reply.header(header::RETRY_AFTER, retry_after(op, ctx.now).to_string());
+    }
+    Ok(reply)
+}
+
+/// `GET …/operationResults/{id}`: 202 while running, then the synchronous result.
+pub(crate) fn result(ctx: &Ctx<'_>, sub: &str, id: &str) -> Result<Reply, ArmError> {
+    let op = find(ctx, sub, id)?;
+    match op.status {
+        OpStatus::InProgress => Ok(accepted(ctx.base_url, op, ctx.now, false)),
+        OpStatus::Failed => {
+            let status = op
+                .error_status
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .unwrap_or(StatusCode::BAD_REQUEST);
+            let body = op.error.clone().unwrap_or_else(|| crate::store::ErrorBody {
+                code: "OperationFailed".into(),
+                message: "The operation failed.".into(),
+                target: None,
+                details: Vec::new(),
+            });
+            Err(ArmError {
+                status,
+                body,
+                retry_after: None,
+            })
+        }
+        OpStatus::Succeeded => match &op.action {
+            OpAction::Provision { .. } => {
+                let resource = op
+                    .resource
+                    .as_deref()
+                    .and_then(|k| ctx.state.resource(&key_of(k)));
+                Ok(match resource {
+                    Some(r) => Reply::json(StatusCode::OK, types::render(ctx.state, r)),
+                    None => Reply::empty(StatusCode::OK),
+                })
+            }
+            OpAction::Delete { .. } | OpAction::DeleteGroup { .. } => Ok(Reply::empty(StatusCode::OK)),
+        },
+    }
+}

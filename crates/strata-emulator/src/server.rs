@@ -1,0 +1,167 @@
+//! Starting and stopping an emulator: the listener, the HTTP server task, and the persister
+//! that writes the estate to the data directory.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::EmulatorConfig;
+use crate::error::EmulatorError;
+use crate::protocol::{self, App};
+use crate::store::{DataDir, State};
+
+/// How long the persister waits after a change before writing, so that a burst of writes
+/// costs one file write rather than one each.
+const FLUSH_DELAY: Duration = Duration::from_millis(100);
+
+/// Starts serving in the current tokio runtime; returns once the socket is bound.
+pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorError> {
+    let data_dir = match &config.data_dir {
+        Some(dir) => Some(Arc::new(DataDir::open(dir)?)),
+        None => None,
+    };
+    let state = match &data_dir {
+        Some(d) => d.load()?.map(State::from_snapshot).unwrap_or_default(),
+        None => State::default(),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| EmulatorError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| EmulatorError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let app = Arc::new(App {
+        state: std::sync::Mutex::new(state),
+        latency: config.latency,
+        addr,
+        changed: tokio::sync::Notify::new(),
+    });
+    // The server stops first; the persister after it, so that its last write holds the
+    // effects of every request the server finished.
+    let (stop_server, mut server_stop) = watch::channel(false);
+    let (stop_persister, persister_stop) = watch::channel(false);
+    let persister = data_dir.map(|dir| tokio::spawn(persist_loop(app.clone(), dir, persister_stop)));
+    let router = protocol::router(app.clone());
+    let server = tokio::spawn(async move {
+        let shutdown = async move {
+            // Either a `true` or the sender going away means stop.
+            let _ = server_stop.wait_for(|stop| *stop).await;
+        };
+        if let Err(e) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "the emulator's HTTP server failed");
+        }
+    });
+    tracing::info!(%addr, persisted = config.data_dir.is_some(), "strata emulator listening");
+    Ok(EmulatorHandle {
+        addr,
+        stop_server,
+        stop_persister,
+        server: Some(server),
+        persister,
+    })
+}
+
+/// Writes the estate after changes, and once more when stopping.
+async fn persist_loop(app: Arc<App>, dir: Arc<DataDir>, mut stop: watch::Receiver<bool>) {
+    let mut written = 0;
+    loop {
+        let stopping = tokio::select! {
+            () = app.changed.notified() => false,
+            _ = stop.wait_for(|s| *s) => true,
+        };
+        if !stopping {
+            tokio::time::sleep(FLUSH_DELAY).await;
+        }
+        written = flush(&app, &dir, written).await;
+        if stopping || stop.has_changed().is_err() {
+            return;
+        }
+    }
+}
+
+/// Writes the estate if it changed since generation `written`; returns the generation on disk.
+async fn flush(app: &App, dir: &Arc<DataDir>, written: u64) -> u64 {
+    let (generation, bytes) = {
+        let state = app.lock();
+        if state.generation() == written {
+            return written;
+        }
+        (state.generation(), serde_json::to_vec(&state.snapshot()))
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialize the emulator estate");
+            return written;
+        }
+    };
+    let dir = dir.clone();
+    match tokio::task::spawn_blocking(move || dir.save(&bytes)).await {
+        Ok(Ok(())) => generation,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot write the emulator estate");
+            written
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the estate writer stopped");
+            written
+        }
+    }
+}
+
+/// A running emulator. Dropping it stops the server (without waiting); [`EmulatorHandle::shutdown`]
+/// stops it gracefully and writes the estate.
+#[derive(Debug)]
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    stop_server: watch::Sender<bool>,
+    stop_persister: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    persister: Option<JoinHandle<()>>,
+}
+
+impl EmulatorHandle {
+    /// The bound address (the real port when the config asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the ARM endpoint to point clients at.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting requests, lets running ones finish, and writes the estate.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop_server.send(true);
+        if let Some(server) = self.server.take()
+            && let Err(e) = server.await
+        {
+            tracing::error!(error = %e, "the emulator's HTTP server task failed");
+        }
+        let _ = self.stop_persister.send(true);
+        if let Some(persister) = self.persister.take()
+            && let Err(e) = persister.await
+        {
+            tracing::error!(error = %e, "the emulator's persister task failed");
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        // Stops the server and lets the persister write a last time, without waiting for either.
+        let _ = self.stop_server.send(true);
+        let _ = self.stop_persister.send(true);
+    }
+}

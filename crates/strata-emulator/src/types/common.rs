@@ -1,0 +1,240 @@
+//! Rules every resource type shares: server-set fields, locations, tags, names, etags.
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::Target;
+use crate::protocol::ArmError;
+use crate::store::Resource;
+
+/// Tags a resource may carry, and their limits ("Use tags to organize your Azure resources").
+const MAX_TAGS: usize = 50;
+const MAX_TAG_NAME: usize = 512;
+const MAX_TAG_VALUE: usize = 256;
+
+/// Drops what the server sets: `id`, `name`, `type` and `etag` come from the URL and the store.
+pub(crate) fn strip_server_fields(body: &mut Map<String, Value>) {
+    for k in ["id", "name", "type", "etag"] {
+        body.remove(k);
+    }
+}
+
+/// ARM's normal form of a location: `West Europe` → `westeurope`.
+pub(crate) fn normalize_location(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// The body's location, normalized. `LocationRequired` if `required` and absent.
+pub(crate) fn read_location(body: &Map<String, Value>, required: bool) -> Result<Option<String>, ArmError> {
+    match body.get("location") {
+        None | Some(Value::Null) => {
+            if required {
+                Err(ArmError::location_required())
+            } else {
+                Ok(None)
+            }
+        }
+        Some(Value::String(s)) if normalize_location(s).is_empty() => Err(ArmError::location_required()),
+        Some(Value::String(s)) => Ok(Some(normalize_location(s))),
+        Some(_) => Err(ArmError::invalid_json("the 'location' property must be a string")),
+    }
+}
+
+/// A resource keeps the location it was created in.
+pub(crate) fn check_location_unchanged(
+    existing: &Resource,
+    new: Option<&str>,
+    t: &Target,
+) -> Result<(), ArmError> {
+    match (existing.location(), new) {
+        (Some(old), Some(new)) if normalize_location(old) != new => Err(ArmError::new(
+            StatusCode::CONFLICT,
+            "InvalidResourceLocation",
+            format!(
+                "The resource '{}' already exists in location '{old}' in resource group '{}'. \
+                 A resource with the same name cannot be created in location '{new}'. \
+                 Please select a new resource name.",
+                t.name, t.group_name
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The body's tags, checked against ARM's limits. `None` when absent or null.
+pub(crate) fn read_tags(body: &Map<String, Value>) -> Result<Option<Map<String, Value>>, ArmError> {
+    let tags = match body.get("tags") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(m)) => m,
+        Some(_) => {
+            return Err(ArmError::invalid_json(
+                "the 'tags' property must be an object of strings",
+            ));
+        }
+    };
+    if tags.len() > MAX_TAGS {
+        return Err(ArmError::bad_request(
+            "InvalidTagCount",
+            format!(
+                "The number of tags ({}) exceeds the maximum of {MAX_TAGS} tags per resource.",
+                tags.len()
+            ),
+        ));
+    }
+    let mut bad_names = Vec::new();
+    for (name, value) in tags {
+        let Value::String(value) = value else {
+            return Err(ArmError::invalid_json(&format!(
+                "the value of tag '{name}' must be a string"
+            )));
+        };
+        if name
+            .chars()
+            .any(|c| matches!(c, '<' | '>' | '%' | '&' | '\\' | '?' | '/') || c.is_control())
+        {
+            bad_names.push(name.as_str());
+        }
+        if name.chars().count() > MAX_TAG_NAME || name.is_empty() {
+            return Err(ArmError::bad_request(
+                "InvalidTagNameLength",
+                format!("The tag name '{name}' must be between 1 and {MAX_TAG_NAME} characters long."),
+            ));
+        }
+        if value.chars().count() > MAX_TAG_VALUE {
+            return Err(ArmError::bad_request(
+                "InvalidTagValueLength",
+                format!(
+                    "The value of tag '{name}' exceeds the maximum length of {MAX_TAG_VALUE} characters."
+                ),
+            ));
+        }
+    }
+    if !bad_names.is_empty() {
+        return Err(ArmError::bad_request(
+            "InvalidTagNameCharacters",
+            format!(
+                "The tag names '{}' have reserved characters '<,>,%,&,\\,?,/' or control characters.",
+                bad_names.join(",")
+            ),
+        ));
+    }
+    Ok(Some(tags.clone()))
+}
+
+/// The name rule of the type (`strata_core::naming`), answered like ARM does.
+pub(crate) fn check_name(t: &Target) -> Result<(), ArmError> {
+    let rule = strata_core::naming::rule_for(&t.full_type);
+    let Err(why) = rule.check(&t.name) else {
+        return Ok(());
+    };
+    let message = if t.full_type.to_ascii_lowercase().starts_with("microsoft.network/") {
+        // The network provider's own wording.
+        format!(
+            "Resource name {} is invalid. The name can be up to {} characters long. It must begin with \
+             a word character, and it must end with a word character or with '_'. The name may contain \
+             word characters or '.', '-', '_'. ({why})",
+            t.name, rule.max
+        )
+    } else {
+        format!("Resource name '{}' is invalid: {why}.", t.name)
+    };
+    Err(ArmError::bad_request("InvalidResourceName", message).with_target(t.name.clone()))
+}
+
+/// A fresh weak etag, as the network provider writes them.
+pub(crate) fn new_etag() -> String {
+    format!("W/\"{}\"", Uuid::new_v4())
+}
+
+/// The `properties` object of a body, taken out of it (empty if absent).
+pub(crate) fn take_properties(body: &mut Map<String, Value>) -> Result<Map<String, Value>, ArmError> {
+    match body.remove("properties") {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(ArmError::invalid_json(
+            "the 'properties' property must be an object",
+        )),
+    }
+}
+
+/// `{id, name, type, etag?}` followed by the stored body: the order ARM answers in.
+pub(crate) fn render_base(res: &Resource, etag: Option<&str>) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("id".into(), Value::String(res.id.clone()));
+    out.insert("name".into(), Value::String(res.name().to_string()));
+    out.insert("type".into(), Value::String(res.resource_type.clone()));
+    if let Some(e) = etag.or(res.etag.as_deref()) {
+        out.insert("etag".into(), Value::String(e.to_string()));
+    }
+    out
+}
+
+/// RFC 7396 JSON merge patch.
+pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    if let Value::Object(map) = target {
+        for (k, v) in patch {
+            if v.is_null() {
+                map.remove(k);
+            } else {
+                merge_patch(map.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn locations_are_normalized() {
+        assert_eq!(normalize_location("West Europe"), "westeurope");
+        let body = json!({"location": " "});
+        assert_eq!(
+            read_location(body.as_object().unwrap(), true).unwrap_err().code(),
+            "LocationRequired"
+        );
+        assert_eq!(read_location(&Map::new(), false).unwrap(), None);
+    }
+
+    #[test]
+    fn tags_are_checked() {
+        let ok = json!({"tags": {"env": "dev"}});
+        assert!(read_tags(ok.as_object().unwrap()).unwrap().is_some());
+        let bad = json!({"tags": {"a/b": "x"}});
+        assert_eq!(
+            read_tags(bad.as_object().unwrap()).unwrap_err().code(),
+            "InvalidTagNameCharacters"
+        );
+        let bad = json!({"tags": {"a": 1}});
+        assert_eq!(
+            read_tags(bad.as_object().unwrap()).unwrap_err().code(),
+            "InvalidRequestContent"
+        );
+        let many: Map<String, Value> = (0..51).map(|i| (format!("t{i}"), json!("v"))).collect();
+        let bad = json!({ "tags": many });
+        assert_eq!(
+            read_tags(bad.as_object().unwrap()).unwrap_err().code(),
+            "InvalidTagCount"
+        );
+    }
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({"a": {"b": 1, "c": 2}, "d": [1]});
+        merge_patch(&mut doc, &json!({"a": {"b": null, "e": 3}, "d": [2]}));
+        assert_eq!(doc, json!({"a": {"c": 2, "e": 3}, "d": [2]}));
+    }
+}

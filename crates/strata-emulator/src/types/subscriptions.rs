@@ -1,0 +1,90 @@
+//! Subscriptions and resource providers.
+//!
+//! The emulator has no tenant to enumerate: every well-formed subscription id is accepted, and
+//! `GET /subscriptions` lists those that hold resource groups plus a default one. Display names
+//! say plainly that this is the emulator.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::Ctx;
+use crate::protocol::{NETWORK_VERSIONS, Reply};
+
+/// The subscription `GET /subscriptions` always lists, for clients that pick the first one.
+pub const DEFAULT_SUBSCRIPTION_ID: &str = "00000000-0000-0000-0000-000000000001";
+
+/// The tenant every emulated subscription belongs to.
+pub const EMULATOR_TENANT_ID: &str = "00000000-0000-0000-0000-00000000e1e1";
+
+fn document(sub: &str) -> Value {
+    json!({
+        "id": format!("/subscriptions/{sub}"),
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [],
+        "subscriptionId": sub,
+        "tenantId": EMULATOR_TENANT_ID,
+        "displayName": format!("strata emulator ({sub})"),
+        "state": "Enabled",
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "quotaId": "PayAsYouGo_2014-09-01",
+            "spendingLimit": "Off"
+        }
+    })
+}
+
+pub(crate) fn list(ctx: &Ctx<'_>) -> Reply {
+    let mut subs = ctx.state.subscriptions();
+    if !subs
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(DEFAULT_SUBSCRIPTION_ID))
+    {
+        subs.insert(0, DEFAULT_SUBSCRIPTION_ID.to_string());
+    }
+    let value: Vec<Value> = subs.iter().map(|s| document(s)).collect();
+    Reply::json(
+        StatusCode::OK,
+        json!({ "value": value, "count": { "type": "Total", "value": subs.len() } }),
+    )
+}
+
+pub(crate) fn get(sub: &str) -> Reply {
+    Reply::json(StatusCode::OK, document(sub))
+}
+
+/// The providers the emulator models.
+const PROVIDERS: &[&str] = &["Microsoft.Network", "Microsoft.Resources"];
+
+/// `GET /subscriptions/{s}/providers`.
+pub(crate) fn providers(sub: &str) -> Reply {
+    let value: Vec<Value> = PROVIDERS.iter().map(|ns| provider_document(sub, ns)).collect();
+    Reply::json(StatusCode::OK, json!({ "value": value }))
+}
+
+/// `GET /subscriptions/{s}/providers/{ns}` (and `POST …/register`): every provider is registered.
+pub(crate) fn provider(sub: &str, namespace: &str) -> Reply {
+    Reply::json(StatusCode::OK, provider_document(sub, namespace))
+}
+
+fn provider_document(sub: &str, namespace: &str) -> Value {
+    let types: Vec<Value> = if namespace.eq_ignore_ascii_case("Microsoft.Network") {
+        [
+            "virtualNetworks",
+            "virtualNetworks/subnets",
+            "networkSecurityGroups",
+            "networkSecurityGroups/securityRules",
+        ]
+        .iter()
+        .map(|t| json!({ "resourceType": t, "locations": [], "apiVersions": NETWORK_VERSIONS }))
+        .collect()
+    } else {
+        Vec::new()
+    };
+    json!({
+        "id": format!("/subscriptions/{sub}/providers/{namespace}"),
+        "namespace": namespace,
+        "registrationState": "Registered",
+        "registrationPolicy": "RegistrationRequired",
+        "resourceTypes": types,
+    })
+}

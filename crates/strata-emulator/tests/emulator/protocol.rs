@@ -1,0 +1,285 @@
+//! The generic ARM layer: api-version, request ids, envelopes, subscriptions, names, generic types.
+
+use reqwest::Method;
+use serde_json::json;
+use strata_emulator::{DEFAULT_SUBSCRIPTION_ID, Latency};
+
+use crate::support::{Emu, NET, RES, SUB, net, rg};
+
+#[tokio::test]
+async fn api_version_is_required() {
+    let emu = Emu::start(Latency::none()).await;
+    let r = emu.get(&rg("rg1"), "").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.code(), "MissingApiVersionParameter");
+    assert_eq!(
+        r.message(),
+        "The api-version query parameter (?api-version=) is required for all requests."
+    );
+    assert!(
+        r.header("x-ms-request-id").is_some(),
+        "errors carry request ids too"
+    );
+
+    let r = emu.get(&rg("rg1"), "yesterday").await;
+    assert_eq!((r.status, r.code()), (400, "InvalidApiVersionParameter"));
+
+    emu.group("rg1").await;
+    let r = emu
+        .put(
+            &net("rg1", "virtualNetworks/v1"),
+            "2099-01-01",
+            json!({"location": "westeurope"}),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "NoRegisteredProviderFound"));
+    assert!(r.message().contains("'2099-01-01'"), "{}", r.message());
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn every_response_carries_request_ids() {
+    let emu = Emu::start(Latency::none()).await;
+    let url = format!("{}/subscriptions?api-version={RES}", emu.base);
+
+    let r = emu.client.get(&url).send().await.unwrap();
+    let h = r.headers();
+    let request_id = h["x-ms-request-id"].to_str().unwrap().to_string();
+    let correlation = h["x-ms-correlation-request-id"].to_str().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&request_id).is_ok());
+    assert!(uuid::Uuid::parse_str(&correlation).is_ok());
+    assert!(
+        h["x-ms-routing-request-id"]
+            .to_str()
+            .unwrap()
+            .ends_with(&correlation)
+    );
+    assert!(h["server"].to_str().unwrap().starts_with("strata-emulator"));
+    assert!(h.get("x-ms-client-request-id").is_none());
+
+    let mine = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let r = emu
+        .client
+        .get(&url)
+        .header("x-ms-correlation-request-id", mine)
+        .header("x-ms-client-request-id", "client-1")
+        .header("x-ms-return-client-request-id", "true")
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert_eq!(h["x-ms-correlation-request-id"], mine);
+    assert_eq!(h["x-ms-client-request-id"], "client-1");
+    assert_ne!(
+        h["x-ms-request-id"].to_str().unwrap(),
+        request_id,
+        "request ids are new each time"
+    );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn bad_bodies_and_paths() {
+    let emu = Emu::start(Latency::none()).await;
+    let url = format!("{}{}?api-version={RES}", emu.base, rg("rg1"));
+    let r = emu.client.put(&url).body("{\"location\": ").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "InvalidRequestContent");
+
+    let r = emu.put(&rg("rg1"), RES, json!(["westeurope"])).await;
+    assert_eq!(r.code(), "InvalidRequestContent");
+
+    let r = emu.get("/subscriptions/not-a-guid/resourcegroups", RES).await;
+    assert_eq!((r.status, r.code()), (400, "InvalidSubscriptionId"));
+
+    let r = emu.get("/tenants", RES).await;
+    assert_eq!(r.status, 404);
+    assert!(r.message().contains("strata emulator"), "{}", r.message());
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn subscriptions_are_listed() {
+    let emu = Emu::start(Latency::none()).await;
+    let r = emu.get("/subscriptions", "2022-12-01").await;
+    assert_eq!(r.status, 200);
+    let ids: Vec<&str> = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["subscriptionId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [DEFAULT_SUBSCRIPTION_ID]);
+
+    emu.group("rg1").await;
+    let r = emu.get("/subscriptions", "2022-12-01").await;
+    let ids: Vec<&str> = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["subscriptionId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [DEFAULT_SUBSCRIPTION_ID, SUB]);
+    assert!(
+        r.body["value"][1]["displayName"]
+            .as_str()
+            .unwrap()
+            .contains("emulator")
+    );
+
+    let r = emu.get(&format!("/subscriptions/{SUB}"), "2022-12-01").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["id"], format!("/subscriptions/{SUB}"));
+    assert_eq!(r.body["state"], "Enabled");
+
+    let r = emu
+        .get(&format!("/subscriptions/{SUB}/providers"), "2021-04-01")
+        .await;
+    assert_eq!(r.body["value"][0]["namespace"], "Microsoft.Network");
+    let r = emu
+        .get(
+            &format!("/subscriptions/{SUB}/providers/Microsoft.Network"),
+            "2021-04-01",
+        )
+        .await;
+    assert_eq!(r.body["registrationState"], "Registered");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn names_follow_azure_rules() {
+    let emu = Emu::start(Latency::none()).await;
+    let r = emu
+        .put(&rg("bad%23name"), RES, json!({"location": "westeurope"}))
+        .await;
+    assert_eq!((r.status, r.code()), (400, "InvalidResourceGroup"));
+    let r = emu.put(&rg("rg."), RES, json!({"location": "westeurope"})).await;
+    assert_eq!(r.code(), "InvalidResourceGroup");
+
+    emu.group("rg1").await;
+    let vnet = json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}});
+    for bad in ["v", "-vnet", "vnet-", "vn%20et"] {
+        let r = emu
+            .put(&net("rg1", &format!("virtualNetworks/{bad}")), NET, vnet.clone())
+            .await;
+        assert_eq!((r.status, r.code()), (400, "InvalidResourceName"), "{bad}: {r:?}");
+        assert!(r.message().contains("is invalid"), "{}", r.message());
+    }
+    let long = "s".repeat(81);
+    let r = emu
+        .put(&net("rg1", "virtualNetworks/vnet1"), NET, vnet.clone())
+        .await;
+    assert_eq!(r.status, 201);
+    let r = emu
+        .put(
+            &net("rg1", &format!("virtualNetworks/vnet1/subnets/{long}")),
+            NET,
+            json!({"properties": {"addressPrefix": "10.0.1.0/24"}}),
+        )
+        .await;
+    assert_eq!(r.code(), "InvalidResourceName");
+    let r = emu.put(&net("rg1", "virtualNetworks/vnet_"), NET, vnet).await;
+    assert_eq!(r.status, 201, "a trailing underscore is allowed");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn generic_resources_are_stored_synchronously() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let path = format!("{}/providers/Contoso.Widgets/gadgets/G1", rg("rg1"));
+    let body = json!({
+        "id": "ignored", "name": "ignored", "location": "West Europe",
+        "tags": {"env": "dev"}, "sku": {"name": "S1"},
+        "properties": {"size": 3, "nested": {"a": 1, "b": 2}}
+    });
+    let r = emu.put(&path, "2023-01-01-preview", body.clone()).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.body["id"], path);
+    assert_eq!(r.body["name"], "G1");
+    assert_eq!(r.body["type"], "Contoso.Widgets/gadgets");
+    assert_eq!(r.body["location"], "westeurope");
+    assert_eq!(r.state(), "Succeeded");
+    assert_eq!(r.body["properties"]["size"], 3);
+    assert!(r.header("azure-asyncoperation").is_none());
+
+    assert_eq!(emu.put(&path, "2023-01-01-preview", body).await.status, 200);
+
+    // Case-insensitive matching; the casing of the first create is returned.
+    let r = emu.get(&path.to_uppercase(), "2023-01-01-preview").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["id"], path);
+
+    let r = emu
+        .patch(
+            &path,
+            "2023-01-01-preview",
+            json!({"tags": {"team": "a"}, "properties": {"nested": {"a": null, "c": 3}}}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["tags"], json!({"team": "a"}));
+    assert_eq!(r.body["properties"]["nested"], json!({"b": 2, "c": 3}));
+    assert_eq!(r.body["properties"]["size"], 3);
+
+    let r = emu
+        .put(
+            &format!("{path}/parts/p1"),
+            "2023-01-01-preview",
+            json!({"properties": {}}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    assert_eq!(r.body["type"], "Contoso.Widgets/gadgets/parts");
+    let r = emu
+        .put(
+            &format!("{}/providers/Contoso.Widgets/gadgets/nope/parts/p1", rg("rg1")),
+            "2023-01-01",
+            json!({}),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (404, "ParentResourceNotFound"));
+    assert_eq!(
+        r.message(),
+        "Can not perform requested operation on nested resource. Parent resource 'nope' not found."
+    );
+
+    let r = emu.call(Method::HEAD, &path, "2023-01-01", None).await;
+    assert_eq!(r.status, 204);
+    let r = emu
+        .call(Method::POST, &format!("{path}/listKeys"), "2023-01-01", None)
+        .await;
+    assert_eq!(r.status, 404, "no actions on generic types");
+    assert!(r.message().contains("strata emulator"), "{}", r.message());
+    let r = emu
+        .call(Method::POST, &format!("{path}x/listKeys"), "2023-01-01", None)
+        .await;
+    assert_eq!(r.code(), "ResourceNotFound");
+    assert_eq!(emu.delete(&path, "2023-01-01").await.status, 200);
+    assert_eq!(emu.delete(&path, "2023-01-01").await.status, 204);
+    let r = emu.get(&format!("{path}/parts/p1"), "2023-01-01").await;
+    assert_eq!(
+        (r.status, r.code()),
+        (404, "ResourceNotFound"),
+        "children go with their parent"
+    );
+    let r = emu.get(&path, "2023-01-01").await;
+    assert_eq!(
+        r.message(),
+        "The Resource 'Contoso.Widgets/gadgets/G1' under resource group 'rg1' was not found. \
+         For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+    );
+    let r = emu.patch(&path, "2023-01-01", json!({"tags": {}})).await;
+    assert_eq!((r.status, r.code()), (404, "ResourceNotFound"));
+
+    let r = emu
+        .get(
+            &format!("{}/providers/Contoso.Widgets/gadgets/x", rg("nope")),
+            "2023-01-01",
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (404, "ResourceGroupNotFound"));
+    assert_eq!(r.message(), "Resource group 'nope' could not be found.");
+    emu.stop().await;
+}
