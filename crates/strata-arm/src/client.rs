@@ -14,6 +14,7 @@ use crate::auth::{TokenCache, scope_for};
 use crate::error::ArmError;
 use crate::lro::Op;
 use crate::options::ClientOptions;
+use crate::pacing::Pacer;
 use crate::stats::{ClientStats, Counters};
 use crate::transport::Purpose;
 use crate::urls::{follow, resource_url, with_api_version};
@@ -34,6 +35,7 @@ pub(crate) struct ClientInner {
     pub(crate) correlation_id: String,
     pub(crate) tokens: Option<TokenCache>,
     pub(crate) counters: Counters,
+    pub(crate) pacer: Pacer,
 }
 
 impl fmt::Debug for ArmClient {
@@ -78,6 +80,7 @@ impl ArmClient {
                 correlation_id: uuid::Uuid::new_v4().to_string(),
                 tokens,
                 counters: Counters::default(),
+                pacer: Pacer::new(options.pacing.clone()),
                 options,
             }),
         })
@@ -229,7 +232,8 @@ impl ArmClient {
         }
     }
 
-    /// Counters since creation (requests sent, retries, 429s received, LRO polls), for progress/benchmarks.
+    /// Counters since creation (requests sent, retries, 429s received, LRO polls, pacing
+    /// waits), for progress/benchmarks.
     pub fn stats(&self) -> ClientStats {
         self.inner.counters.snapshot()
     }

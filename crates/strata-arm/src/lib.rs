@@ -7,16 +7,17 @@
 //! - [`ArmClient`]: `get`, `put`, `patch`, `delete`, `post` (actions) and `list` (with
 //!   `nextLink` paging). Writes wait for their long-running operation to finish, whichever of
 //!   ARM's three patterns the service uses, and return the final document.
-//! - [`ClientOptions`]: endpoint, credential, [`RetryPolicy`], [`PollPolicy`], user agent,
-//!   request timeout.
+//! - [`ClientOptions`]: endpoint, credential, [`RetryPolicy`], [`PollPolicy`],
+//!   [`PacingPolicy`] (client-side token buckets mirroring ARM's), user agent, request timeout.
 //! - [`TokenCredential`] / [`AccessToken`] / [`StaticToken`]: where bearer tokens come from.
 //!   The client caches them and never prints them.
 //! - [`ArmError`] / [`ArmErrorKind`]: failures with ARM's code, message, details, status,
 //!   request and correlation ids, retry count, and whether retrying may help.
-//! - [`ClientStats`]: request, retry, throttling and polling counters.
+//! - [`ClientStats`]: request, retry, throttling, polling and pacing counters.
 //!
 //! Inside, a call flows `client` → `lro` (waiting) → `transport` (one HTTP exchange, retried per
-//! `retry`), with `urls` deciding where requests may go.
+//! `retry`, each try first waiting its turn in `pacing`), with `urls` deciding where requests
+//! may go.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), strata_arm::ArmError> {
@@ -36,6 +37,7 @@ mod client;
 mod error;
 mod lro;
 mod options;
+mod pacing;
 mod retry;
 mod stats;
 mod transport;
@@ -45,5 +47,6 @@ pub use auth::{AccessToken, StaticToken, TokenCredential};
 pub use client::ArmClient;
 pub use error::{ArmError, ArmErrorKind, ErrorDetail};
 pub use options::{ClientOptions, PollPolicy};
+pub use pacing::{BucketLimits, PacingPolicy};
 pub use retry::RetryPolicy;
 pub use stats::ClientStats;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::TokenCredential;
+use crate::pacing::PacingPolicy;
 use crate::retry::RetryPolicy;
 
 /// Everything an [`crate::ArmClient`] needs. Start from [`ClientOptions::new`] and adjust fields.
@@ -16,6 +17,8 @@ pub struct ClientOptions {
     pub credential: Option<Arc<dyn TokenCredential>>,
     pub retry: RetryPolicy,
     pub poll: PollPolicy,
+    /// Client-side token buckets that keep requests within ARM's rate limits.
+    pub pacing: PacingPolicy,
     pub user_agent: String,
     /// Limit for one HTTP exchange. ARM itself gives up on a provider after 60 s (answering
     /// 504), so anything much longer only waits on a dead connection.
@@ -24,13 +27,14 @@ pub struct ClientOptions {
 
 impl ClientOptions {
     /// Defaults for Azure: no credential, [`RetryPolicy::default`], [`PollPolicy::default`],
-    /// `User-Agent: strata/<version>`, 100 s per request.
+    /// [`PacingPolicy::default`] (ARM's documented limits), `User-Agent: strata/<version>`, 100 s per request.
     pub fn new(endpoint: url::Url) -> ClientOptions {
         ClientOptions {
             endpoint,
             credential: None,
             retry: RetryPolicy::default(),
             poll: PollPolicy::default(),
+            pacing: PacingPolicy::default(),
             user_agent: format!("strata/{}", env!("CARGO_PKG_VERSION")),
             request_timeout: Duration::from_secs(100),
         }
@@ -44,6 +48,7 @@ impl fmt::Debug for ClientOptions {
             .field("credential", &self.credential.as_ref().map(|_| "<credential>"))
             .field("retry", &self.retry)
             .field("poll", &self.poll)
+            .field("pacing", &self.pacing)
             .field("user_agent", &self.user_agent)
             .field("request_timeout", &self.request_timeout)
             .finish()

@@ -1,6 +1,7 @@
 //! [`ClientStats`]: counters for progress displays and benchmarks.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// What a client has done since it was created (all clones share the counters).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -13,6 +14,11 @@ pub struct ClientStats {
     pub throttled: u64,
     /// Requests that polled a long-running operation.
     pub lro_polls: u64,
+    /// Requests that waited for ARM's token bucket (see [`crate::PacingPolicy`]) before
+    /// being sent.
+    pub pacing_waits: u64,
+    /// Time those requests spent waiting, added up.
+    pub pacing_wait_time: Duration,
 }
 
 /// The live counters behind [`ClientStats`]. Relaxed ordering: they are statistics, not
@@ -23,6 +29,8 @@ pub(crate) struct Counters {
     retries: AtomicU64,
     throttled: AtomicU64,
     lro_polls: AtomicU64,
+    pacing_waits: AtomicU64,
+    pacing_wait_micros: AtomicU64,
 }
 
 impl Counters {
@@ -42,12 +50,20 @@ impl Counters {
         self.lro_polls.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn paced(&self, waited: Duration) {
+        self.pacing_waits.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
+        self.pacing_wait_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> ClientStats {
         ClientStats {
             requests_sent: self.requests_sent.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
             throttled: self.throttled.load(Ordering::Relaxed),
             lro_polls: self.lro_polls.load(Ordering::Relaxed),
+            pacing_waits: self.pacing_waits.load(Ordering::Relaxed),
+            pacing_wait_time: Duration::from_micros(self.pacing_wait_micros.load(Ordering::Relaxed)),
         }
     }
 }

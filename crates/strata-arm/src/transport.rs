@@ -1,8 +1,10 @@
 //! One HTTP exchange with ARM, retried until it succeeds or is worth no more tries.
 //!
-//! [`ClientInner::execute`] adds the headers every call carries (token, correlation id,
-//! `Accept`), reads the whole answer, turns error answers into [`ArmError`]s and consults
-//! [`crate::retry`] about trying again. Callers get a [`Response`] only for 2xx answers.
+//! [`ClientInner::execute`] adds the headers every call carries (token, correlation id, client
+//! request id, `Accept`), waits its turn in [`crate::pacing`], reads the whole answer, feeds
+//! the rate-limit headers back to the pacer, turns error answers into [`ArmError`]s and
+//! consults [`crate::retry`] about trying again. Callers get a [`Response`] only for 2xx
+//! answers.
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -11,9 +13,13 @@ use url::Url;
 
 use crate::client::ClientInner;
 use crate::error::{ArmError, truncate};
+use crate::pacing::BucketKey;
 use crate::retry::{self, RetryState, Retryable};
 
 pub(crate) const CORRELATION_HEADER: &str = "x-ms-correlation-request-id";
+/// Our own id for one logical request (the same across its retries), sent to ARM and named in
+/// the debug log, so that a wait or retry seen in the log can be matched to ARM's records.
+const CLIENT_REQUEST_ID_HEADER: &str = "x-ms-client-request-id";
 const REQUEST_ID_HEADER: &str = "x-ms-request-id";
 
 /// Why a request is sent; polls treat some answers differently.
@@ -78,10 +84,13 @@ impl ClientInner {
             .transpose()
             .map_err(|e| ArmError::invalid_request(format!("the request body cannot be serialised: {e}")))?;
         let mut state = RetryState::new(&self.options.retry);
+        let client_request_id = uuid::Uuid::new_v4().to_string();
         // A rejected token is renewed once per request; a second 401 is final.
         let mut token_renewed = false;
         loop {
-            let attempt = self.send_once(&method, url, body.as_deref(), purpose).await;
+            let attempt = self
+                .send_once(&method, url, body.as_deref(), purpose, &client_request_id)
+                .await;
             let (error, class, retry_after) = match attempt {
                 Ok(Ok(response)) => return Ok(response),
                 Ok(Err((error, retry_after))) => {
@@ -106,6 +115,7 @@ impl ClientInner {
                             path = url.path(),
                             code = error.code(),
                             request_id = error.request_id(),
+                            client_request_id = client_request_id.as_str(),
                             "token rejected; retrying with a new one",
                         );
                         continue;
@@ -133,6 +143,7 @@ impl ClientInner {
                 status = error.status(),
                 code = error.code(),
                 request_id = error.request_id(),
+                client_request_id = client_request_id.as_str(),
                 attempt = state.retries(),
                 delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 error = %error,
@@ -150,12 +161,31 @@ impl ClientInner {
         url: &Url,
         body: Option<&[u8]>,
         purpose: Purpose,
+        client_request_id: &str,
     ) -> Result<Result<Response, (ArmError, Option<std::time::Duration>)>, ArmError> {
+        // Before the token is taken from the cache, so that a token is never stale after a
+        // long wait (tokens are cached, so taking one is quick).
+        let permit = self.pacer.acquire(BucketKey::for_request(method, url)).await;
+        if let Some((permit, waited)) = &permit
+            && !waited.is_zero()
+        {
+            self.counters.paced(*waited);
+            tracing::debug!(
+                method = %method,
+                path = url.path(),
+                client_request_id,
+                class = permit.key.class_name(),
+                subscription = permit.key.subscription(),
+                waited_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+                "waited for ARM's rate limit before sending",
+            );
+        }
         let mut request = self
             .http
             .request(method.clone(), url.clone())
             .header(ACCEPT, "application/json")
-            .header(CORRELATION_HEADER, self.correlation_id.as_str());
+            .header(CORRELATION_HEADER, self.correlation_id.as_str())
+            .header(CLIENT_REQUEST_ID_HEADER, client_request_id);
         if let Some(tokens) = &self.tokens {
             let token = tokens.token().await?;
             let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
@@ -174,6 +204,7 @@ impl ClientInner {
         if purpose == Purpose::Poll {
             self.counters.poll();
         }
+        // The permit stays alive (the request "in flight") until the answer is read.
         let response = request.send().await.map_err(ArmError::transport)?;
         let status = response.status();
         let headers = response.headers().clone();
@@ -182,6 +213,7 @@ impl ClientInner {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let body = response.bytes().await.map_err(ArmError::transport)?.to_vec();
+        let retry_after = retry::retry_after(&headers);
         tracing::debug!(
             method = %method,
             path = url.path(),
@@ -190,6 +222,9 @@ impl ClientInner {
             "ARM response",
         );
         if status.is_success() {
+            if let Some((permit, _)) = permit {
+                self.pacer.observe(permit, &headers, false, None);
+            }
             return Ok(Ok(Response {
                 status,
                 headers,
@@ -197,15 +232,34 @@ impl ClientInner {
                 request_id,
             }));
         }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            self.counters.throttled();
-        }
         let correlation = headers
             .get(CORRELATION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let error =
             ArmError::from_response(status.as_u16(), request_id, &body).with_correlation_id(correlation);
-        Ok(Err((error, retry::retry_after(&headers))))
+        if let Some((permit, _)) = permit {
+            // A 429 `RetryableError` is about a resource still provisioning, not the request
+            // rate: it must not hold back the other requests.
+            let throttled = status == StatusCode::TOO_MANY_REQUESTS
+                && !error.code().is_some_and(retry::is_retryable_code);
+            if throttled {
+                tracing::debug!(
+                    method = %method,
+                    path = url.path(),
+                    request_id = error.request_id(),
+                    client_request_id,
+                    class = permit.key.class_name(),
+                    retry_after_ms = retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                    "throttled by ARM; pausing every request of this rate-limit bucket",
+                );
+            }
+            self.pacer.observe(permit, &headers, throttled, retry_after);
+        }
+        // Counted once the pacer knows, so that whoever sees the count sees the pause too.
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.counters.throttled();
+        }
+        Ok(Err((error, retry_after)))
     }
 }

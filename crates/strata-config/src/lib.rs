@@ -15,6 +15,46 @@
 //! evaluates expressions over `ops` (operators, indexing, templates) and `funcs` (the
 //! function library), and `evaluate` orders blocks by their references and runs them.
 //!
+//! ```
+//! use std::collections::BTreeMap;
+//! use strata_config::{EvalOptions, Stack, evaluate};
+//! use strata_core::{Module, ModuleRegistry};
+//!
+//! struct NoModules;
+//! impl ModuleRegistry for NoModules {
+//!     fn get(&self, _source: &str) -> Option<&dyn Module> { None }
+//!     fn sources(&self) -> Vec<&'static str> { Vec::new() }
+//! }
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::create_dir(dir.path().join("envs"))?;
+//! std::fs::write(dir.path().join("strata.hcl"), r#"
+//! stack "demo" {}
+//! resource "rg" {
+//!   type     = "Microsoft.Resources/resourceGroups@2024-03-01"
+//!   name     = "rg-demo-${env.name}"
+//!   parent   = "/subscriptions/${env.subscription_id}"
+//!   location = env.location
+//! }
+//! "#)?;
+//! std::fs::write(dir.path().join("envs/dev.hcl"), r#"
+//! environment "dev" {
+//!   target   = "emulator"
+//!   location = "westeurope"
+//! }
+//! "#)?;
+//!
+//! let stack = Stack::load(dir.path())?;
+//! let env = stack.environment("dev")?;
+//! let opts = EvalOptions { registry: &NoModules, var_overrides: BTreeMap::new() };
+//! let evaluated = evaluate(&stack, &env, &opts)?;
+//! assert_eq!(
+//!     evaluated.resources[0].id.as_str(),
+//!     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-demo-dev"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! [`DesiredResource`]: strata_core::DesiredResource
 //! [`Diagnostic`]: strata_core::Diagnostic
 //! [`Deferred`]: strata_core::Deferred

@@ -119,6 +119,31 @@ fn alnum_hyphen_edges(n: &str) -> Option<&'static str> {
     None
 }
 
+/// PostgreSQL flexible servers: a DNS label, lowercase.
+fn lower_alnum_hyphen_edges(n: &str) -> Option<&'static str> {
+    if !n
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Some("may only contain lowercase letters, digits and `-`");
+    }
+    if n.starts_with('-') || n.ends_with('-') {
+        return Some("must start and end with a letter or digit");
+    }
+    None
+}
+
+/// Front Door WAF policies: letters and digits, starting with a letter.
+fn letter_then_alnum(n: &str) -> Option<&'static str> {
+    if !n.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Some("may only contain letters and digits");
+    }
+    if !n.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        return Some("must start with a letter");
+    }
+    None
+}
+
 fn vm_chars(n: &str) -> Option<&'static str> {
     if n.chars()
         .any(|c| "\\/\"[]:|<>+=;,?*@&".contains(c) || c.is_whitespace())
@@ -211,6 +236,18 @@ pub fn rule_for(resource_type: &str) -> NameRule {
             "letters, digits and `-`, starting and ending with a letter or digit",
             alnum_hyphen_edges,
         ),
+        "microsoft.dbforpostgresql/flexibleservers" => r(
+            3,
+            63,
+            "lowercase letters, digits and `-`, not starting or ending with `-`",
+            lower_alnum_hyphen_edges,
+        ),
+        "microsoft.network/frontdoorwebapplicationfirewallpolicies" => r(
+            1,
+            128,
+            "letters and digits, starting with a letter",
+            letter_then_alnum,
+        ),
         "microsoft.recoveryservices/vaults" => r(
             2,
             50,
@@ -221,8 +258,41 @@ pub fn rule_for(resource_type: &str) -> NameRule {
     }
 }
 
+impl NameRule {
+    /// What to do about a rejected `name`: the rule, and a corrected name when one can be
+    /// derived by dropping what is not allowed.
+    pub fn hint(&self, name: &str) -> String {
+        let mut fixed: String = name
+            .chars()
+            .map(|c| if c.is_whitespace() { '-' } else { c })
+            .filter(|c| !"#<>%&\\?/!\"'[]:|+=;,*@$^`~{}".contains(*c))
+            .collect();
+        if self.check(&fixed).is_err() {
+            fixed = fixed.to_ascii_lowercase();
+        }
+        if self.check(&fixed).is_err() {
+            fixed.retain(|c| c.is_ascii_alphanumeric());
+        }
+        fixed = fixed.chars().take(self.max).collect();
+        let rule = format!("use {}-{} characters: {}", self.min, self.max, self.allowed);
+        if !fixed.is_empty() && fixed != name && self.check(&fixed).is_ok() {
+            format!("{rule}; for example `{fixed}`")
+        } else {
+            rule
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hints_suggest_a_valid_name() {
+        let h = super::rule_for("Microsoft.Network/virtualNetworks").hint("vnet shop-dev!");
+        assert!(h.contains("`vnet-shop-dev`"), "{h}");
+        let h = super::rule_for("Microsoft.Storage/storageAccounts").hint("St-Shop");
+        assert!(h.contains("`stshop`"), "{h}");
+    }
+
     use super::*;
 
     #[test]
@@ -243,6 +313,19 @@ mod tests {
         assert!(r.check("stshopdev01").is_ok());
         assert!(r.check("StShop").is_err());
         assert!(r.check("st").is_err());
+    }
+
+    #[test]
+    fn database_and_waf_names() {
+        let r = rule_for("Microsoft.DBforPostgreSQL/flexibleServers");
+        assert!(r.check("psql-shop-dev").is_ok());
+        assert!(r.check("Psql").is_err());
+        assert!(r.check("psql-").is_err());
+        assert!(r.check("ps").is_err());
+        let r = rule_for("Microsoft.Network/FrontDoorWebApplicationFirewallPolicies");
+        assert!(r.check("wafShopProd").is_ok());
+        assert!(r.check("waf-shop").is_err());
+        assert!(r.check("1waf").is_err());
     }
 
     #[test]

@@ -38,22 +38,44 @@ pub struct Latency {
 }
 
 impl Default for Latency {
-    /// Azure's typical provisioning times, scaled down so that a local run stays quick while
-    /// clients still see every operation go through its non-terminal states.
+    /// Azure's typical provisioning times, scaled down (roughly a second for a minute) so that
+    /// a local run stays quick while clients still see every operation go through its
+    /// non-terminal states, and the slow types stay the slow ones.
     fn default() -> Self {
         let ms = Duration::from_millis;
+        let table: &[(&str, u64)] = &[
+            ("microsoft.resources/resourcegroups", 200),
+            ("microsoft.network/virtualnetworks", 150),
+            ("microsoft.network/virtualnetworks/subnets", 100),
+            ("microsoft.network/networksecuritygroups", 100),
+            ("microsoft.network/networksecuritygroups/securityrules", 100),
+            ("microsoft.network/publicipaddresses", 150),
+            ("microsoft.network/networkinterfaces", 150),
+            ("microsoft.network/privateendpoints", 300),
+            ("microsoft.network/applicationgateways", 1500),
+            ("microsoft.network/privatednszones", 200),
+            ("microsoft.network/privatednszones/virtualnetworklinks", 300),
+            ("microsoft.network/frontdoorwebapplicationfirewallpolicies", 300),
+            ("microsoft.storage/storageaccounts", 300),
+            ("microsoft.keyvault/vaults", 300),
+            ("microsoft.keyvault/deletedvaults", 300),
+            ("microsoft.compute/virtualmachines", 800),
+            ("microsoft.compute/virtualmachinescalesets", 1000),
+            ("microsoft.web/serverfarms", 300),
+            ("microsoft.web/sites", 400),
+            ("microsoft.dbforpostgresql/flexibleservers", 1500),
+            ("microsoft.dbforpostgresql/flexibleservers/databases", 300),
+            ("microsoft.operationalinsights/workspaces", 300),
+            ("microsoft.cdn/profiles", 300),
+            ("microsoft.cdn/profiles/afdendpoints", 400),
+            ("microsoft.cdn/profiles/origingroups", 400),
+            ("microsoft.cdn/profiles/origingroups/origins", 400),
+            ("microsoft.cdn/profiles/afdendpoints/routes", 400),
+            ("microsoft.cdn/profiles/securitypolicies", 400),
+        ];
         Latency {
             default: ms(100),
-            overrides: vec![
-                ("microsoft.network/virtualnetworks".into(), ms(150)),
-                ("microsoft.network/virtualnetworks/subnets".into(), ms(100)),
-                ("microsoft.network/networksecuritygroups".into(), ms(100)),
-                (
-                    "microsoft.network/networksecuritygroups/securityrules".into(),
-                    ms(100),
-                ),
-                ("microsoft.resources/resourcegroups".into(), ms(200)),
-            ],
+            overrides: table.iter().map(|(t, d)| ((*t).to_string(), ms(*d))).collect(),
         }
     }
 }
@@ -177,6 +199,14 @@ mod tests {
         assert_eq!(
             l.for_type("Microsoft.Resources/resourceGroups"),
             Duration::from_millis(200)
+        );
+        // The slow types stay the slow ones.
+        assert!(
+            l.for_type("Microsoft.Network/applicationGateways")
+                > l.for_type("Microsoft.Compute/virtualMachines")
+        );
+        assert!(
+            l.for_type("Microsoft.Compute/virtualMachines") > l.for_type("Microsoft.Storage/storageAccounts")
         );
         assert_eq!(
             Latency::none().for_type("Microsoft.Network/virtualNetworks"),

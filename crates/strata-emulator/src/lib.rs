@@ -12,14 +12,40 @@
 //!   the [`endpoint`](EmulatorHandle::endpoint) and a graceful
 //!   [`shutdown`](EmulatorHandle::shutdown). Startup failures are [`EmulatorError`]s.
 //! - `protocol`: the generic ARM layer. Case-insensitive routing, `api-version` checks, request
-//!   ids, the error envelope, list paging and `$filter`, and the operation endpoints of both
-//!   long-running patterns (`Azure-AsyncOperation` status, `Location` results).
-//! - `types`: per-type rules behind one trait. `types::resource_groups` and
-//!   `types::subscriptions`; `types::network` (virtual networks, subnets, network security
-//!   groups, security rules); `types::generic`, a synchronous document store for every other
-//!   type so that generic `resource` blocks work.
-//! - `store`: the estate (groups, resources, operations) keyed by lowercase id in ordered maps,
-//!   with a reference index (what uses what) and persistence as one atomically replaced file.
+//!   ids, the error envelope, list paging and `$filter`, the operation endpoints of both
+//!   long-running patterns (`Azure-AsyncOperation` status, `Location` results), extension
+//!   resources (`{resource id}/providers/…`), and provider- and location-level paths
+//!   (`checkNameAvailability`, soft-deleted vaults).
+//! - `types`: per-type rules behind one trait, one module per provider family, dispatched by
+//!   `types::rules_for`:
+//!   - `network`: virtual networks and subnets (delegations, what uses them), NSGs and rules,
+//!     public IPs (from a fake pool), NICs (private addresses allocated in the subnet),
+//!     application gateways, private endpoints (with their own NIC), private DNS zones;
+//!   - `storage`: accounts (202 + `Location`, global names, `listKeys`), blob service,
+//!     containers;
+//!   - `keyvault`: vaults (soft delete, `deletedVaults`, recover, purge) and secrets;
+//!   - `compute`: virtual machines and scale sets (sizes, OS profiles, fault domains);
+//!   - `web`: App Service plans and sites (global names, VNet integration);
+//!   - `postgres`: flexible servers (private access) and databases;
+//!   - `monitor`: Log Analytics workspaces, Application Insights, diagnostic settings (an
+//!     extension resource on any resource);
+//!   - `cdn`: Front Door Standard/Premium profiles, endpoints, origins, routes, security
+//!     policies, and Front Door WAF policies;
+//!   - `generic`: a synchronous document store for every other type, so that generic
+//!     `resource` blocks work.
+//!
+//!   Shared by the families: `types::longrun` (scheduling operations), `types::unique` (names
+//!   unique across subscriptions, `checkNameAvailability`), `types::common` (locations, tags,
+//!   names, documents).
+//! - `store`: the estate (groups, resources, operations, tombstones of soft-deleted resources)
+//!   keyed by lowercase id in ordered maps, with a reference index (what uses what), a name
+//!   index (global names), and persistence as one atomically replaced file. What a provider
+//!   knows but never returns (keys, passwords, secret values) is kept apart from the
+//!   documents.
+//!
+//! Default latencies follow Azure's relative provisioning times, scaled down (an application
+//! gateway or a PostgreSQL server takes longest, a storage account or a vault a few hundred
+//! milliseconds); `Latency::parse` overrides them per type.
 //!
 //! Long-running operations complete by the clock: each has a due time (now + the type's
 //! latency) and every request first completes those that fell due, in order. The outcome is

@@ -23,7 +23,7 @@ use strata_state::{LockGuard, OutputState, ResourceState, State, StateStore};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
-use crate::attrs::{Attributes, ACTION_PREFIX};
+use crate::attrs::{ACTION_PREFIX, Attributes};
 use crate::error::EngineError;
 use crate::events::{Event, Reporter};
 use crate::graph::Graph;
@@ -71,7 +71,11 @@ struct Ctx {
 }
 
 enum Outcome {
-    Written { doc: Json, sensitive: Vec<Vec<PathStep>>, digest: String },
+    Written {
+        doc: Json,
+        sensitive: Vec<Vec<PathStep>>,
+        digest: String,
+    },
     Deleted,
 }
 
@@ -84,9 +88,14 @@ pub struct ApplyInput<'a> {
     pub parallelism: usize,
 }
 
-pub async fn apply(arm: &ArmClient, input: ApplyInput<'_>, reporter: &dyn Reporter) -> Result<ApplyReport, EngineError> {
+pub async fn apply(
+    arm: &ArmClient,
+    input: ApplyInput<'_>,
+    reporter: &dyn Reporter,
+) -> Result<ApplyReport, EngineError> {
     let planned = input.planned;
-    let actions: HashMap<&ResourceAddr, Action> = planned.plan.changes.iter().map(|c| (&c.addr, c.action)).collect();
+    let actions: HashMap<&ResourceAddr, Action> =
+        planned.plan.changes.iter().map(|c| (&c.addr, c.action)).collect();
     let rg = &planned.graph;
     let n = rg.nodes.len();
 
@@ -98,8 +107,16 @@ pub async fn apply(arm: &ArmClient, input: ApplyInput<'_>, reporter: &dyn Report
         let action = addr.as_ref().and_then(|a| actions.get(a)).copied();
         let write = matches!(action, Some(Action::Create | Action::Update | Action::Replace));
         let delete = matches!(action, Some(Action::Delete | Action::Replace));
-        nodes.push(OpNode { addr: addr.clone(), kind: OpKind::Write, action: action.filter(|_| write) });
-        nodes.push(OpNode { addr, kind: OpKind::Delete, action: action.filter(|_| delete) });
+        nodes.push(OpNode {
+            addr: addr.clone(),
+            kind: OpKind::Write,
+            action: action.filter(|_| write),
+        });
+        nodes.push(OpNode {
+            addr,
+            kind: OpKind::Delete,
+            action: action.filter(|_| delete),
+        });
         ops.add_edge(i * 2, i * 2 + 1);
     }
     for i in 0..n {
@@ -117,7 +134,12 @@ pub async fn apply(arm: &ArmClient, input: ApplyInput<'_>, reporter: &dyn Report
         .collect();
     let ctx = Arc::new(Ctx {
         arm: arm.clone(),
-        desired: input.evaluated.resources.iter().map(|d| (d.addr.clone(), d.clone())).collect(),
+        desired: input
+            .evaluated
+            .resources
+            .iter()
+            .map(|d| (d.addr.clone(), d.clone()))
+            .collect(),
         attrs: Mutex::new(planned.attributes.clone()),
         locks: SerialLocks::default(),
         state_targets,
@@ -129,7 +151,16 @@ pub async fn apply(arm: &ArmClient, input: ApplyInput<'_>, reporter: &dyn Report
     reporter.event(&Event::ApplyStarted { total });
 
     let walk = async {
-        let report = walk(&ops, &nodes, &ctx, &shared_state, &persist, input.parallelism.max(1), reporter).await;
+        let report = walk(
+            &ops,
+            &nodes,
+            &ctx,
+            &shared_state,
+            &persist,
+            input.parallelism.max(1),
+            reporter,
+        )
+        .await;
         persist.finish();
         report
     };
@@ -138,24 +169,39 @@ pub async fn apply(arm: &ArmClient, input: ApplyInput<'_>, reporter: &dyn Report
 
     // Outputs, from the final attributes.
     {
-        let attrs = ctx.attrs.lock().map_err(|_| EngineError::Other("internal lock poisoned".into()))?;
-        let mut state = shared_state.lock().map_err(|_| EngineError::Other("internal lock poisoned".into()))?;
+        let attrs = ctx
+            .attrs
+            .lock()
+            .map_err(|_| EngineError::Other("internal lock poisoned".into()))?;
+        let mut state = shared_state
+            .lock()
+            .map_err(|_| EngineError::Other("internal lock poisoned".into()))?;
         if planned.plan.destroy {
             state.outputs.clear();
         } else {
-            state.outputs.retain(|name, _| input.evaluated.outputs.iter().any(|o| &o.name == name));
+            state
+                .outputs
+                .retain(|name, _| input.evaluated.outputs.iter().any(|o| &o.name == name));
             for o in &input.evaluated.outputs {
-                if let Ok(v) = strata_config::resolve(&o.value, &|a, p| attrs.lookup(a, p)) {
-                    if let Some(json) = v.to_json() {
-                        let sensitive = o.sensitive || v.is_sensitive();
-                        state.outputs.insert(o.name.clone(), OutputState { value: json, sensitive });
-                    }
+                if let Ok(v) = strata_config::resolve(&o.value, &|a, p| attrs.lookup(a, p))
+                    && let Some(json) = v.to_json()
+                {
+                    let sensitive = o.sensitive || v.is_sensitive();
+                    state.outputs.insert(
+                        o.name.clone(),
+                        OutputState {
+                            value: json,
+                            sensitive,
+                        },
+                    );
                 }
             }
         }
     }
     persist.mark_dirty();
-    let final_write = persist.run_once(&shared_state, input.store, input.lock, reporter).await;
+    let final_write = persist
+        .run_once(&shared_state, input.store, input.lock, reporter)
+        .await;
     persisted?;
     final_write?;
     report.state = shared_state.lock().ok().map(|s| s.clone());
@@ -194,8 +240,16 @@ async fn walk(
                 ready.push(i);
                 break;
             }
-            let id = ctx.desired.get(&addr).map(|d| d.id.to_string()).or_else(|| ctx.state_targets.get(&addr).map(|t| t.0.clone()));
-            reporter.event(&Event::OperationStarted { addr: addr.clone(), action, id: id.unwrap_or_default() });
+            let id = ctx
+                .desired
+                .get(&addr)
+                .map(|d| d.id.to_string())
+                .or_else(|| ctx.state_targets.get(&addr).map(|t| t.0.clone()));
+            reporter.event(&Event::OperationStarted {
+                addr: addr.clone(),
+                action,
+                id: id.unwrap_or_default(),
+            });
             let ctx = Arc::clone(ctx);
             let kind = node.kind;
             in_flight.spawn(async move {
@@ -207,22 +261,36 @@ async fn walk(
                 (i, result, started)
             });
         }
-        let Some(joined) = in_flight.join_next().await else { break };
-        let Ok((i, result, started)) = joined else { continue };
+        let Some(joined) = in_flight.join_next().await else {
+            break;
+        };
+        let Ok((i, result, started)) = joined else {
+            continue;
+        };
         let node = &nodes[i];
-        let (Some(addr), Some(action)) = (node.addr.clone(), node.action) else { continue };
+        let (Some(addr), Some(action)) = (node.addr.clone(), node.action) else {
+            continue;
+        };
         match result {
             Ok(outcome) => {
                 record(ctx, state, &addr, outcome);
                 persist.mark_dirty();
-                reporter.event(&Event::OperationFinished { addr: addr.clone(), action, elapsed: started.elapsed() });
+                reporter.event(&Event::OperationFinished {
+                    addr: addr.clone(),
+                    action,
+                    elapsed: started.elapsed(),
+                });
                 if node.kind == OpKind::Write || action == Action::Delete {
                     report.completed.push((addr, action));
                 }
                 release(i, &dependents, &mut remaining, &mut ready);
             }
             Err(message) => {
-                reporter.event(&Event::OperationFailed { addr: addr.clone(), action, message: message.clone() });
+                reporter.event(&Event::OperationFailed {
+                    addr: addr.clone(),
+                    action,
+                    message: message.clone(),
+                });
                 report.failed.push((addr.clone(), action, message));
                 // Everything downstream is skipped.
                 let mut stack = dependents[i].clone();
@@ -230,11 +298,16 @@ async fn walk(
                     if !blocked.insert(d) {
                         continue;
                     }
-                    if let (Some(a), Some(act)) = (&nodes[d].addr, nodes[d].action) {
-                        if !report.skipped.iter().any(|(x, _)| x == a) && a != &addr {
-                            reporter.event(&Event::OperationSkipped { addr: a.clone(), action: act, because: addr.clone() });
-                            report.skipped.push((a.clone(), act));
-                        }
+                    if let (Some(a), Some(act)) = (&nodes[d].addr, nodes[d].action)
+                        && !report.skipped.iter().any(|(x, _)| x == a)
+                        && a != &addr
+                    {
+                        reporter.event(&Event::OperationSkipped {
+                            addr: a.clone(),
+                            action: act,
+                            because: addr.clone(),
+                        });
+                        report.skipped.push((a.clone(), act));
                     }
                     stack.extend(dependents[d].iter().copied());
                 }
@@ -255,40 +328,71 @@ fn release(i: usize, dependents: &[Vec<usize>], remaining: &mut [usize], ready: 
 }
 
 async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
-    let d = ctx.desired.get(addr).ok_or_else(|| format!("{addr} is not in the configuration"))?;
+    let d = ctx
+        .desired
+        .get(addr)
+        .ok_or_else(|| format!("{addr} is not in the configuration"))?;
     let body = {
-        let attrs = ctx.attrs.lock().map_err(|_| "internal lock poisoned".to_string())?;
+        let attrs = ctx
+            .attrs
+            .lock()
+            .map_err(|_| "internal lock poisoned".to_string())?;
         strata_config::resolve(&d.body, &|a, p| attrs.lookup(a, p))?
     };
     let Some(mut json) = body.to_json() else {
         let mut waiting = Vec::new();
         body.deferred_attrs(&mut waiting);
-        let names: Vec<String> =
-            waiting.iter().map(|(a, p)| format!("{a}.{}", strata_core::path_to_string(p))).collect();
-        return Err(format!("values are still unknown after their resources were applied: {}", names.join(", ")));
+        let names: Vec<String> = waiting
+            .iter()
+            .map(|(a, p)| format!("{a}.{}", strata_core::path_to_string(p)))
+            .collect();
+        return Err(format!(
+            "values are still unknown after their resources were applied: {}",
+            names.join(", ")
+        ));
     };
     let _guard = ctx.locks.lock(&d.id).await;
     if !d.preserve.is_empty() {
         // Carry children the configuration manages elsewhere (a VNet's subnets) from the live
         // resource, read under the same lock as the children's writes.
-        if let Some(live) = ctx.arm.get(d.id.as_str(), &d.api_version).await.map_err(|e| e.to_string())? {
+        if let Some(live) = ctx
+            .arm
+            .get(d.id.as_str(), &d.api_version)
+            .await
+            .map_err(|e| e.to_string())?
+        {
             for path in &d.preserve {
                 carry(&mut json, &live, path);
             }
         }
     }
-    let mut doc = ctx.arm.put(d.id.as_str(), &d.api_version, &json).await.map_err(|e| e.to_string())?;
+    let mut doc = ctx
+        .arm
+        .put(d.id.as_str(), &d.api_version, &json)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut sensitive = body.sensitive_paths();
     for action in &d.read_actions {
-        let result = ctx.arm.post(d.id.as_str(), &action.name, &action.api_version, None).await.map_err(|e| e.to_string())?;
+        let result = ctx
+            .arm
+            .post(d.id.as_str(), &action.name, &action.api_version, None)
+            .await
+            .map_err(|e| e.to_string())?;
         let key = format!("{ACTION_PREFIX}{}", action.name);
         if let Json::Object(m) = &mut doc {
             m.insert(key.clone(), result);
         }
         sensitive.push(vec![PathStep::Key(key)]);
     }
-    let digest = format!("{:x}", Sha256::digest(serde_json::to_vec(&json).unwrap_or_default()));
-    Ok(Outcome::Written { doc, sensitive, digest })
+    let digest = format!(
+        "{:x}",
+        Sha256::digest(serde_json::to_vec(&json).unwrap_or_default())
+    );
+    Ok(Outcome::Written {
+        doc,
+        sensitive,
+        digest,
+    })
 }
 
 async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
@@ -305,7 +409,9 @@ async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
 
 /// Copies `path` from `live` into `body` when `body` does not set it.
 fn carry(body: &mut Json, live: &Json, path: &[PathStep]) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut src = live;
     for step in path {
         let next = match (src, step) {
@@ -320,7 +426,9 @@ fn carry(body: &mut Json, live: &Json, path: &[PathStep]) {
     for step in parents {
         let PathStep::Key(k) = step else { return };
         let Json::Object(m) = dst else { return };
-        dst = m.entry(k.clone()).or_insert_with(|| Json::Object(serde_json::Map::new()));
+        dst = m
+            .entry(k.clone())
+            .or_insert_with(|| Json::Object(serde_json::Map::new()));
     }
     if let (Json::Object(m), PathStep::Key(k)) = (dst, last) {
         m.entry(k.clone()).or_insert_with(|| src.clone());
@@ -328,13 +436,19 @@ fn carry(body: &mut Json, live: &Json, path: &[PathStep]) {
 }
 
 fn record(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, outcome: Outcome) {
-    let (Ok(mut attrs), Ok(mut state)) = (ctx.attrs.lock(), state.lock()) else { return };
+    let (Ok(mut attrs), Ok(mut state)) = (ctx.attrs.lock(), state.lock()) else {
+        return;
+    };
     match outcome {
         Outcome::Deleted => {
             attrs.remove(addr);
             state.resources.remove(addr);
         }
-        Outcome::Written { doc, sensitive, digest } => {
+        Outcome::Written {
+            doc,
+            sensitive,
+            digest,
+        } => {
             let Some(d) = ctx.desired.get(addr) else { return };
             let mut deps: Vec<ResourceAddr> = Vec::new();
             let mut waits = Vec::new();
@@ -344,7 +458,10 @@ fn record(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, outcome: Outcome
                 match dep {
                     strata_core::Dependency::Resource(a) => deps.push(a.clone()),
                     strata_core::Dependency::Module(m) => deps.extend(
-                        ctx.desired.keys().filter(|a| a.module.as_deref() == Some(m.as_str())).cloned(),
+                        ctx.desired
+                            .keys()
+                            .filter(|a| a.module.as_deref() == Some(m.as_str()))
+                            .cloned(),
                     ),
                 }
             }
@@ -380,7 +497,12 @@ struct Persister {
 
 impl Persister {
     fn new() -> Persister {
-        Persister { dirty: AtomicBool::new(false), done: AtomicBool::new(false), failed: AtomicBool::new(false), wake: Notify::new() }
+        Persister {
+            dirty: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            wake: Notify::new(),
+        }
     }
 
     fn mark_dirty(&self) {
@@ -392,7 +514,13 @@ impl Persister {
         self.failed.load(Ordering::SeqCst)
     }
 
-    async fn run(&self, state: &Mutex<State>, store: &dyn StateStore, lock: &LockGuard, reporter: &dyn Reporter) -> Result<(), EngineError> {
+    async fn run(
+        &self,
+        state: &Mutex<State>,
+        store: &dyn StateStore,
+        lock: &LockGuard,
+        reporter: &dyn Reporter,
+    ) -> Result<(), EngineError> {
         loop {
             if self.dirty.load(Ordering::SeqCst) {
                 self.run_once(state, store, lock, reporter).await?;
@@ -404,7 +532,13 @@ impl Persister {
         }
     }
 
-    async fn run_once(&self, state: &Mutex<State>, store: &dyn StateStore, lock: &LockGuard, reporter: &dyn Reporter) -> Result<(), EngineError> {
+    async fn run_once(
+        &self,
+        state: &Mutex<State>,
+        store: &dyn StateStore,
+        lock: &LockGuard,
+        reporter: &dyn Reporter,
+    ) -> Result<(), EngineError> {
         if !self.dirty.swap(false, Ordering::SeqCst) {
             return Ok(());
         }
@@ -417,12 +551,16 @@ impl Persister {
                 if let Ok(mut s) = state.lock() {
                     s.serial = snapshot.serial;
                 }
-                reporter.event(&Event::StatePersisted { serial: snapshot.serial });
+                reporter.event(&Event::StatePersisted {
+                    serial: snapshot.serial,
+                });
                 Ok(())
             }
             Err(e) => {
                 self.failed.store(true, Ordering::SeqCst);
-                reporter.event(&Event::StatePersistFailed { message: e.to_string() });
+                reporter.event(&Event::StatePersistFailed {
+                    message: e.to_string(),
+                });
                 Err(e.into())
             }
         }

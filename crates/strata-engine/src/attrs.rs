@@ -33,9 +33,11 @@ impl Attributes {
         let mut cur = self.docs.get(addr)?;
         for step in path {
             cur = match (cur, step) {
-                (Json::Object(m), PathStep::Key(k)) => {
-                    m.get(k).or_else(|| m.iter().find(|(mk, _)| mk.eq_ignore_ascii_case(k)).map(|(_, v)| v))?
-                }
+                (Json::Object(m), PathStep::Key(k)) => m.get(k).or_else(|| {
+                    m.iter()
+                        .find(|(mk, _)| mk.eq_ignore_ascii_case(k))
+                        .map(|(_, v)| v)
+                })?,
                 (Json::Array(a), PathStep::Index(i)) => a.get(*i)?,
                 _ => return None,
             };
@@ -48,7 +50,9 @@ impl Attributes {
 
 /// Copies the `$action:*` keys of `from` into `into` (a refreshed document lacks them).
 pub fn carry_actions(into: &mut Json, from: &Json) {
-    let (Json::Object(into), Json::Object(from)) = (into, from) else { return };
+    let (Json::Object(into), Json::Object(from)) = (into, from) else {
+        return;
+    };
     for (k, v) in from {
         if k.starts_with(ACTION_PREFIX) {
             into.insert(k.clone(), v.clone());

@@ -28,7 +28,13 @@ pub fn diff(desired: &Value, live: &Json) -> Vec<PropertyDiff> {
     out
 }
 
-fn walk(desired: &Value, live: Option<&Json>, path: &mut Vec<PathStep>, sensitive: bool, out: &mut Vec<PropertyDiff>) {
+fn walk(
+    desired: &Value,
+    live: Option<&Json>,
+    path: &mut Vec<PathStep>,
+    sensitive: bool,
+    out: &mut Vec<PropertyDiff>,
+) {
     let push = |out: &mut Vec<PropertyDiff>, path: &[PathStep], sensitive: bool| {
         out.push(PropertyDiff {
             path: path.to_vec(),
@@ -103,7 +109,11 @@ fn all_null(v: &Value) -> bool {
 
 /// ARM keys are case-insensitive on the wire for some providers; prefer an exact match.
 fn find_key<'a>(map: &'a serde_json::Map<String, Json>, key: &str) -> Option<&'a Json> {
-    map.get(key).or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    map.get(key).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 /// True when `desired` and `live` agree on everything `desired` sets.
@@ -120,7 +130,12 @@ fn walk_equal(desired: &Value, live: Option<&Json>, out: &mut Vec<PropertyDiff>)
             let live_keys = l.keys().filter(|k| !l[*k].is_null()).count();
             let desired_keys = m.values().filter(|v| !v.is_null()).count();
             if live_keys != desired_keys {
-                out.push(PropertyDiff { path: vec![], before: None, after: Value::Null, sensitive: false });
+                out.push(PropertyDiff {
+                    path: vec![],
+                    before: None,
+                    after: Value::Null,
+                    sensitive: false,
+                });
                 return;
             }
             for (k, v) in m {
@@ -135,11 +150,17 @@ fn list_equal(desired: &[Value], live: &[Json]) -> bool {
     if desired.len() != live.len() {
         return false;
     }
-    if desired.iter().all(|d| d.as_object().is_none() && d.as_list().is_none()) {
+    if desired
+        .iter()
+        .all(|d| d.as_object().is_none() && d.as_list().is_none())
+    {
         // scalars: compare as multisets, ARM may reorder them
         let mut used = vec![false; live.len()];
         return desired.iter().all(|d| {
-            let hit = live.iter().enumerate().find(|(i, l)| !used[*i] && scalar_equal(d, Some(l), &[]));
+            let hit = live
+                .iter()
+                .enumerate()
+                .find(|(i, l)| !used[*i] && scalar_equal(d, Some(l), &[]));
             match hit {
                 Some((i, _)) => {
                     used[i] = true;
@@ -174,7 +195,9 @@ fn match_by_name<'a>(desired: &'a [Value], live: &'a [Json]) -> Option<Vec<(&'a 
         .map(|d| {
             let name = d.get("name")?.as_str()?;
             let l = live.iter().find(|l| {
-                l.get("name").and_then(Json::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name))
+                l.get("name")
+                    .and_then(Json::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
             })?;
             Some((d, l))
         })
@@ -182,7 +205,9 @@ fn match_by_name<'a>(desired: &'a [Value], live: &'a [Json]) -> Option<Vec<(&'a 
 }
 
 fn scalar_equal(desired: &Value, live: Option<&Json>, path: &[PathStep]) -> bool {
-    let Some(live) = live else { return desired.is_null() };
+    let Some(live) = live else {
+        return desired.is_null();
+    };
     match (desired.unmarked(), live) {
         (Value::Null, Json::Null) => true,
         (Value::Bool(a), Json::Bool(b)) => a == b,
@@ -209,14 +234,19 @@ fn strings_equal(a: &str, b: &str, path: &[PathStep]) -> bool {
         return normalise_location(a) == normalise_location(b);
     }
     if a.starts_with("/subscriptions/") || key.eq_ignore_ascii_case("id") {
-        return a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'));
+        return a
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(b.trim_end_matches('/'));
     }
     false
 }
 
 /// `West Europe` → `westeurope`.
 pub fn normalise_location(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -230,7 +260,9 @@ mod tests {
 
     #[test]
     fn extra_server_fields_are_ignored() {
-        let desired = v(json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}));
+        let desired = v(
+            json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}),
+        );
         let live = json!({"id": "/x", "location": "West Europe", "etag": "W/\"1\"",
             "properties": {"provisioningState": "Succeeded", "resourceGuid": "g",
             "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}, "subnets": []}});
@@ -239,7 +271,9 @@ mod tests {
 
     #[test]
     fn ids_compare_case_insensitively() {
-        let desired = v(json!({"properties": {"networkSecurityGroup": {"id": "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkSecurityGroups/n"}}}));
+        let desired = v(
+            json!({"properties": {"networkSecurityGroup": {"id": "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/networkSecurityGroups/n"}}}),
+        );
         let live = json!({"properties": {"networkSecurityGroup": {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/N"}}});
         assert!(diff(&desired, &live).is_empty());
     }
@@ -272,13 +306,19 @@ mod tests {
     fn tags_compare_whole() {
         let desired = v(json!({"tags": {"env": "dev"}}));
         assert!(diff(&desired, &json!({"tags": {"env": "dev"}})).is_empty());
-        assert_eq!(diff(&desired, &json!({"tags": {"env": "dev", "owner": "x"}})).len(), 1);
+        assert_eq!(
+            diff(&desired, &json!({"tags": {"env": "dev", "owner": "x"}})).len(),
+            1
+        );
         assert_eq!(diff(&v(json!({"tags": {}})), &json!({})).len(), 0);
     }
 
     #[test]
     fn sensitive_values_are_flagged() {
-        let desired = Value::object([("properties", Value::object([("value", Value::from("s3cret").sensitive())]))]);
+        let desired = Value::object([(
+            "properties",
+            Value::object([("value", Value::from("s3cret").sensitive())]),
+        )]);
         let d = diff(&desired, &json!({"properties": {}}));
         assert_eq!(d.len(), 1);
         assert!(d[0].sensitive);

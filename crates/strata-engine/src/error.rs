@@ -11,14 +11,20 @@ pub enum EngineError {
     Refresh {
         addr: ResourceAddr,
         #[source]
-        source: strata_arm::ArmError,
+        source: Box<strata_arm::ArmError>,
     },
     #[error("{addr}: {message}")]
     Resolve { addr: ResourceAddr, message: String },
     #[error(transparent)]
-    State(#[from] strata_state::StateError),
+    State(Box<strata_state::StateError>),
     #[error("saved plan is stale: {0}")]
     StalePlan(String),
     #[error("{0}")]
     Other(String),
+}
+
+impl From<strata_state::StateError> for EngineError {
+    fn from(e: strata_state::StateError) -> Self {
+        EngineError::State(Box::new(e))
+    }
 }

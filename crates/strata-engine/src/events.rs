@@ -11,20 +11,49 @@ use crate::model::Action;
 #[derive(Clone, Debug)]
 pub enum Event {
     /// Reading every resource in state from ARM.
-    RefreshStarted { total: usize },
-    Refreshed { addr: ResourceAddr, exists: bool },
-    RefreshFinished { elapsed: Duration },
+    RefreshStarted {
+        total: usize,
+    },
+    Refreshed {
+        addr: ResourceAddr,
+        exists: bool,
+    },
+    RefreshFinished {
+        elapsed: Duration,
+    },
     /// Applying `total` operations.
-    ApplyStarted { total: usize },
-    OperationStarted { addr: ResourceAddr, action: Action, id: String },
-    OperationFinished { addr: ResourceAddr, action: Action, elapsed: Duration },
+    ApplyStarted {
+        total: usize,
+    },
+    OperationStarted {
+        addr: ResourceAddr,
+        action: Action,
+        id: String,
+    },
+    OperationFinished {
+        addr: ResourceAddr,
+        action: Action,
+        elapsed: Duration,
+    },
     /// The ARM error code, message and request id are in `message`.
-    OperationFailed { addr: ResourceAddr, action: Action, message: String },
+    OperationFailed {
+        addr: ResourceAddr,
+        action: Action,
+        message: String,
+    },
     /// Not attempted because something it depends on failed.
-    OperationSkipped { addr: ResourceAddr, action: Action, because: ResourceAddr },
-    StatePersisted { serial: u64 },
+    OperationSkipped {
+        addr: ResourceAddr,
+        action: Action,
+        because: ResourceAddr,
+    },
+    StatePersisted {
+        serial: u64,
+    },
     /// A persist failed; the engine stops scheduling new work.
-    StatePersistFailed { message: String },
+    StatePersistFailed {
+        message: String,
+    },
 }
 
 /// Receives events. Implementations must be cheap and must not block.

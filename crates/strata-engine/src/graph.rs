@@ -15,7 +15,9 @@ pub struct Graph {
 
 impl Graph {
     pub fn new(nodes: usize) -> Graph {
-        Graph { deps: vec![BTreeSet::new(); nodes] }
+        Graph {
+            deps: vec![BTreeSet::new(); nodes],
+        }
     }
 
     pub fn len(&self) -> usize {

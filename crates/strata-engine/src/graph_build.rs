@@ -84,7 +84,8 @@ pub fn build(
     }
 
     // 1. references
-    let desired_addrs: HashMap<&ResourceAddr, &DesiredResource> = desired.iter().map(|d| (&d.addr, d)).collect();
+    let desired_addrs: HashMap<&ResourceAddr, &DesiredResource> =
+        desired.iter().map(|d| (&d.addr, d)).collect();
     for d in desired {
         let i = index[&d.addr];
         for dep in &d.depends_on {
@@ -148,7 +149,9 @@ pub fn build(
 
     // Cycles from references are the user's to fix; report them before layer edges.
     if let Err(cycle) = graph.check_acyclic() {
-        return Err(EngineError::Cycle(cycle.iter().map(|&n| node_name(&nodes[n])).collect()));
+        return Err(EngineError::Cycle(
+            cycle.iter().map(|&n| node_name(&nodes[n])).collect(),
+        ));
     }
 
     // 3. layer order between modules, where references do not already decide.
@@ -168,10 +171,15 @@ pub fn build(
             if a.layer == b.layer {
                 continue;
             }
-            let (Some(&ba), Some(&bb)) = (barriers.get(&a.label), barriers.get(&b.label)) else { continue };
+            let (Some(&ba), Some(&bb)) = (barriers.get(&a.label), barriers.get(&b.label)) else {
+                continue;
+            };
             // b (higher layer) should follow a, unless a already waits for b or any of its
             // resources: then the edge would close a cycle.
-            let members = module_members.get(b.label.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let members = module_members
+                .get(b.label.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let reach = graph.reachable_from(ba);
             if reach[bb] || members.iter().any(|&r| reach[r]) {
                 continue;

@@ -25,8 +25,8 @@ pub mod planner;
 pub mod render_values;
 pub mod serial;
 
-pub use apply::{apply, ApplyInput, ApplyReport};
+pub use apply::{ApplyInput, ApplyReport, apply};
 pub use error::EngineError;
 pub use events::{Event, NoReporter, Reporter};
 pub use model::{Action, OutputChange, Plan, PropertyChange, ResourceChange, Shown, Summary};
-pub use planner::{plan, PlanInput, Planned};
+pub use planner::{PlanInput, Planned, plan};

@@ -7,11 +7,12 @@
 use std::path::Path;
 
 use crate::error::EngineError;
-use crate::model::{Plan, PLAN_FORMAT_VERSION};
+use crate::model::{PLAN_FORMAT_VERSION, Plan};
 
 /// Writes `plan` to `path` atomically.
 pub fn save(plan: &Plan, path: &Path) -> Result<(), EngineError> {
-    let text = serde_json::to_vec_pretty(plan).map_err(|e| EngineError::Other(format!("cannot encode the plan: {e}")))?;
+    let text = serde_json::to_vec_pretty(plan)
+        .map_err(|e| EngineError::Other(format!("cannot encode the plan: {e}")))?;
     let tmp = path.with_extension("tmp-strata");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, path))
@@ -20,7 +21,8 @@ pub fn save(plan: &Plan, path: &Path) -> Result<(), EngineError> {
 
 /// Reads a saved plan.
 pub fn load(path: &Path) -> Result<Plan, EngineError> {
-    let text = std::fs::read(path).map_err(|e| EngineError::Other(format!("cannot read the plan {}: {e}", path.display())))?;
+    let text = std::fs::read(path)
+        .map_err(|e| EngineError::Other(format!("cannot read the plan {}: {e}", path.display())))?;
     let plan: Plan = serde_json::from_slice(&text)
         .map_err(|e| EngineError::Other(format!("{} is not a strata plan file: {e}", path.display())))?;
     if plan.format_version > PLAN_FORMAT_VERSION {
@@ -43,10 +45,14 @@ pub fn check_fresh(saved: &Plan, fresh: &Plan) -> Result<(), EngineError> {
         )));
     }
     if saved.destroy != fresh.destroy {
-        return Err(EngineError::StalePlan("a destroy plan must be applied as a destroy plan".into()));
+        return Err(EngineError::StalePlan(
+            "a destroy plan must be applied as a destroy plan".into(),
+        ));
     }
     if saved.lineage.is_some() && saved.lineage != fresh.lineage {
-        return Err(EngineError::StalePlan("it was made for a different state (lineage differs)".into()));
+        return Err(EngineError::StalePlan(
+            "it was made for a different state (lineage differs)".into(),
+        ));
     }
     if saved.serial != fresh.serial || (saved.lineage.is_none() && fresh.lineage.is_some()) {
         return Err(EngineError::StalePlan(format!(
@@ -55,9 +61,16 @@ pub fn check_fresh(saved: &Plan, fresh: &Plan) -> Result<(), EngineError> {
         )));
     }
     if saved.config_digest != fresh.config_digest || saved.variables_digest != fresh.variables_digest {
-        return Err(EngineError::StalePlan("the configuration changed since the plan was made; run plan again".into()));
+        return Err(EngineError::StalePlan(
+            "the configuration changed since the plan was made; run plan again".into(),
+        ));
     }
-    let actions = |p: &Plan| p.changes.iter().map(|c| (c.addr.to_string(), c.action)).collect::<Vec<_>>();
+    let actions = |p: &Plan| {
+        p.changes
+            .iter()
+            .map(|c| (c.addr.to_string(), c.action))
+            .collect::<Vec<_>>()
+    };
     if actions(saved) != actions(fresh) {
         return Err(EngineError::StalePlan(
             "the estate in Azure changed since the plan was made (the same plan now has other changes); run plan again".into(),

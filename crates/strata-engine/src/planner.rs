@@ -12,15 +12,15 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use strata_arm::ArmClient;
 use strata_config::Evaluated;
-use strata_core::{path_to_string, DesiredResource, ResourceAddr, Value};
+use strata_core::{DesiredResource, ResourceAddr, Value, path_to_string};
 use strata_state::State;
 
-use crate::attrs::{carry_actions, Attributes};
+use crate::attrs::{Attributes, carry_actions};
 use crate::diff::diff;
 use crate::error::EngineError;
 use crate::events::{Event, Reporter};
 use crate::graph_build::{self, ResourceGraph};
-use crate::model::{Action, OutputChange, Plan, PropertyChange, ResourceChange, Shown, PLAN_FORMAT_VERSION};
+use crate::model::{Action, OutputChange, PLAN_FORMAT_VERSION, Plan, PropertyChange, ResourceChange, Shown};
 use crate::render_values::{flatten, shown_json, shown_value};
 
 /// What to plan.
@@ -70,10 +70,22 @@ fn mask(v: &Value) -> Value {
     }
 }
 
-pub async fn plan(arm: &ArmClient, input: PlanInput<'_>, reporter: &dyn Reporter) -> Result<Planned, EngineError> {
-    let desired: Vec<&DesiredResource> = if input.destroy { Vec::new() } else { input.evaluated.resources.iter().collect() };
+pub async fn plan(
+    arm: &ArmClient,
+    input: PlanInput<'_>,
+    reporter: &dyn Reporter,
+) -> Result<Planned, EngineError> {
+    let desired: Vec<&DesiredResource> = if input.destroy {
+        Vec::new()
+    } else {
+        input.evaluated.resources.iter().collect()
+    };
     let desired_owned: Vec<DesiredResource> = desired.iter().map(|d| (*d).clone()).collect();
-    let modules = if input.destroy { &[][..] } else { &input.evaluated.modules[..] };
+    let modules = if input.destroy {
+        &[][..]
+    } else {
+        &input.evaluated.modules[..]
+    };
     let graph = graph_build::build(&desired_owned, modules, input.state)?;
 
     // Refresh.
@@ -81,7 +93,9 @@ pub async fn plan(arm: &ArmClient, input: PlanInput<'_>, reporter: &dyn Reporter
     if let Some(state) = input.state {
         if input.refresh && !state.resources.is_empty() {
             let started = Instant::now();
-            reporter.event(&Event::RefreshStarted { total: state.resources.len() });
+            reporter.event(&Event::RefreshStarted {
+                total: state.resources.len(),
+            });
             let results: Vec<_> = stream::iter(state.resources.values())
                 .map(|r| async move {
                     let doc = arm.get(r.id.as_str(), &r.api_version).await;
@@ -91,15 +105,23 @@ pub async fn plan(arm: &ArmClient, input: PlanInput<'_>, reporter: &dyn Reporter
                 .collect()
                 .await;
             for (r, doc) in results {
-                let doc = doc.map_err(|source| EngineError::Refresh { addr: r.addr.clone(), source })?;
-                reporter.event(&Event::Refreshed { addr: r.addr.clone(), exists: doc.is_some() });
+                let doc = doc.map_err(|source| EngineError::Refresh {
+                    addr: r.addr.clone(),
+                    source: Box::new(source),
+                })?;
+                reporter.event(&Event::Refreshed {
+                    addr: r.addr.clone(),
+                    exists: doc.is_some(),
+                });
                 let doc = doc.map(|mut d| {
                     carry_actions(&mut d, &r.attributes);
                     d
                 });
                 live.insert(r.addr.clone(), doc);
             }
-            reporter.event(&Event::RefreshFinished { elapsed: started.elapsed() });
+            reporter.event(&Event::RefreshFinished {
+                elapsed: started.elapsed(),
+            });
         } else {
             for r in state.resources.values() {
                 live.insert(r.addr.clone(), Some(r.attributes.clone()));
@@ -119,7 +141,9 @@ pub async fn plan(arm: &ArmClient, input: PlanInput<'_>, reporter: &dyn Reporter
     let mut changes = Vec::new();
 
     for node in graph.graph.topological_order() {
-        let Some(addr) = graph.resource(node) else { continue };
+        let Some(addr) = graph.resource(node) else {
+            continue;
+        };
         let in_state = input.state.and_then(|s| s.resources.get(addr));
         let live_doc = live.get(addr).cloned().flatten();
         let change = match (by_addr.get(addr), in_state) {
@@ -145,20 +169,34 @@ pub async fn plan(arm: &ArmClient, input: PlanInput<'_>, reporter: &dyn Reporter
                         api_version: r.api_version.clone(),
                         layer: r.layer,
                         action: Action::Delete,
-                        reasons: if input.destroy { Vec::new() } else { vec!["no longer in the configuration".into()] },
+                        reasons: if input.destroy {
+                            Vec::new()
+                        } else {
+                            vec!["no longer in the configuration".into()]
+                        },
                         changes: Vec::new(),
                         drifted: false,
                     }
                 }
             }
-            (Some(d), _) => decide(d, in_state, live_doc.as_ref(), &replaced, &known, input.state.is_some())
-                .map_err(|message| EngineError::Resolve { addr: addr.clone(), message })?,
+            (Some(d), _) => decide(
+                d,
+                in_state,
+                live_doc.as_ref(),
+                &replaced,
+                &known,
+                input.state.is_some(),
+            )
+            .map_err(|message| EngineError::Resolve {
+                addr: addr.clone(),
+                message,
+            })?,
             (None, None) => continue,
         };
-        if matches!(change.action, Action::NoOp | Action::Update) {
-            if let Some(doc) = &live_doc {
-                known.insert(addr.clone(), doc.clone());
-            }
+        if matches!(change.action, Action::NoOp | Action::Update)
+            && let Some(doc) = &live_doc
+        {
+            known.insert(addr.clone(), doc.clone());
         }
         if change.action == Action::Replace {
             replaced.insert(change.id.key());
@@ -172,8 +210,9 @@ pub async fn plan(arm: &ArmClient, input: PlanInput<'_>, reporter: &dyn Reporter
     } else {
         // Deletions of resources that left the configuration go in reverse order too, after
         // the rest in the listing (apply orders them by the graph anyway).
-        let (mut deletes, rest): (Vec<_>, Vec<_>) =
-            changes.into_iter().partition(|c| c.action == Action::Delete && !by_addr.contains_key(&c.addr));
+        let (mut deletes, rest): (Vec<_>, Vec<_>) = changes
+            .into_iter()
+            .partition(|c| c.action == Action::Delete && !by_addr.contains_key(&c.addr));
         deletes.reverse();
         changes = rest;
         changes.extend(deletes);
@@ -194,11 +233,17 @@ pub async fn plan(arm: &ArmClient, input: PlanInput<'_>, reporter: &dyn Reporter
         outputs,
         created_at: chrono_now(),
     };
-    Ok(Planned { plan, graph, attributes: all_live })
+    Ok(Planned {
+        plan,
+        graph,
+        attributes: all_live,
+    })
 }
 
 fn chrono_now() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     format!("{}", now.as_secs())
 }
 
@@ -225,7 +270,9 @@ fn decide(
     };
     let Some(live) = live else {
         if in_state.is_some() && had_state {
-            change.reasons.push("deleted outside strata; it will be created again".into());
+            change
+                .reasons
+                .push("deleted outside strata; it will be created again".into());
             change.drifted = true;
         }
         change.changes = flatten(&body);
@@ -249,22 +296,29 @@ fn decide(
         let force = d.force_new.iter().any(|f| pd.path.starts_with(f));
         forces |= force;
         if force {
-            change.reasons.push(format!("`{}` cannot be changed in place", path_to_string(&pd.path)));
+            change.reasons.push(format!(
+                "`{}` cannot be changed in place",
+                path_to_string(&pd.path)
+            ));
         }
         let secret_before = pd.sensitive || sensitive_before.iter().any(|s| pd.path.starts_with(s));
         change.changes.push(PropertyChange {
             path: path_to_string(&pd.path),
-            before: if secret_before { Shown::Sensitive } else { shown_json(pd.before.as_ref()) },
+            before: if secret_before {
+                Shown::Sensitive
+            } else {
+                shown_json(pd.before.as_ref())
+            },
             after: shown_value(&pd.after),
             forces_replacement: force,
         });
     }
     // Drift: the last applied attributes agreed with the configuration, ARM no longer does.
-    if let Some(r) = in_state {
-        if diff(&body, &r.attributes).is_empty() {
-            change.drifted = true;
-            change.reasons.push("changed outside strata".into());
-        }
+    if let Some(r) = in_state
+        && diff(&body, &r.attributes).is_empty()
+    {
+        change.drifted = true;
+        change.reasons.push("changed outside strata".into());
     }
     change.action = if forces { Action::Replace } else { Action::Update };
     Ok(change)
@@ -283,12 +337,18 @@ fn replaced_ancestor(d: &DesiredResource, replaced: &HashSet<String>) -> Option<
     None
 }
 
-fn plan_outputs(evaluated: &Evaluated, state: Option<&State>, known: &Attributes, destroy: bool) -> Vec<OutputChange> {
+fn plan_outputs(
+    evaluated: &Evaluated,
+    state: Option<&State>,
+    known: &Attributes,
+    destroy: bool,
+) -> Vec<OutputChange> {
     let mut out = Vec::new();
     let old = state.map(|s| &s.outputs);
     if !destroy {
         for o in &evaluated.outputs {
-            let value = strata_config::resolve(&o.value, &|a, p| known.lookup(a, p)).unwrap_or_else(|_| o.value.clone());
+            let value = strata_config::resolve(&o.value, &|a, p| known.lookup(a, p))
+                .unwrap_or_else(|_| o.value.clone());
             let sensitive = o.sensitive || value.is_sensitive();
             let before = old.and_then(|m| m.get(&o.name));
             let after_json = value.to_json();
@@ -305,7 +365,11 @@ fn plan_outputs(evaluated: &Evaluated, state: Option<&State>, known: &Attributes
                     Some(b) if b.sensitive || sensitive => Shown::Sensitive,
                     Some(b) => Shown::Known(b.value.clone()),
                 },
-                after: if sensitive { Shown::Sensitive } else { shown_value(&value) },
+                after: if sensitive {
+                    Shown::Sensitive
+                } else {
+                    shown_value(&value)
+                },
             });
         }
     }
@@ -315,7 +379,11 @@ fn plan_outputs(evaluated: &Evaluated, state: Option<&State>, known: &Attributes
                 out.push(OutputChange {
                     name: name.clone(),
                     action: Action::Delete,
-                    before: if b.sensitive { Shown::Sensitive } else { Shown::Known(b.value.clone()) },
+                    before: if b.sensitive {
+                        Shown::Sensitive
+                    } else {
+                        Shown::Known(b.value.clone())
+                    },
                     after: Shown::Absent,
                 });
             }
@@ -323,4 +391,3 @@ fn plan_outputs(evaluated: &Evaluated, state: Option<&State>, known: &Attributes
     }
     out
 }
-

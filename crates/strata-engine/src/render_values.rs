@@ -2,7 +2,7 @@
 //! `<sensitive>`. Nothing secret survives this module.
 
 use serde_json::Value as Json;
-use strata_core::{path_to_string, PathStep, Value};
+use strata_core::{PathStep, Value, path_to_string};
 
 use crate::model::{PropertyChange, Shown};
 
@@ -57,8 +57,14 @@ mod tests {
     fn secrets_never_survive() {
         let body = Value::object([
             ("location", Value::from("westeurope")),
-            ("properties", Value::object([("value", Value::from("hunter2").sensitive())])),
-            ("ip", Value::attr(&ResourceAddr::resource("x"), "properties.ipAddress")),
+            (
+                "properties",
+                Value::object([("value", Value::from("hunter2").sensitive())]),
+            ),
+            (
+                "ip",
+                Value::attr(&ResourceAddr::resource("x"), "properties.ipAddress"),
+            ),
         ]);
         let flat = flatten(&body);
         let text = serde_json::to_string(&flat).unwrap();

@@ -37,7 +37,9 @@ impl SerialLocks {
 /// The id of the family head (`…/virtualNetworks/v` for the VNet and each of its subnets).
 pub fn family_key(id: &ArmId) -> Option<String> {
     let t = id.resource_type().to_ascii_lowercase();
-    let family = FAMILIES.iter().find(|f| t == **f || t.starts_with(&format!("{f}/")))?;
+    let family = FAMILIES
+        .iter()
+        .find(|f| t == **f || t.starts_with(&format!("{f}/")))?;
     let depth = t.matches('/').count() - family.matches('/').count();
     let mut head = id.clone();
     for _ in 0..depth {

@@ -67,7 +67,11 @@ fn sample_state() -> State {
 pub async fn test_store(store: &dyn StateStore) {
     let at = store.describe();
     assert!(!at.is_empty(), "describe() must say where the state lives");
-    assert_eq!(ok(store.read().await, "reading an empty store"), None, "an empty store has no state");
+    assert_eq!(
+        ok(store.read().await, "reading an empty store"),
+        None,
+        "an empty store has no state"
+    );
 
     let guard = ok(store.lock(LockInfo::new(operation::APPLY)).await, "locking");
 
@@ -101,7 +105,9 @@ pub async fn test_store(store: &dyn StateStore) {
     // A state read before someone else's write is never written over it.
     let mut stale = stale;
     match store.write(&mut stale, &guard).await {
-        Err(StateError::SerialRegression { stored: 2, ours: 1, .. }) => {}
+        Err(StateError::SerialRegression {
+            stored: 2, ours: 1, ..
+        }) => {}
         other => panic!("a write from serial 1 over serial 2 must be refused, got {other:?}"),
     }
     assert_eq!(stale.serial, 1);
@@ -120,16 +126,22 @@ pub async fn test_store(store: &dyn StateStore) {
     assert_eq!(ok(store.read().await, "reading").map(|s| s.serial), Some(2));
     // The store may or may not complain that this lock is gone; it must not hold anything.
     let _ = store.unlock(guard).await;
-    let guard = ok(store.lock(LockInfo::new(operation::APPLY)).await, "locking after all that");
+    let guard = ok(
+        store.lock(LockInfo::new(operation::APPLY)).await,
+        "locking after all that",
+    );
     ok(store.unlock(guard).await, "final unlock");
 }
 
-/// Two clients `a` and `b` of one state whose lock is free.
+/// Two clients `a` and `b` of one state whose lock is free (the state may exist or not).
 pub async fn test_locks(a: &dyn StateStore, b: &dyn StateStore) {
     let info = LockInfo::new(operation::APPLY).with_info("conformance");
     let ga = ok(a.lock(info.clone()).await, "a takes the lock");
     assert_eq!(ga.id(), ga.info().id);
-    assert!(!ga.info().path.is_empty(), "the store fills in where the locked state is");
+    assert!(
+        !ga.info().path.is_empty(),
+        "the store fills in where the locked state is"
+    );
 
     // The second client is refused at once, and sees who holds the lock.
     for (who, store) in [("b", b), ("a again", a)] {
@@ -157,21 +169,30 @@ pub async fn test_locks(a: &dyn StateStore, b: &dyn StateStore) {
     match b.force_unlock(&wrong).await {
         Err(e @ StateError::LockIdMismatch { .. }) => {
             let msg = e.to_string();
-            assert!(msg.contains(&wrong) && msg.contains(ga.id()), "names both ids: {msg}");
+            assert!(
+                msg.contains(&wrong) && msg.contains(ga.id()),
+                "names both ids: {msg}"
+            );
         }
         other => panic!("force-unlock with a wrong id must be refused, got {other:?}"),
     }
     assert!(
-        matches!(b.lock(LockInfo::new(operation::PLAN)).await, Err(StateError::Locked { .. })),
+        matches!(
+            b.lock(LockInfo::new(operation::PLAN)).await,
+            Err(StateError::Locked { .. })
+        ),
         "a refused force-unlock leaves the lock held"
     );
 
     // Force-unlock with the right id frees it for the other client.
     ok(b.force_unlock(ga.id()).await, "b force-unlocks a's lock");
-    let gb = ok(b.lock(LockInfo::new(operation::APPLY)).await, "b locks after force-unlock");
-    let mut state = State::new("conformance");
+    let gb = ok(
+        b.lock(LockInfo::new(operation::APPLY)).await,
+        "b locks after force-unlock",
+    );
+    let mut state = ok(b.read().await, "b reads").unwrap_or_else(|| State::new("conformance"));
     assert!(
-        a.write(&mut state, &ga).await.is_err(),
+        a.write(&mut state.clone(), &ga).await.is_err(),
         "a's broken lock no longer allows writes"
     );
     let _ = a.unlock(ga).await;

@@ -145,7 +145,9 @@ impl LockGuard {
 
 impl fmt::Debug for LockGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockGuard").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("LockGuard")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -237,11 +239,12 @@ mod tests {
     #[test]
     fn guard_exposes_id_and_token() {
         let info = LockInfo::new(operation::APPLY);
-        let guard = LockGuard::new(info.clone(), 42_u32);
+        let guard = LockGuard::new(info.clone(), "lease-token".to_string());
         assert_eq!(guard.id(), info.id);
-        assert_eq!(guard.token::<u32>(), Some(&42));
-        assert_eq!(guard.token::<String>(), None);
-        assert!(!format!("{guard:?}").contains("42"));
+        assert_eq!(guard.token::<String>().map(String::as_str), Some("lease-token"));
+        assert_eq!(guard.token::<u32>(), None);
+        // The token (a lease, a file) is the store's business, not the log's.
+        assert!(!format!("{guard:?}").contains("lease-token"));
     }
 
     #[test]

@@ -162,9 +162,7 @@ impl StateHeader {
                 });
             }
         };
-        let missing = |field| {
-            corrupt(serde::de::Error::custom(format!("the state has no `{field}`")))
-        };
+        let missing = |field| corrupt(serde::de::Error::custom(format!("the state has no `{field}`")));
         Ok(Some(StateHeader {
             format_version,
             serial: probe.serial.ok_or_else(|| missing("serial"))?,
@@ -238,9 +236,7 @@ mod resource_list {
         for r in list {
             let addr = r.addr.clone();
             if map.insert(addr.clone(), r).is_some() {
-                return Err(D::Error::custom(format!(
-                    "resource `{addr}` appears twice"
-                )));
+                return Err(D::Error::custom(format!("resource `{addr}` appears twice")));
             }
         }
         Ok(map)
@@ -299,7 +295,10 @@ mod tests {
         let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         let list = json["resources"].as_array().unwrap();
         assert_eq!(list[0]["addr"], "module.network.subnet[\"app\"]");
-        assert_eq!(list[0]["sensitive_paths"], serde_json::json!([["$action:listKeys"]]));
+        assert_eq!(
+            list[0]["sensitive_paths"],
+            serde_json::json!([["$action:listKeys"]])
+        );
         assert_eq!(State::decode(&bytes, "x").unwrap(), Some(s));
     }
 

@@ -17,7 +17,13 @@ async fn conformance_locks_with_two_stores_on_one_state() {
     let dir = tempfile::tempdir().unwrap();
     let a = LocalStore::new(dir.path(), "dev");
     // The same directory named differently: the stores must still agree on the lock.
-    let b = LocalStore::new(&dir.path().join(".").join("..").join(dir.path().file_name().unwrap()), "dev");
+    let b = LocalStore::new(
+        &dir.path()
+            .join(".")
+            .join("..")
+            .join(dir.path().file_name().unwrap()),
+        "dev",
+    );
     conformance::test_locks(&a, &b).await;
 }
 
@@ -36,7 +42,10 @@ async fn layout_backup_and_describe() {
     assert_eq!(guard.info().path, store.path().display().to_string());
     let mut state = State::new("prod");
     store.write(&mut state, &guard).await.unwrap();
-    assert!(!state_dir.join("prod.json.backup").exists(), "nothing to back up yet");
+    assert!(
+        !state_dir.join("prod.json.backup").exists(),
+        "nothing to back up yet"
+    );
     let first = std::fs::read(store.path()).unwrap();
     assert!(first.ends_with(b"}\n"), "pretty JSON with a newline");
     store.write(&mut state, &guard).await.unwrap();
@@ -98,7 +107,10 @@ async fn environment_names_cannot_escape_the_state_directory() {
             matches!(store.read().await, Err(StateError::InvalidEnvironment { .. })),
             "{env:?}"
         );
-        assert!(store.lock(LockInfo::new(operation::PLAN)).await.is_err(), "{env:?}");
+        assert!(
+            store.lock(LockInfo::new(operation::PLAN)).await.is_err(),
+            "{env:?}"
+        );
     }
     assert!(!dir.path().join(".strata").exists());
 }
@@ -113,13 +125,22 @@ async fn damaged_and_newer_states_are_reported_not_overwritten() {
     let err = store.read().await.unwrap_err();
     assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
     let mut state = State::new("dev");
-    assert!(store.write(&mut state, &guard).await.is_err(), "never overwrite a damaged state");
+    assert!(
+        store.write(&mut state, &guard).await.is_err(),
+        "never overwrite a damaged state"
+    );
 
     let newer = br#"{"format_version": 2, "serial": 3, "lineage": "x", "strata_version": "9.9.9"}"#;
     std::fs::write(store.path(), newer).unwrap();
     let err = store.read().await.unwrap_err();
-    assert!(matches!(err, StateError::UnsupportedVersion { found: 2, .. }), "{err}");
-    assert!(store.write(&mut state, &guard).await.is_err(), "never overwrite a newer state");
+    assert!(
+        matches!(err, StateError::UnsupportedVersion { found: 2, .. }),
+        "{err}"
+    );
+    assert!(
+        store.write(&mut state, &guard).await.is_err(),
+        "never overwrite a newer state"
+    );
     assert_eq!(std::fs::read(store.path()).unwrap(), newer);
 
     std::fs::write(store.path(), b"").unwrap();
@@ -144,7 +165,7 @@ async fn child_process_holding_the_lock() {
         .lock(LockInfo::new(operation::APPLY).with_info("held by a child process"))
         .await
         .unwrap();
-    println!("LOCKED {}", guard.id());
+    println!("\nLOCKED {}", guard.id());
     // Blocks until the parent closes stdin or kills this process.
     let _ = std::io::stdin().read_line(&mut String::new());
     drop(guard);
@@ -165,7 +186,12 @@ async fn a_lock_held_by_another_process() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = KillOnDrop(
         Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "child_process_holding_the_lock", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "child_process_holding_the_lock",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_DIR, dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -177,8 +203,9 @@ async fn a_lock_held_by_another_process() {
     let mut lines = BufReader::new(stdout).lines();
     let child_id = loop {
         let line = lines.next().expect("the child exited before locking").unwrap();
-        if let Some(id) = line.strip_prefix("LOCKED ") {
-            break id.to_string();
+        // The test harness may print its own text on the same line first.
+        if let Some((_, id)) = line.split_once("LOCKED ") {
+            break id.trim().to_string();
         }
     };
 

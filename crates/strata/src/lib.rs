@@ -31,8 +31,41 @@ impl std::fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
+/// OpenTofu's flags take one dash (`-out=FILE`, `-detailed-exitcode`); clap wants two.
+/// Single-dash spellings of these long flags are accepted and rewritten.
+const SINGLE_DASH_FLAGS: &[&str] = &[
+    "out",
+    "detailed-exitcode",
+    "auto-approve",
+    "lock-timeout",
+    "var",
+    "json",
+    "destroy",
+    "parallelism",
+    "refresh",
+    "no-color",
+    "force",
+    "chdir",
+];
+
+fn normalise_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    args.map(|a| {
+        let Some(s) = a.to_str() else { return a };
+        let Some(rest) = s.strip_prefix('-').filter(|r| !r.starts_with('-')) else {
+            return a;
+        };
+        let name = rest.split('=').next().unwrap_or(rest);
+        if SINGLE_DASH_FLAGS.contains(&name) {
+            format!("-{s}").into()
+        } else {
+            a
+        }
+    })
+    .collect()
+}
+
 pub fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(normalise_args(std::env::args_os()));
     style::init(cli.no_color);
     init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -61,6 +94,13 @@ fn init_tracing(verbose: u8) {
         1 => "strata=debug,strata_arm=debug,strata_engine=debug",
         _ => "trace",
     };
-    let filter = std::env::var("STRATA_LOG").ok().and_then(|f| EnvFilter::try_new(f).ok()).unwrap_or_else(|| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = std::env::var("STRATA_LOG")
+        .ok()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }

@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 use std::time::Duration;
 
 use strata_arm::{ArmClient, ClientOptions, PollPolicy, RetryPolicy, StaticToken, TokenCredential};
-use strata_config::{EvalOptions, Evaluated, Environment, Stack, Target};
+use strata_config::{Environment, EvalOptions, Evaluated, Stack, Target};
 use strata_emulator::{EmulatorConfig, EmulatorHandle, Latency};
-use strata_state::{lock_with_timeout, LocalStore, LockGuard, LockInfo, StateError, StateStore};
+use strata_state::{LocalStore, LockGuard, LockInfo, StateError, StateStore, lock_with_timeout};
 
-use crate::{render, style, Exit};
+use crate::{Exit, render, style};
 
 /// The Azure Resource Manager endpoint for public Azure.
 pub const AZURE_ENDPOINT: &str = "https://management.azure.com";
@@ -33,7 +33,16 @@ pub fn load_workspace(dir: Option<&Path>) -> Result<Workspace> {
         Some(d) => d.to_path_buf(),
         None => std::env::current_dir().context("cannot read the current folder")?,
     };
-    if !dir.join("strata.hcl").exists() && std::fs::read_dir(&dir).map(|mut r| r.all(|e| e.map(|e| e.path().extension().is_none_or(|x| x != "hcl")).unwrap_or(true))).unwrap_or(true) {
+    if !dir.join("strata.hcl").exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut r| {
+                r.all(|e| {
+                    e.map(|e| e.path().extension().is_none_or(|x| x != "hcl"))
+                        .unwrap_or(true)
+                })
+            })
+            .unwrap_or(true)
+    {
         return Err(anyhow!(
             "{} holds no strata stack (no *.hcl files)\n  {} run strata in a stack folder, or point at one with -C DIR",
             dir.display(),
@@ -61,13 +70,19 @@ impl Workspace {
     pub fn evaluate(&self, env: &Environment, vars: &[String]) -> Result<Evaluated> {
         let mut overrides = BTreeMap::new();
         for v in vars {
-            let (k, val) = v
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--var {v:?} is not NAME=VALUE\n  {} for example --var vnet_cidr=10.1.0.0/16", style::hint_label()))?;
+            let (k, val) = v.split_once('=').ok_or_else(|| {
+                anyhow!(
+                    "--var {v:?} is not NAME=VALUE\n  {} for example --var vnet_cidr=10.1.0.0/16",
+                    style::hint_label()
+                )
+            })?;
             overrides.insert(k.trim().to_string(), val.to_string());
         }
         let registry = strata_modules::builtin_registry();
-        let opts = EvalOptions { registry: &registry, var_overrides: overrides };
+        let opts = EvalOptions {
+            registry: &registry,
+            var_overrides: overrides,
+        };
         match strata_config::evaluate(&self.stack, env, &opts) {
             Ok(evaluated) => {
                 if !evaluated.warnings.0.is_empty() {
@@ -96,7 +111,10 @@ pub struct ArmTarget {
 /// The first line users see: where this run is going.
 pub fn banner(ws: &Workspace, env: &Environment, force_emulator: bool) -> String {
     if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
-        return format!("Target: ARM endpoint {ep} (from {ENDPOINT_VAR}) — environment {}", env.name);
+        return format!(
+            "Target: ARM endpoint {ep} (from {ENDPOINT_VAR}) — environment {}",
+            env.name
+        );
     }
     if force_emulator || env.target == Target::Emulator {
         let data = emulator_dir(ws, &env.name);
@@ -107,7 +125,10 @@ pub fn banner(ws: &Workspace, env: &Environment, force_emulator: bool) -> String
             env.name
         );
     }
-    format!("Target: Azure ({AZURE_ENDPOINT}), subscription {} — environment {}", env.subscription_id, env.name)
+    format!(
+        "Target: Azure ({AZURE_ENDPOINT}), subscription {} — environment {}",
+        env.subscription_id, env.name
+    )
 }
 
 fn emulator_dir(ws: &Workspace, env: &str) -> PathBuf {
@@ -118,7 +139,10 @@ fn emulator_dir(ws: &Workspace, env: &str) -> PathBuf {
 pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) -> Result<ArmTarget> {
     if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
         let url = url::Url::parse(&ep).with_context(|| format!("{ENDPOINT_VAR}={ep} is not a URL"))?;
-        return Ok(ArmTarget { arm: client(url, credential_from_env()?)?, emulator: None });
+        return Ok(ArmTarget {
+            arm: client(url, credential_from_env()?)?,
+            emulator: None,
+        });
     }
     if force_emulator || env.target == Target::Emulator {
         let latency = match std::env::var(EMULATOR_LATENCY_VAR) {
@@ -127,10 +151,19 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
         };
         let data = emulator_dir(ws, &env.name);
         std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
-        let config = EmulatorConfig { listen: ([127, 0, 0, 1], 0).into(), data_dir: Some(data), latency };
-        let handle = strata_emulator::start(config).await.context("cannot start the embedded emulator")?;
+        let config = EmulatorConfig {
+            listen: ([127, 0, 0, 1], 0).into(),
+            data_dir: Some(data),
+            latency,
+        };
+        let handle = strata_emulator::start(config)
+            .await
+            .context("cannot start the embedded emulator")?;
         let url = url::Url::parse(&handle.endpoint()).context("emulator endpoint")?;
-        return Ok(ArmTarget { arm: client(url, None)?, emulator: Some(handle) });
+        return Ok(ArmTarget {
+            arm: client(url, None)?,
+            emulator: Some(handle),
+        });
     }
     let url = url::Url::parse(AZURE_ENDPOINT).context("Azure endpoint")?;
     let credential = credential_from_env()?.ok_or_else(|| {
@@ -139,11 +172,17 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
             style::hint_label()
         )
     })?;
-    Ok(ArmTarget { arm: client(url, Some(credential))?, emulator: None })
+    Ok(ArmTarget {
+        arm: client(url, Some(credential))?,
+        emulator: None,
+    })
 }
 
 fn credential_from_env() -> Result<Option<Arc<dyn TokenCredential>>> {
-    Ok(std::env::var("ARM_ACCESS_TOKEN").ok().filter(|t| !t.is_empty()).map(|t| Arc::new(StaticToken::new(strata_core::Secret::new(t))) as Arc<dyn TokenCredential>))
+    Ok(std::env::var("ARM_ACCESS_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(|t| Arc::new(StaticToken::new(strata_core::Secret::new(t))) as Arc<dyn TokenCredential>))
 }
 
 fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result<ArmClient> {
@@ -152,7 +191,11 @@ fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result
     if local {
         // An emulator on this machine: poll and back off in milliseconds, not seconds.
         opts.poll = PollPolicy::fast();
-        opts.retry = RetryPolicy { base_delay: Duration::from_millis(50), max_delay: Duration::from_secs(2), ..RetryPolicy::default() };
+        opts.retry = RetryPolicy {
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(2),
+            ..RetryPolicy::default()
+        };
     }
     opts.credential = credential;
     opts.user_agent = format!("strata/{}", env!("CARGO_PKG_VERSION"));
@@ -168,13 +211,21 @@ impl ArmTarget {
 }
 
 /// Takes the state lock, waiting up to `timeout`; explains a held lock like OpenTofu does.
-pub async fn lock(store: &dyn StateStore, operation: &str, timeout: std::time::Duration) -> Result<LockGuard> {
+pub async fn lock(
+    store: &dyn StateStore,
+    operation: &str,
+    timeout: std::time::Duration,
+) -> Result<LockGuard> {
     let mut info = LockInfo::new(operation);
     info.path = store.describe();
     match lock_with_timeout(store, info, timeout).await {
         Ok(g) => Ok(g),
         Err(StateError::Locked { holder }) => {
-            eprintln!("{} {}", style::error_label(), style::bold("the state is locked by another run"));
+            eprintln!(
+                "{} {}",
+                style::error_label(),
+                style::bold("the state is locked by another run")
+            );
             eprintln!();
             if let Some(h) = &holder {
                 for line in h.to_string().lines() {

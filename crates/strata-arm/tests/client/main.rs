@@ -2,6 +2,8 @@
 
 // Long-running operation patterns: provisioningState, Azure-AsyncOperation, Location.
 mod lro;
+// Pacing within ARM's token buckets.
+mod pacing;
 // Retries: throttling, transient failures, conflicts, validation errors (logging: ../logging.rs).
 mod retry;
 mod server;

@@ -236,6 +236,12 @@ fn unknown_values_propagate() {
             .unwrap_err()
             .contains("known only after apply")
     );
+    let d = scoped("\"ip=%{ if module.vm.ip != \"\" }${module.vm.ip}%{ else }none%{ endif }\"").unwrap();
+    let resolved = crate::resolve(&d, &|_: &ResourceAddr, _: &[PathStep]| {
+        Some(Value::from("10.0.0.4"))
+    })
+    .unwrap();
+    assert_eq!(resolved, Value::from("ip=10.0.0.4"));
     // `false && unknown` is decided now.
     assert_eq!(
         scoped("false && module.vm.ip == \"\"").unwrap(),

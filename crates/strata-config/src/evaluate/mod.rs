@@ -40,7 +40,8 @@ pub struct EvalOptions<'a> {
 /// A stack evaluated for one environment.
 #[derive(Clone, Debug)]
 pub struct Evaluated {
-    /// Every resource, in declaration order of their blocks. `loc` is the block that
+    /// Every resource: those of module blocks (in block order), then generic resources (in
+    /// block order); blocks are ordered by file name, then position. `loc` is the block that
     /// produced it; `depends_on` includes a [`Dependency::Module`] for each module the block
     /// references (directly or through locals, or in `depends_on`) and a
     /// [`Dependency::Resource`] for each generic resource it references.

@@ -134,6 +134,7 @@ impl Cx<'_> {
         if let Err(m) = naming::rule_for(&full_type).check(&name) {
             let d = self.error(format!("{context}: invalid name: {m}"), &decl.name.value_place());
             d.detail = Some(format!("Azure's naming rules for {full_type}"));
+            d.hint = Some(naming::rule_for(&full_type).hint(&name));
             return false;
         }
         let parent_id = match ArmId::parse(&parent) {

@@ -18,7 +18,8 @@ use crate::source::Place;
 pub const EMULATOR_SUBSCRIPTION_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 /// Where an environment's resources go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Target {
     /// The local emulator.
     Emulator,

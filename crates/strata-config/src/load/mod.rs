@@ -135,7 +135,10 @@ impl Stack {
                                 line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
                                 column: u32::try_from(loc.column()).unwrap_or(u32::MAX),
                             }))
-                            .detail(e.line().trim_end().to_string()),
+                            .hint(
+                                "look for an unclosed string, bracket or brace at or before this point; \
+                                 strata files use HCL syntax, like OpenTofu's",
+                            ),
                     );
                 }
             }
@@ -237,4 +240,3 @@ fn hcl_files(dir: &Path) -> std::io::Result<Vec<String>> {
     out.sort();
     Ok(out)
 }
-

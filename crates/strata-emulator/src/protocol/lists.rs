@@ -196,9 +196,14 @@ fn summary(r: &Resource) -> Value {
     Value::Object(out)
 }
 
-/// True for `…/providers/{ns}/{type}/{name}` with no child segments.
+/// True for `…/providers/{ns}/{type}/{name}` with no child segments, and not an extension
+/// resource of another resource (ARM's generic lists leave those out).
 fn is_top_level(r: &Resource) -> bool {
-    strata_core::ArmId::parse(&r.id).is_ok_and(|id| id.segments().len() == 1)
+    let providers =
+        r.id.split('/')
+            .filter(|s| s.eq_ignore_ascii_case("providers"))
+            .count();
+    providers == 1 && strata_core::ArmId::parse(&r.id).is_ok_and(|id| id.segments().len() == 1)
 }
 
 /// `GET /subscriptions/{s}/resources` and `…/resourceGroups/{rg}/resources`: top-level resources.
@@ -223,7 +228,7 @@ pub(crate) fn resources(
     let docs = ctx
         .state
         .under_prefix(&prefix)
-        .filter(|r| is_top_level(r))
+        .filter(|r| is_top_level(r) && !ctx.state.is_hidden(&r.key()))
         .map(summary)
         .filter(|d| filter.matches(d));
     page(ctx, path, query, docs)
@@ -249,7 +254,7 @@ pub(crate) fn collection(
         let prefix = format!("{}/{}/", p.key_at(0), c.kind.to_ascii_lowercase());
         ctx.state
             .under_prefix(&prefix)
-            .filter(|r| !key_of(&r.id)[prefix.len()..].contains('/'))
+            .filter(|r| !key_of(&r.id)[prefix.len()..].contains('/') && !ctx.state.is_hidden(&r.key()))
             .collect()
     } else {
         for depth in 1..=p.segments.len() {
@@ -283,7 +288,7 @@ pub(crate) fn subscription_collection(
     let docs = ctx
         .state
         .under_prefix(&prefix)
-        .filter(|r| r.resource_type.eq_ignore_ascii_case(&full_type))
+        .filter(|r| r.resource_type.eq_ignore_ascii_case(&full_type) && !ctx.state.is_hidden(&r.key()))
         .map(|r| types::render(ctx.state, r))
         .filter(|d| filter.matches(d));
     page(ctx, path, query, docs)

@@ -16,12 +16,23 @@ use crate::types::{self, Ctx};
 
 const AZURE_ASYNC_OPERATION: HeaderName = HeaderName::from_static("azure-asyncoperation");
 
+/// The path of an operation's status resource. PostgreSQL names it `azureAsyncOperation`;
+/// the other providers the emulator models, `operations`.
+fn status_path(op: &Operation) -> String {
+    let word = if op.namespace.eq_ignore_ascii_case("Microsoft.DBforPostgreSQL") {
+        "azureAsyncOperation"
+    } else {
+        "operations"
+    };
+    format!(
+        "/subscriptions/{}/providers/{}/locations/{}/{word}/{}",
+        op.subscription, op.namespace, op.location, op.id
+    )
+}
+
 /// The `Azure-AsyncOperation` URL of an operation.
 pub(crate) fn status_url(base: &str, op: &Operation) -> String {
-    format!(
-        "{base}/subscriptions/{}/providers/{}/locations/{}/operations/{}?api-version={}",
-        op.subscription, op.namespace, op.location, op.id, op.api_version
-    )
+    format!("{base}{}?api-version={}", status_path(op), op.api_version)
 }
 
 /// The `Location` URL of an operation.
@@ -29,6 +40,12 @@ pub(crate) fn result_url(base: &str, op: &Operation) -> String {
     if op.namespace.eq_ignore_ascii_case("Microsoft.Resources") {
         format!(
             "{base}/subscriptions/{}/operationresults/{}?api-version={}",
+            op.subscription, op.id, op.api_version
+        )
+    } else if op.namespace.eq_ignore_ascii_case("Microsoft.Storage") {
+        // Storage's own shape ("Track asynchronous Azure operations" shows it verbatim).
+        format!(
+            "{base}/subscriptions/{}/providers/Microsoft.Storage/operations/{}?monitor=true&api-version={}",
             op.subscription, op.id, op.api_version
         )
     } else {
@@ -88,13 +105,7 @@ fn time(t: DateTime<Utc>) -> String {
 pub(crate) fn status(ctx: &Ctx<'_>, sub: &str, id: &str) -> Result<Reply, ArmError> {
     let op = find(ctx, sub, id)?;
     let mut body = Map::new();
-    body.insert(
-        "id".into(),
-        json!(format!(
-            "/subscriptions/{}/providers/{}/locations/{}/operations/{}",
-            op.subscription, op.namespace, op.location, op.id
-        )),
-    );
+    body.insert("id".into(), json!(status_path(op)));
     body.insert("name".into(), json!(op.id));
     body.insert("status".into(), json!(op.status.as_str()));
     body.insert("startTime".into(), json!(time(op.start)));
@@ -134,7 +145,7 @@ pub(crate) fn result(ctx: &Ctx<'_>, sub: &str, id: &str) -> Result<Reply, ArmErr
             })
         }
         OpStatus::Succeeded => match &op.action {
-            OpAction::Provision { .. } => {
+            OpAction::Provision { .. } | OpAction::Create { .. } => {
                 let resource = op
                     .resource
                     .as_deref()
@@ -144,7 +155,9 @@ pub(crate) fn result(ctx: &Ctx<'_>, sub: &str, id: &str) -> Result<Reply, ArmErr
                     None => Reply::empty(StatusCode::OK),
                 })
             }
-            OpAction::Delete { .. } | OpAction::DeleteGroup { .. } => Ok(Reply::empty(StatusCode::OK)),
+            OpAction::Delete { .. } | OpAction::DeleteGroup { .. } | OpAction::Purge { .. } => {
+                Ok(Reply::empty(StatusCode::OK))
+            }
         },
     }
 }

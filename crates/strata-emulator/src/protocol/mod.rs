@@ -1,11 +1,14 @@
 //! The generic ARM layer: routing, api-version, request ids, error envelopes, long-running
-//! operation endpoints and lists. Per-type behaviour lives in [`crate::types`]; the estate in
-//! [`crate::store`].
+//! operation endpoints (`Azure-AsyncOperation` status, `Location` results, Storage's own
+//! `…/operations/{id}`), lists, extension resources, and the provider- and location-level
+//! paths (`checkNameAvailability`, `deletedVaults`). Per-type behaviour lives in
+//! [`crate::types`]; the estate in [`crate::store`].
 //!
 //! Every request is handled under one lock on the store, after completing the operations that
 //! fell due: the estate a client sees is always consistent and depends only on the clock.
 
 mod api_version;
+mod extensions;
 mod ids;
 mod lists;
 mod lro;
@@ -25,10 +28,10 @@ use chrono::Utc;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
-pub(crate) use api_version::{NETWORK_VERSIONS, check_resources};
+pub(crate) use api_version::{NETWORK_VERSIONS, check_provider, check_resources};
 pub(crate) use lro::{accepted, retry_after, status_url, with_async_operation};
 pub(crate) use reply::{ArmError, Reply};
-pub(crate) use route::ResourcePath;
+pub(crate) use route::{ExtensionPath, ResourcePath};
 
 use crate::config::Latency;
 use crate::store::State;
@@ -66,6 +69,8 @@ pub(crate) struct Query {
     pub filter: Option<String>,
     pub top: Option<String>,
     pub skip_token: Option<String>,
+    /// Every other parameter (`force`, …), as sent.
+    pub params: Vec<(String, String)>,
 }
 
 impl Query {
@@ -78,7 +83,7 @@ impl Query {
                 k if k.eq_ignore_ascii_case("$filter") => q.filter = Some(v.into_owned()),
                 k if k.eq_ignore_ascii_case("$top") => q.top = Some(v.into_owned()),
                 k if k.eq_ignore_ascii_case("$skiptoken") => q.skip_token = Some(v.into_owned()),
-                _ => {}
+                _ => q.params.push((k.into_owned(), v.into_owned())),
             }
         }
         match version {
@@ -116,7 +121,8 @@ fn serve(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]
     let mut state = app.lock();
     let before = state.generation();
     let now = Utc::now();
-    state.settle(now);
+    let removed = state.settle(now);
+    types::after_group_deletion(&mut state, now, removed);
     let result = {
         let mut ctx = Ctx {
             state: &mut state,
@@ -124,6 +130,7 @@ fn serve(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]
             latency: &app.latency,
             api_version: &query.api_version,
             base_url: &base_url,
+            params: &query.params,
         };
         dispatch(&mut ctx, method, route, &query, body, uri.path())
     };
@@ -219,14 +226,55 @@ fn dispatch(
         }
         Route::SubscriptionCollection { sub, namespace, kind } => {
             read_only(method)?;
+            if let Some(reply) = types::virtual_collection(ctx, &sub, None, &namespace, &kind) {
+                return reply;
+            }
             lists::subscription_collection(ctx, &sub, &namespace, &kind, query, path)
         }
+        Route::ProviderAction {
+            sub,
+            namespace,
+            action,
+        } => {
+            api_version::check_format(ctx.api_version)?;
+            types::provider_action(ctx, &sub, &namespace, &action, body)
+        }
+        Route::LocationResource {
+            sub,
+            namespace,
+            location,
+            kind,
+            name,
+            action,
+        } => {
+            api_version::check_format(ctx.api_version)?;
+            let at = types::LocationPath {
+                sub: &sub,
+                namespace: &namespace,
+                location: &location,
+                kind: &kind,
+                name: &name,
+            };
+            types::location_resource(ctx, method, &at, action.as_deref())
+        }
+        Route::Extension(e) => extensions::handle(ctx, method, &e, body),
         // `POST …/{type}/{name}/{action}` has the shape of a collection path.
         Route::Collection(c) if *method == Method::POST && !c.parent.segments.is_empty() => {
             resources::action(ctx, &c.parent, &c.kind, body)
         }
         Route::Collection(c) => {
             read_only(method)?;
+            if c.parent.segments.is_empty()
+                && let Some(reply) = types::virtual_collection(
+                    ctx,
+                    &c.parent.subscription,
+                    Some(&c.parent.group),
+                    &c.parent.namespace,
+                    &c.kind,
+                )
+            {
+                return reply;
+            }
             lists::collection(ctx, &c, query, path)
         }
         Route::Resource(p) => resources::handle(ctx, method, &p, body),
@@ -247,9 +295,12 @@ fn subscription_of(route: &Route) -> Option<&str> {
         | Route::ProviderRegister { sub, .. }
         | Route::OperationStatus { sub, .. }
         | Route::OperationResult { sub, .. }
-        | Route::SubscriptionCollection { sub, .. } => Some(sub),
+        | Route::SubscriptionCollection { sub, .. }
+        | Route::ProviderAction { sub, .. }
+        | Route::LocationResource { sub, .. } => Some(sub),
         Route::Resource(p) => Some(&p.subscription),
         Route::Collection(c) => Some(&c.parent.subscription),
+        Route::Extension(e) => Some(&e.scope.subscription),
     }
 }
 

@@ -76,6 +76,25 @@ pub(crate) struct CollectionPath {
     pub kind: String,
 }
 
+/// An extension resource (or their collection) on a resource:
+/// `{resource id}/providers/{ns}/{type}[/{name}]`, e.g. diagnostic settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ExtensionPath {
+    /// The resource extended.
+    pub scope: ResourcePath,
+    pub namespace: String,
+    pub kind: String,
+    /// `None` for the collection.
+    pub name: Option<String>,
+}
+
+impl ExtensionPath {
+    /// `Microsoft.Insights/diagnosticSettings`
+    pub fn full_type(&self) -> String {
+        format!("{}/{}", self.namespace, self.kind)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Route {
     Subscriptions,
@@ -128,8 +147,25 @@ pub(crate) enum Route {
         namespace: String,
         kind: String,
     },
+    /// `POST /subscriptions/{s}/providers/{ns}/{action}` (`checkNameAvailability`).
+    ProviderAction {
+        sub: String,
+        namespace: String,
+        action: String,
+    },
+    /// `/subscriptions/{s}/providers/{ns}/locations/{loc}/{type}/{name}[/{action}]`: resources
+    /// a provider keeps per location (soft-deleted Key Vaults) and actions on them.
+    LocationResource {
+        sub: String,
+        namespace: String,
+        location: String,
+        kind: String,
+        name: String,
+        action: Option<String>,
+    },
     Resource(ResourcePath),
     Collection(CollectionPath),
+    Extension(ExtensionPath),
 }
 
 fn is(word: &str, expected: &str) -> bool {
@@ -179,38 +215,90 @@ pub(crate) fn parse(path: &str, is_post: bool) -> Option<Route> {
                 namespace: ns.to_string(),
             })
         }
+        [pr, ns, action] if is(pr, "providers") && is_post => Some(Route::ProviderAction {
+            sub,
+            namespace: ns.to_string(),
+            action: action.to_string(),
+        }),
+        // Storage's `Location` for account creation: `…/providers/Microsoft.Storage/operations/{id}`.
+        [pr, _ns, ops, op] if is(pr, "providers") && is(ops, "operations") => Some(Route::OperationResult {
+            sub,
+            op: op.to_string(),
+        }),
         [pr, ns, kind] if is(pr, "providers") => Some(Route::SubscriptionCollection {
             sub,
             namespace: ns.to_string(),
             kind: kind.to_string(),
         }),
-        [pr, _ns, loc, _l, ops, op] if is(pr, "providers") && is(loc, "locations") => {
-            let op = op.to_string();
-            if is(ops, "operations") {
-                Some(Route::OperationStatus { sub, op })
-            } else if is(ops, "operationResults") {
-                Some(Route::OperationResult { sub, op })
-            } else {
-                None
+        [pr, ns, loc, l, kind, name, tail @ ..] if is(pr, "providers") && is(loc, "locations") => {
+            let (op, kind_s, name_s) = (name.to_string(), kind.to_string(), name.to_string());
+            match tail {
+                // PostgreSQL names its status resource `azureAsyncOperation`.
+                [] if is(kind, "operations") || is(kind, "azureAsyncOperation") => {
+                    Some(Route::OperationStatus { sub, op })
+                }
+                [] if is(kind, "operationResults") => Some(Route::OperationResult { sub, op }),
+                [] => Some(Route::LocationResource {
+                    sub,
+                    namespace: ns.to_string(),
+                    location: l.to_string(),
+                    kind: kind_s,
+                    name: name_s,
+                    action: None,
+                }),
+                [action] if is_post => Some(Route::LocationResource {
+                    sub,
+                    namespace: ns.to_string(),
+                    location: l.to_string(),
+                    kind: kind_s,
+                    name: name_s,
+                    action: Some(action.to_string()),
+                }),
+                _ => None,
             }
         }
         [rg, group, pr, ns, tail @ ..]
             if is(rg, "resourceGroups") && is(pr, "providers") && !tail.is_empty() =>
         {
-            // A second `providers` would be an extension resource, which is not served yet.
-            if tail.iter().any(|t| is(t, "providers")) {
-                return None;
+            let pairs = |t: &[&str]| -> Vec<(String, String)> {
+                t.chunks(2)
+                    .filter(|c| c.len() == 2)
+                    .map(|c| (c[0].to_string(), c[1].to_string()))
+                    .collect()
+            };
+            // A second `providers` makes an extension resource of the resource before it.
+            if let Some(at) = tail.iter().position(|t| is(t, "providers")) {
+                let (scope, ext) = (&tail[..at], &tail[at + 1..]);
+                if scope.is_empty() || scope.len() % 2 != 0 || ext.iter().any(|t| is(t, "providers")) {
+                    return None;
+                }
+                let scope = ResourcePath {
+                    subscription: sub,
+                    group: group.to_string(),
+                    namespace: ns.to_string(),
+                    segments: pairs(scope),
+                };
+                return match ext {
+                    [ns2, kind] => Some(Route::Extension(ExtensionPath {
+                        scope,
+                        namespace: ns2.to_string(),
+                        kind: kind.to_string(),
+                        name: None,
+                    })),
+                    [ns2, kind, name] => Some(Route::Extension(ExtensionPath {
+                        scope,
+                        namespace: ns2.to_string(),
+                        kind: kind.to_string(),
+                        name: Some(name.to_string()),
+                    })),
+                    _ => None,
+                };
             }
-            let segments: Vec<(String, String)> = tail
-                .chunks(2)
-                .filter(|c| c.len() == 2)
-                .map(|c| (c[0].to_string(), c[1].to_string()))
-                .collect();
             let parent = ResourcePath {
                 subscription: sub,
                 group: group.to_string(),
                 namespace: ns.to_string(),
-                segments,
+                segments: pairs(tail),
             };
             if tail.len() % 2 == 0 {
                 Some(Route::Resource(parent))
@@ -308,12 +396,80 @@ mod tests {
     }
 
     #[test]
+    fn routes_extensions_actions_and_location_resources() {
+        let r = parse(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a/blobServices/default/providers/Microsoft.Insights/diagnosticSettings/d",
+            false,
+        );
+        let Some(Route::Extension(e)) = r else {
+            panic!("not an extension: {r:?}")
+        };
+        assert_eq!(
+            e.scope.full_type(),
+            "Microsoft.Storage/storageAccounts/blobServices"
+        );
+        assert_eq!(e.full_type(), "Microsoft.Insights/diagnosticSettings");
+        assert_eq!(e.name.as_deref(), Some("d"));
+        assert!(matches!(
+            parse(
+                "/subscriptions/s/resourceGroups/rg/providers/A/b/c/providers/X/y",
+                false
+            ),
+            Some(Route::Extension(ExtensionPath { name: None, .. }))
+        ));
+        assert!(matches!(
+            parse(
+                "/subscriptions/s/providers/Microsoft.Storage/checkNameAvailability",
+                true
+            ),
+            Some(Route::ProviderAction { .. })
+        ));
+        assert!(matches!(
+            parse(
+                "/subscriptions/s/providers/Microsoft.Storage/checkNameAvailability",
+                false
+            ),
+            Some(Route::SubscriptionCollection { .. })
+        ));
+        assert_eq!(
+            parse("/subscriptions/s/providers/Microsoft.Storage/operations/x", false),
+            Some(Route::OperationResult {
+                sub: "s".into(),
+                op: "x".into()
+            })
+        );
+        assert!(matches!(
+            parse(
+                "/subscriptions/s/providers/Microsoft.DBforPostgreSQL/locations/l/azureAsyncOperation/x",
+                false
+            ),
+            Some(Route::OperationStatus { .. })
+        ));
+        assert!(matches!(
+            parse(
+                "/subscriptions/s/providers/Microsoft.KeyVault/locations/l/deletedVaults/v/purge",
+                true
+            ),
+            Some(Route::LocationResource { action: Some(_), .. })
+        ));
+        assert!(matches!(
+            parse(
+                "/subscriptions/s/providers/Microsoft.KeyVault/locations/l/deletedVaults/v",
+                false
+            ),
+            Some(Route::LocationResource { action: None, .. })
+        ));
+    }
+
+    #[test]
     fn rejects_what_is_not_served() {
         for bad in [
             "/",
             "/tenants",
             "/subscriptions//resourceGroups",
-            "/subscriptions/s/resourceGroups/rg/providers/A/b/c/providers/X/y/z",
+            "/subscriptions/s/resourceGroups/rg/providers/A/b/c/providers/X/y/z/w",
+            "/subscriptions/s/resourceGroups/rg/providers/A/b/providers/X/y/z",
+            "/subscriptions/s/providers/Microsoft.KeyVault/locations/l/deletedVaults/v/purge/x",
             "/subscriptions/s/bogus/thing/more",
             "/subscriptions/s/resourceGroups/rg/x%zz",
         ] {

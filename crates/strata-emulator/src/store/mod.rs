@@ -11,6 +11,7 @@
 
 mod ops;
 mod persist;
+mod tombstones;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
@@ -21,6 +22,7 @@ use serde_json::{Map, Value};
 
 pub(crate) use ops::{ErrorBody, OpAction, OpStatus, Operation};
 pub(crate) use persist::{DataDir, Snapshot};
+pub(crate) use tombstones::Tombstone;
 
 /// The lowercase form of an id, used as the map key.
 pub(crate) fn key_of(id: &str) -> String {
@@ -46,7 +48,7 @@ pub(crate) struct Group {
 }
 
 /// A resource (top-level, child or generic) as stored.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Resource {
     /// The id in the casing of the first create.
@@ -61,6 +63,10 @@ pub(crate) struct Resource {
     pub etag: Option<String>,
     /// Position among its siblings, so that inline lists keep the order they were written in.
     pub order: u64,
+    /// What the provider knows but never returns (account keys, secret values, passwords). Kept
+    /// out of `body` so that no rendering can leak it by accident.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub private: Map<String, Value>,
 }
 
 impl Resource {
@@ -108,8 +114,9 @@ impl Resource {
             .insert("provisioningState".into(), Value::String(state.into()));
     }
 
-    /// The ids this resource's document refers to (values of `id` keys anywhere in it), lowercase,
-    /// excluding its own subtree.
+    /// The ids this resource's document refers to, lowercase, excluding its own subtree: full
+    /// resource ids held by a key named like an id (`id`, `workspaceId`, `serverFarmId`,
+    /// `delegatedSubnetResourceId`, …) anywhere in it.
     pub fn references(&self) -> BTreeSet<String> {
         let own = self.key();
         let mut out = BTreeSet::new();
@@ -119,13 +126,16 @@ impl Resource {
     }
 }
 
+/// `id`, or a camel-case name ending in `Id` (`workspaceId`, `WorkspaceResourceId`).
+fn is_id_key(k: &str) -> bool {
+    k.eq_ignore_ascii_case("id") || k.ends_with("Id") || k.ends_with("ID")
+}
+
 fn collect_ids(map: &Map<String, Value>, out: &mut BTreeSet<String>) {
     for (k, v) in map {
         match v {
             Value::String(s)
-                if k.eq_ignore_ascii_case("id")
-                    && s.starts_with('/')
-                    && strata_core::ArmId::parse(s).is_ok() =>
+                if is_id_key(k) && s.starts_with('/') && strata_core::ArmId::parse(s).is_ok() =>
             {
                 out.insert(key_of(s.trim_end_matches('/')));
             }
@@ -150,6 +160,10 @@ pub(crate) struct State {
     resources: BTreeMap<String, Resource>,
     /// Derived: target key → keys of the resources whose documents mention it.
     referrers: BTreeMap<String, BTreeSet<String>>,
+    /// Derived: (lowercase type, lowercase name) → keys, for names unique across the estate.
+    by_name: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Soft-deleted resources, by the key they had.
+    tombstones: BTreeMap<String, Tombstone>,
     ops: ops::Operations,
     next_order: u64,
     generation: u64,
@@ -204,8 +218,43 @@ impl State {
 
     // ---- resources ----
 
+    /// A resource clients can see: one still being created the legacy way (202) is not there
+    /// yet for them.
     pub fn resource(&self, key: &str) -> Option<&Resource> {
+        if self.ops.is_hidden(key) {
+            return None;
+        }
         self.resources.get(key)
+    }
+
+    /// True for a resource still being created the legacy way.
+    pub fn is_hidden(&self, key: &str) -> bool {
+        self.ops.is_hidden(key)
+    }
+
+    /// Every resource of a full type (case-insensitive), hidden ones included.
+    pub fn of_type<'a>(&'a self, resource_type: &str) -> impl Iterator<Item = &'a Resource> + use<'a> {
+        let t = resource_type.to_ascii_lowercase();
+        self.by_name
+            .range((t.clone(), String::new())..)
+            .take_while(move |((kind, _), _)| *kind == t)
+            .flat_map(|(_, keys)| keys.iter())
+            .filter_map(|k| self.resources.get(k))
+    }
+
+    /// The resources of a type with a name, anywhere in the estate, hidden ones included: what
+    /// global name uniqueness is checked against.
+    pub fn named<'a>(
+        &'a self,
+        resource_type: &str,
+        name: &str,
+    ) -> impl Iterator<Item = &'a Resource> + use<'a> {
+        let key = (resource_type.to_ascii_lowercase(), name.to_ascii_lowercase());
+        self.by_name
+            .get(&key)
+            .into_iter()
+            .flat_map(|keys| keys.iter())
+            .filter_map(|k| self.resources.get(k))
     }
 
     /// Mutable access for changes that do not touch references (state, etag, tags).
@@ -228,6 +277,10 @@ impl State {
             let old_refs = old.references();
             self.unlink(&key, &old_refs);
         }
+        self.by_name
+            .entry(name_key(&resource))
+            .or_default()
+            .insert(key.clone());
         let refs = resource.references();
         for target in refs {
             self.referrers.entry(target).or_default().insert(key.clone());
@@ -258,6 +311,13 @@ impl State {
             if let Some(old) = self.resources.remove(k) {
                 let refs = old.references();
                 self.unlink(k, &refs);
+                let nk = name_key(&old);
+                if let Some(set) = self.by_name.get_mut(&nk) {
+                    set.remove(k);
+                    if set.is_empty() {
+                        self.by_name.remove(&nk);
+                    }
+                }
             }
         }
         if !doomed.is_empty() {
@@ -285,7 +345,7 @@ impl State {
         let prefix = format!("{key}/{}/", child_type.to_ascii_lowercase());
         let mut out: Vec<&Resource> = self
             .under_prefix(&prefix)
-            .filter(|r| !r.key()[prefix.len()..].contains('/'))
+            .filter(|r| !r.key()[prefix.len()..].contains('/') && !self.ops.is_hidden(&r.key()))
             .collect();
         out.sort_by_key(|r| r.order);
         out
@@ -302,6 +362,7 @@ impl State {
                 Some(root) => *k != root && !k.starts_with(&format!("{root}/")),
                 None => true,
             })
+            .filter(|k| !self.ops.is_hidden(k))
             .filter_map(|k| self.resources.get(k))
             .collect()
     }
@@ -322,30 +383,40 @@ impl State {
         self.ops.insert(op);
     }
 
-    /// Completes every operation due at `now`, in the order they fall due, and forgets
-    /// operations that finished long ago. Completion is computed lazily, on the next request,
-    /// which makes the outcome depend only on the clock, never on a timer's scheduling.
-    pub fn settle(&mut self, now: DateTime<Utc>) {
+    /// Completes every operation due at `now`, in the order they fall due, forgets operations
+    /// that finished long ago and tombstones past their purge date. Completion is computed
+    /// lazily, on the next request, which makes the outcome depend only on the clock, never on
+    /// a timer's scheduling.
+    ///
+    /// Returns the resources that resource group deletions removed, for the types that keep
+    /// something of them (a Key Vault deleted with its group is soft-deleted).
+    pub fn settle(&mut self, now: DateTime<Utc>) -> Vec<Resource> {
+        let mut removed = Vec::new();
         while let Some(op) = self.ops.pop_due(now) {
             self.touch();
-            self.complete(&op);
+            removed.extend(self.complete(&op));
         }
         if self.ops.prune(now) {
             self.touch();
         }
+        self.expire_tombstones(now);
+        removed
     }
 
-    fn complete(&mut self, op: &Operation) {
+    fn complete(&mut self, op: &Operation) -> Vec<Resource> {
         match &op.action {
-            OpAction::Provision { targets } => {
+            OpAction::Provision { targets } | OpAction::Create { targets } => {
                 for key in targets {
                     if let Some(r) = self.resources.get_mut(key) {
                         r.set_provisioning_state("Succeeded");
                     }
                 }
             }
-            OpAction::Delete { target, settle } => {
+            OpAction::Delete { target, settle, also } => {
                 self.remove_tree(target);
+                for key in also {
+                    self.remove_tree(key);
+                }
                 for key in settle {
                     if let Some(r) = self.resources.get_mut(key) {
                         r.set_provisioning_state("Succeeded");
@@ -355,16 +426,18 @@ impl State {
             OpAction::DeleteGroup { group } => {
                 // Children before parents, as ARM's cascade does; in memory the order only
                 // matters for the reference index, which `remove_tree` keeps right either way.
-                let keys: Vec<String> = self
-                    .under_prefix(&format!("{group}/"))
-                    .map(Resource::key)
-                    .collect();
-                for k in keys.iter().rev() {
-                    self.remove_tree(k);
+                let doomed: Vec<Resource> = self.under_prefix(&format!("{group}/")).cloned().collect();
+                for r in doomed.iter().rev() {
+                    self.remove_tree(&r.key());
                 }
                 self.groups.remove(group);
+                return doomed;
+            }
+            OpAction::Purge { tombstone } => {
+                self.tombstones.remove(tombstone);
             }
         }
+        Vec::new()
     }
 
     // ---- persistence ----
@@ -374,14 +447,18 @@ impl State {
             self.groups.values().cloned().collect(),
             self.resources.values().cloned().collect(),
             self.ops.all().cloned().collect(),
+            self.tombstones.values().cloned().collect(),
         )
     }
 
     pub fn from_snapshot(snapshot: Snapshot) -> State {
         let mut state = State::default();
-        let (groups, resources, operations) = snapshot.into_parts();
+        let (groups, resources, operations, tombstones) = snapshot.into_parts();
         for g in groups {
             state.groups.insert(key_of(&g.id), g);
+        }
+        for t in tombstones {
+            state.tombstones.insert(t.resource.key(), t);
         }
         for r in resources {
             state.put_resource(r);
@@ -394,6 +471,14 @@ impl State {
     }
 }
 
+/// The name-index key of a resource: its lowercase type and name.
+fn name_key(r: &Resource) -> (String, String) {
+    (
+        r.resource_type.to_ascii_lowercase(),
+        r.name().to_ascii_lowercase(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,8 +489,7 @@ mod tests {
             id: id.into(),
             resource_type: "Microsoft.Test/things".into(),
             body: body.as_object().cloned().unwrap_or_default(),
-            etag: None,
-            order: 0,
+            ..Resource::default()
         }
     }
 
@@ -426,6 +510,31 @@ mod tests {
         assert_eq!(users[0].id, subnet);
         st.put_resource(res(&subnet, json!({"properties": {}})));
         assert!(st.referrers(&key_of(&nsg), None).is_empty());
+
+        // Keys named like ids count too; GUIDs and plain strings do not.
+        let site = format!("{RG}/providers/Microsoft.Web/sites/app");
+        st.put_resource(res(
+            &site,
+            json!({"properties": {"virtualNetworkSubnetId": subnet, "customerId": "00000000-0000-0000-0000-000000000000", "name": nsg}}),
+        ));
+        assert_eq!(st.referrers(&key_of(&subnet), None).len(), 1);
+        assert!(st.referrers(&key_of(&nsg), None).is_empty());
+    }
+
+    #[test]
+    fn names_are_indexed_across_the_estate() {
+        let mut st = State::default();
+        let a = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Test/things/Same";
+        let b = "/subscriptions/s2/resourceGroups/other/providers/Microsoft.Test/things/same";
+        st.put_resource(res(a, json!({})));
+        st.put_resource(res(b, json!({})));
+        let mut child = res(&format!("{a}/children/same"), json!({}));
+        child.resource_type = "Microsoft.Test/things/children".into();
+        st.put_resource(child);
+        assert_eq!(st.named("microsoft.test/THINGS", "SAME").count(), 2);
+        assert_eq!(st.of_type("Microsoft.Test/things").count(), 2);
+        st.remove_tree(&key_of(a));
+        assert_eq!(st.named("Microsoft.Test/things", "same").count(), 1);
     }
 
     #[test]

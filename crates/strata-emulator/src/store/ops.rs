@@ -1,7 +1,7 @@
 //! Long-running operations: what they do when they finish, when that is, and which resource
 //! they hold busy meanwhile.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,9 +32,17 @@ pub(crate) enum OpAction {
         target: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         settle: Vec<String>,
+        /// Resources that go with it (a private endpoint's network interface).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        also: Vec<String>,
     },
     /// A resource group DELETE: its resources, then the group, go away.
     DeleteGroup { group: String },
+    /// A PUT answered the legacy way (202 + `Location`): the new resources stay hidden (ARM
+    /// answers 404 for them) until the operation completes, then reach `Succeeded`.
+    Create { targets: Vec<String> },
+    /// The purge of a soft-deleted resource: its tombstone (keyed like the resource was) goes.
+    Purge { tombstone: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +101,8 @@ pub(super) struct Operations {
     pending: BTreeSet<(DateTime<Utc>, String)>,
     finished: BTreeSet<(DateTime<Utc>, String)>,
     locks: HashMap<String, String>,
+    /// Resources being created by a running `Create`: they exist for their owner only.
+    hidden: HashSet<String>,
 }
 
 impl Operations {
@@ -108,12 +118,20 @@ impl Operations {
         self.locks.get(lock_key).and_then(|id| self.all.get(id))
     }
 
+    /// True while a running `Create` is bringing the resource `key` into being.
+    pub fn is_hidden(&self, key: &str) -> bool {
+        self.hidden.contains(key)
+    }
+
     pub fn insert(&mut self, op: Operation) {
         match (op.status, op.end) {
             (OpStatus::InProgress, _) => {
                 self.pending.insert((op.due, op.id.clone()));
                 if let Some(lock) = &op.lock {
                     self.locks.insert(lock.clone(), op.id.clone());
+                }
+                if let OpAction::Create { targets } = &op.action {
+                    self.hidden.extend(targets.iter().cloned());
                 }
             }
             (_, end) => {
@@ -138,6 +156,11 @@ impl Operations {
             && self.locks.get(lock) == Some(&op.id)
         {
             self.locks.remove(lock);
+        }
+        if let OpAction::Create { targets } = &op.action {
+            for t in targets {
+                self.hidden.remove(t);
+            }
         }
         self.finished.insert((op.due, op.id.clone()));
         Some(op.clone())
@@ -173,6 +196,7 @@ mod tests {
             action: OpAction::Delete {
                 target: "x".into(),
                 settle: Vec::new(),
+                also: Vec::new(),
             },
             name: String::new(),
             status: OpStatus::InProgress,
@@ -203,5 +227,20 @@ mod tests {
         assert!(!ops.prune(now));
         assert!(ops.prune(now + Duration::hours(2)));
         assert!(ops.get("late").is_none());
+    }
+
+    #[test]
+    fn creations_hide_their_targets_until_done() {
+        let t0 = Utc::now();
+        let mut ops = Operations::default();
+        let mut create = op("c", t0 + Duration::seconds(1), None);
+        create.action = OpAction::Create {
+            targets: vec!["a".into(), "a/b".into()],
+        };
+        ops.insert(create);
+        assert!(ops.is_hidden("a") && ops.is_hidden("a/b"));
+        assert!(!ops.is_hidden("x"));
+        assert!(ops.pop_due(t0 + Duration::seconds(2)).is_some());
+        assert!(!ops.is_hidden("a"));
     }
 }

@@ -1,6 +1,7 @@
 //! Rules every resource type shares: server-set fields, locations, tags, names, etags.
 
 use axum::http::StatusCode;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -131,7 +132,31 @@ pub(crate) fn check_name(t: &Target) -> Result<(), ArmError> {
     let Err(why) = rule.check(&t.name) else {
         return Ok(());
     };
-    let message = if t.full_type.to_ascii_lowercase().starts_with("microsoft.network/") {
+    let lower = t.full_type.to_ascii_lowercase();
+    // Providers with their own code for a bad name.
+    if lower == "microsoft.storage/storageaccounts" {
+        return Err(ArmError::bad_request(
+            "AccountNameInvalid",
+            format!(
+                "{} is not a valid storage account name. Storage account name must be between 3 and 24 \
+                 characters in length and use numbers and lower-case letters only.",
+                t.name
+            ),
+        )
+        .with_target(t.name.clone()));
+    }
+    if lower == "microsoft.keyvault/vaults" {
+        return Err(ArmError::bad_request(
+            "VaultNameNotValid",
+            format!(
+                "The name '{}' is invalid. A vault's name must be between 3-24 alphanumeric characters. The \
+                 name must begin with a letter, end with a letter or digit, and not contain consecutive \
+                 hyphens. Follow this link for more information: https://go.microsoft.com/fwlink/?linkid=2147742",
+                t.name
+            ),
+        ));
+    }
+    let message = if lower.starts_with("microsoft.network/") {
         // The network provider's own wording.
         format!(
             "Resource name {} is invalid. The name can be up to {} characters long. It must begin with \
@@ -143,6 +168,83 @@ pub(crate) fn check_name(t: &Target) -> Result<(), ArmError> {
         format!("Resource name '{}' is invalid: {why}.", t.name)
     };
     Err(ArmError::bad_request("InvalidResourceName", message).with_target(t.name.clone()))
+}
+
+/// The document of a tracked resource as stored: `location`, `tags`, the other top-level
+/// fields of the body (`sku`, `kind`, `zones`, `identity`, …), then `properties`.
+pub(crate) fn assemble(
+    body: Map<String, Value>,
+    location: Option<&str>,
+    tags: Option<Map<String, Value>>,
+    properties: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut doc = Map::new();
+    if let Some(l) = location {
+        doc.insert("location".into(), Value::String(l.to_string()));
+    }
+    if let Some(tags) = tags {
+        doc.insert("tags".into(), Value::Object(tags));
+    }
+    for (k, v) in body {
+        if k != "location" && k != "tags" && k != "properties" {
+            doc.insert(k, v);
+        }
+    }
+    doc.insert("properties".into(), Value::Object(properties));
+    doc
+}
+
+/// `{id, name, type, etag?}` and the stored document.
+pub(crate) fn render_doc(res: &Resource) -> Map<String, Value> {
+    let mut out = render_base(res, None);
+    for (k, v) in &res.body {
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
+/// A JSON pointer (`/a/b/0`) into an object.
+pub(crate) fn at<'a>(map: &'a Map<String, Value>, pointer: &str) -> Option<&'a Value> {
+    let rest = pointer.strip_prefix('/')?;
+    match rest.split_once('/') {
+        None => map.get(rest),
+        Some((first, tail)) => map.get(first)?.pointer(&format!("/{tail}")),
+    }
+}
+
+/// A string field of an object.
+pub(crate) fn str_of<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    map.get(key).and_then(Value::as_str)
+}
+
+/// An ARM timestamp (`2025-01-01T10:00:00.1234567Z` in Azure; microseconds here).
+pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A new GUID, as providers hand them out.
+pub(crate) fn new_guid() -> String {
+    Uuid::new_v4().to_string()
+}
+
+/// `InvalidRequestContent` for a required field the body lacks.
+pub(crate) fn missing(field: &str) -> ArmError {
+    ArmError::bad_request(
+        "InvalidRequestContent",
+        format!(
+            "The request content was invalid and cannot be deserialized: 'Required property '{field}' not found in JSON.'."
+        ),
+    )
+}
+
+/// The previous value of a read-only field, or a fresh one: read-only values never change once
+/// the provider set them.
+pub(crate) fn keep_or(existing: Option<&Resource>, field: &str, fresh: impl FnOnce() -> Value) -> Value {
+    existing
+        .and_then(Resource::properties)
+        .and_then(|p| p.get(field))
+        .cloned()
+        .unwrap_or_else(fresh)
 }
 
 /// A fresh weak etag, as the network provider writes them.

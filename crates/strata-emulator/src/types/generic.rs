@@ -19,6 +19,15 @@ pub(crate) struct Generic {
     versions: Option<&'static [&'static str]>,
 }
 
+impl Generic {
+    /// The generic store for a provider's types not modelled yet, with its api-versions.
+    pub(crate) const fn with_versions(versions: &'static [&'static str]) -> Generic {
+        Generic {
+            versions: Some(versions),
+        }
+    }
+}
+
 /// Any type of any provider.
 pub(crate) static ANY: Generic = Generic { versions: None };
 
@@ -65,6 +74,7 @@ impl TypeRules for Generic {
             body: doc,
             etag: None,
             order,
+            ..Resource::default()
         };
         let rendered = self.render(ctx.state, &resource);
         ctx.state.put_resource(resource);

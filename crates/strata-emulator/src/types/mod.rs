@@ -3,16 +3,41 @@
 //!
 //! The protocol layer resolves a request into a [`Target`] (id, type, parent, group) and checks
 //! what ARM itself checks (resource group, api-version, name, parent). It then calls the
-//! [`TypeRules`] of the type: the Microsoft.Network types in [`network`], everything else in
-//! [`generic`]. Resource groups and subscriptions have their own modules, since they are not
-//! resources below a group.
+//! [`TypeRules`] of the type, one family per module:
+//!
+//! - [`network`]: virtual networks, subnets, NSGs and rules, public IPs, NICs, application
+//!   gateways, private endpoints, private DNS zones;
+//! - [`storage`]: accounts, blob services and containers, `listKeys`;
+//! - [`keyvault`]: vaults (soft delete, recover, purge) and secrets;
+//! - [`compute`]: virtual machines and scale sets;
+//! - [`web`]: App Service plans and sites;
+//! - [`postgres`]: PostgreSQL flexible servers and their databases;
+//! - [`monitor`]: Log Analytics workspaces, Application Insights, diagnostic settings (an
+//!   extension resource on any resource);
+//! - [`cdn`]: Front Door Standard/Premium profiles and their children, Front Door WAF policies;
+//! - [`generic`]: a synchronous document store for every other type, so that generic
+//!   `resource` blocks work.
+//!
+//! [`longrun`] schedules the operations of every family; [`unique`] checks names that are
+//! unique across all subscriptions. Resource groups and subscriptions have their own modules,
+//! since they are not resources below a group.
 
+pub(crate) mod cdn;
 pub(crate) mod common;
+pub(crate) mod compute;
 pub(crate) mod generic;
+pub(crate) mod keyvault;
+pub(crate) mod longrun;
+pub(crate) mod monitor;
 pub(crate) mod network;
+pub(crate) mod postgres;
 pub(crate) mod resource_groups;
+pub(crate) mod storage;
 pub(crate) mod subscriptions;
+pub(crate) mod unique;
+pub(crate) mod web;
 
+use axum::http::Method;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -28,6 +53,24 @@ pub(crate) struct Ctx<'a> {
     pub api_version: &'a str,
     /// `http://host:port`, for absolute operation URLs.
     pub base_url: &'a str,
+    /// The query parameters other than `api-version` and the list ones (`force`, …).
+    pub params: &'a [(String, String)],
+}
+
+impl Ctx<'_> {
+    /// A query parameter (name compared case-insensitively).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True when a flag parameter is `true` (`?force=true`).
+    pub fn flag(&self, name: &str) -> bool {
+        self.param(name)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    }
 }
 
 /// A resource request, resolved.
@@ -135,17 +178,148 @@ pub(crate) trait TypeRules: Sync {
 /// The rules for a full type (case-insensitive).
 pub(crate) fn rules_for(full_type: &str) -> &'static dyn TypeRules {
     let t = full_type.to_ascii_lowercase();
-    match t.as_str() {
-        "microsoft.network/virtualnetworks" => &network::vnet::VirtualNetworks,
-        "microsoft.network/virtualnetworks/subnets" => &network::subnet::Subnets,
-        "microsoft.network/networksecuritygroups" => &network::nsg::SecurityGroups,
-        "microsoft.network/networksecuritygroups/securityrules" => &network::rules::SecurityRules,
-        _ if t.starts_with("microsoft.network/") => &generic::NETWORK,
-        _ => &generic::ANY,
+    if let Some(rules) = network::rules_for(&t)
+        .or_else(|| storage::rules_for(&t))
+        .or_else(|| keyvault::rules_for(&t))
+        .or_else(|| compute::rules_for(&t))
+        .or_else(|| web::rules_for(&t))
+        .or_else(|| postgres::rules_for(&t))
+        .or_else(|| monitor::rules_for(&t))
+        .or_else(|| cdn::rules_for(&t))
+    {
+        return rules;
+    }
+    if t.starts_with("microsoft.network/") {
+        &generic::NETWORK
+    } else {
+        &generic::ANY
     }
 }
+
+/// The full types the emulator models (for the provider documents).
+pub(crate) const MODELLED: &[&str] = &[
+    network::vnet::TYPE,
+    network::subnet::TYPE,
+    network::nsg::TYPE,
+    network::rules::TYPE,
+    network::public_ip::TYPE,
+    network::nic::TYPE,
+    network::app_gateway::TYPE,
+    network::private_endpoint::TYPE,
+    network::private_dns::ZONE_TYPE,
+    network::private_dns::LINK_TYPE,
+    storage::accounts::TYPE,
+    storage::blob::SERVICE_TYPE,
+    storage::blob::CONTAINER_TYPE,
+    keyvault::vaults::TYPE,
+    keyvault::secrets::TYPE,
+    compute::vm::TYPE,
+    compute::vmss::TYPE,
+    web::plans::TYPE,
+    web::sites::TYPE,
+    postgres::servers::TYPE,
+    postgres::databases::TYPE,
+    monitor::workspaces::TYPE,
+    monitor::components::TYPE,
+    monitor::diagnostics::TYPE,
+    cdn::profiles::TYPE,
+    cdn::endpoints::TYPE,
+    cdn::origins::GROUP_TYPE,
+    cdn::origins::ORIGIN_TYPE,
+    cdn::routes::TYPE,
+    cdn::security::POLICY_TYPE,
+    cdn::security::WAF_TYPE,
+];
 
 /// The document GET returns for a stored resource.
 pub(crate) fn render(state: &State, res: &Resource) -> Value {
     rules_for(&res.resource_type).render(state, res)
+}
+
+/// `POST /subscriptions/{s}/providers/{ns}/{action}`: provider-wide actions
+/// (`checkNameAvailability`).
+pub(crate) fn provider_action(
+    ctx: &mut Ctx<'_>,
+    sub: &str,
+    namespace: &str,
+    action: &str,
+    body: &[u8],
+) -> Result<Reply, ArmError> {
+    if !action.eq_ignore_ascii_case("checkNameAvailability") {
+        return Err(ArmError::unsupported_path(
+            "POST",
+            &format!("/subscriptions/{sub}/providers/{namespace}/{action}"),
+        ));
+    }
+    let body = crate::protocol::parse_body(body)?;
+    unique::check_name_availability(ctx, namespace, &body).unwrap_or_else(|| {
+        Err(ArmError::unsupported_path(
+            "POST",
+            &format!("/subscriptions/{sub}/providers/{namespace}/{action}"),
+        ))
+    })
+}
+
+/// Where a per-location resource lives: `/subscriptions/{sub}/providers/{ns}/locations/{loc}/{kind}/{name}`.
+pub(crate) struct LocationPath<'a> {
+    pub sub: &'a str,
+    pub namespace: &'a str,
+    pub location: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+}
+
+/// Resources a provider keeps per location (soft-deleted vaults) and actions on them (purge).
+pub(crate) fn location_resource(
+    ctx: &mut Ctx<'_>,
+    method: &Method,
+    at: &LocationPath<'_>,
+    action: Option<&str>,
+) -> Result<Reply, ArmError> {
+    if at.namespace.eq_ignore_ascii_case(keyvault::NAMESPACE) && at.kind.eq_ignore_ascii_case("deletedVaults")
+    {
+        return keyvault::deleted::handle(ctx, method, at, action);
+    }
+    Err(ArmError::unsupported_path(
+        method.as_str(),
+        &format!(
+            "/subscriptions/{}/providers/{}/locations/{}/{}/{}",
+            at.sub, at.namespace, at.location, at.kind, at.name
+        ),
+    ))
+}
+
+/// Lists of things that are not resources of their own (soft-deleted vaults and workspaces):
+/// `Some` when `{ns}/{kind}` is one.
+pub(crate) fn virtual_collection(
+    ctx: &mut Ctx<'_>,
+    sub: &str,
+    group: Option<&str>,
+    namespace: &str,
+    kind: &str,
+) -> Option<Result<Reply, ArmError>> {
+    if namespace.eq_ignore_ascii_case(keyvault::NAMESPACE)
+        && kind.eq_ignore_ascii_case("deletedVaults")
+        && group.is_none()
+    {
+        return Some(keyvault::deleted::list(ctx, sub));
+    }
+    if namespace.eq_ignore_ascii_case(monitor::workspaces::NAMESPACE)
+        && kind.eq_ignore_ascii_case("deletedWorkspaces")
+    {
+        return Some(monitor::workspaces::list_deleted(ctx, sub, group));
+    }
+    None
+}
+
+/// What resource group deletions leave behind: providers with soft delete keep their resources
+/// as tombstones, as they do when deleted one by one.
+pub(crate) fn after_group_deletion(state: &mut State, now: DateTime<Utc>, removed: Vec<Resource>) {
+    for r in &removed {
+        if r.resource_type.eq_ignore_ascii_case(keyvault::vaults::TYPE) {
+            keyvault::vaults::soft_delete_removed(state, now, r, &removed);
+        } else if r.resource_type.eq_ignore_ascii_case(monitor::workspaces::TYPE) {
+            monitor::workspaces::soft_delete_removed(state, now, r);
+        }
+    }
 }

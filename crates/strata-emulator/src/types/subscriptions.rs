@@ -7,8 +7,8 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::Ctx;
-use crate::protocol::{NETWORK_VERSIONS, Reply};
+use super::{Ctx, MODELLED, rules_for};
+use crate::protocol::Reply;
 
 /// The subscription `GET /subscriptions` always lists, for clients that pick the first one.
 pub const DEFAULT_SUBSCRIPTION_ID: &str = "00000000-0000-0000-0000-000000000001";
@@ -53,7 +53,18 @@ pub(crate) fn get(sub: &str) -> Reply {
 }
 
 /// The providers the emulator models.
-const PROVIDERS: &[&str] = &["Microsoft.Network", "Microsoft.Resources"];
+const PROVIDERS: &[&str] = &[
+    "Microsoft.Cdn",
+    "Microsoft.Compute",
+    "Microsoft.DBforPostgreSQL",
+    "Microsoft.Insights",
+    "Microsoft.KeyVault",
+    "Microsoft.Network",
+    "Microsoft.OperationalInsights",
+    "Microsoft.Resources",
+    "Microsoft.Storage",
+    "Microsoft.Web",
+];
 
 /// `GET /subscriptions/{s}/providers`.
 pub(crate) fn providers(sub: &str) -> Reply {
@@ -67,19 +78,17 @@ pub(crate) fn provider(sub: &str, namespace: &str) -> Reply {
 }
 
 fn provider_document(sub: &str, namespace: &str) -> Value {
-    let types: Vec<Value> = if namespace.eq_ignore_ascii_case("Microsoft.Network") {
-        [
-            "virtualNetworks",
-            "virtualNetworks/subnets",
-            "networkSecurityGroups",
-            "networkSecurityGroups/securityRules",
-        ]
+    let types: Vec<Value> = MODELLED
         .iter()
-        .map(|t| json!({ "resourceType": t, "locations": [], "apiVersions": NETWORK_VERSIONS }))
-        .collect()
-    } else {
-        Vec::new()
-    };
+        .filter_map(|full| {
+            let (ns, kind) = full.split_once('/')?;
+            if !ns.eq_ignore_ascii_case(namespace) {
+                return None;
+            }
+            let versions = rules_for(full).api_versions().unwrap_or_default();
+            Some(json!({ "resourceType": kind, "locations": [], "apiVersions": versions }))
+        })
+        .collect();
     json!({
         "id": format!("/subscriptions/{sub}/providers/{namespace}"),
         "namespace": namespace,

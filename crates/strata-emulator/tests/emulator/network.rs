@@ -165,7 +165,9 @@ async fn vnet_put_replaces_the_subnet_list() {
     );
 
     // Once the user is gone, the subnet can go.
-    assert_eq!(emu.delete(&nic, NET).await.status, 200);
+    let r = emu.delete(&nic, NET).await;
+    assert_eq!(r.status, 202);
+    emu.wait(&r).await;
     emu.wait(&emu.put(&path, NET, vnet(None)).await).await;
     emu.stop().await;
 }

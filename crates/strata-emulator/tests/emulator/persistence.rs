@@ -87,3 +87,49 @@ async fn a_corrupt_store_is_a_clear_error() {
     assert!(matches!(err, EmulatorError::CorruptStore { .. }), "{err}");
     assert!(err.to_string().contains("estate.json"), "{err}");
 }
+
+#[tokio::test]
+async fn soft_deleted_vaults_and_creations_in_flight_survive_a_restart() {
+    use crate::support::{KV, STORAGE, res};
+    let tmp = tempfile::tempdir().unwrap();
+    let slow = Latency::parse("default=0s,Microsoft.Storage/storageAccounts=200ms").unwrap();
+    let emu = Emu::start_with(config(tmp.path(), slow.clone())).await;
+    emu.group("rg1").await;
+    let kv = res("rg1", "Microsoft.KeyVault/vaults/kv-persist");
+    emu.create(
+        &kv,
+        KV,
+        json!({"location": "westeurope", "properties": {"tenantId": strata_emulator::EMULATOR_TENANT_ID, "sku": {"family": "A", "name": "standard"}}}),
+    )
+    .await;
+    assert_eq!(emu.delete(&kv, KV).await.status, 200);
+    let acct = res("rg1", "Microsoft.Storage/storageAccounts/stpersist");
+    let r = emu
+        .put(
+            &acct,
+            STORAGE,
+            json!({"location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}),
+        )
+        .await;
+    assert_eq!(r.status, 202);
+    let poll = r.header("location").unwrap().replace(&emu.base, "");
+    emu.stop().await;
+
+    let emu = Emu::start_with(config(tmp.path(), slow)).await;
+    assert_eq!(emu.put(&kv, KV, json!({"location": "westeurope", "properties": {"tenantId": strata_emulator::EMULATOR_TENANT_ID, "sku": {"family": "A", "name": "standard"}}})).await.code(), "ConflictError");
+    let mut done = 202;
+    for _ in 0..1000 {
+        done = emu.get(&poll, "").await.status;
+        if done != 202 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(done, 200);
+    assert_eq!(emu.get(&acct, STORAGE).await.status, 200);
+    assert_eq!(
+        emu.post(&format!("{acct}/listKeys"), STORAGE, None).await.status,
+        200
+    );
+    emu.stop().await;
+}

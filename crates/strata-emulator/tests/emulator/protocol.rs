@@ -136,7 +136,20 @@ async fn subscriptions_are_listed() {
     let r = emu
         .get(&format!("/subscriptions/{SUB}/providers"), "2021-04-01")
         .await;
-    assert_eq!(r.body["value"][0]["namespace"], "Microsoft.Network");
+    let namespaces: Vec<&str> = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["namespace"].as_str().unwrap())
+        .collect();
+    for ns in [
+        "Microsoft.Network",
+        "Microsoft.Storage",
+        "Microsoft.KeyVault",
+        "Microsoft.Compute",
+    ] {
+        assert!(namespaces.contains(&ns), "{namespaces:?}");
+    }
     let r = emu
         .get(
             &format!("/subscriptions/{SUB}/providers/Microsoft.Network"),

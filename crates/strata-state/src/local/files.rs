@@ -63,8 +63,7 @@ pub(super) fn write_atomic(path: &Path, bytes: &[u8], durable: bool) -> Result<(
             .create_new(true)
             .open(&tmp)
             .map_err(|e| StateError::io("create", &tmp, e))?;
-        f.write_all(bytes)
-            .map_err(|e| StateError::io("write", &tmp, e))?;
+        f.write_all(bytes).map_err(|e| StateError::io("write", &tmp, e))?;
         if durable {
             f.sync_all().map_err(|e| StateError::io("flush", &tmp, e))?;
         }
@@ -106,7 +105,10 @@ mod tests {
         write_atomic(&p, b"one", true).unwrap();
         write_atomic(&p, b"two", false).unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("dev.json")]);
         #[cfg(unix)]
         {

@@ -24,7 +24,6 @@ pub struct LocalStore {
     path: PathBuf,
     backup: PathBuf,
     dir: PathBuf,
-    lock_paths: LockPaths,
 }
 
 impl LocalStore {
@@ -32,15 +31,10 @@ impl LocalStore {
     /// `<stack_dir>/.strata/state/<environment>.json`. Nothing is touched until it is used.
     pub fn new(stack_dir: &Path, environment: &str) -> LocalStore {
         let dir = stack_dir.join(".strata").join("state");
-        let abs_dir = std::path::absolute(&dir).unwrap_or_else(|_| dir.clone());
         LocalStore {
             environment: environment.to_string(),
             path: dir.join(format!("{environment}.json")),
             backup: dir.join(format!("{environment}.json.backup")),
-            lock_paths: LockPaths {
-                lock: abs_dir.join(format!("{environment}.lock")),
-                info: abs_dir.join(format!("{environment}.lock.json")),
-            },
             dir,
         }
     }
@@ -59,8 +53,7 @@ impl LocalStore {
         let e = &self.environment;
         let ok = !e.is_empty()
             && !e.starts_with('.')
-            && e
-                .chars()
+            && e.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if ok {
             Ok(())
@@ -71,16 +64,29 @@ impl LocalStore {
         }
     }
 
-    /// This store's lock behind `guard`, or why the guard does not hold it.
+    /// The lock files, by canonical path so that every store on the same directory agrees
+    /// however it was named; `None` while the directory does not exist.
+    fn lock_paths(dir: &Path, environment: &str) -> Result<Option<LockPaths>, StateError> {
+        let dir = match std::fs::canonicalize(dir) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StateError::io("resolve", dir, e)),
+        };
+        Ok(Some(LockPaths {
+            lock: dir.join(format!("{environment}.lock")),
+            info: dir.join(format!("{environment}.lock.json")),
+        }))
+    }
+
+    /// This store's lock behind `guard`, or why the guard does not hold it. (Resolving the
+    /// directory is a single quick system call, so it runs in place.)
     fn handle<'g>(&self, guard: &'g LockGuard) -> Result<&'g Arc<LockHandle>, StateError> {
-        match guard.token::<LocalToken>() {
-            Some(LocalToken(h)) if h.is_for(&self.lock_paths) => Ok(h),
+        let paths = LocalStore::lock_paths(&self.dir, &self.environment)?;
+        match (guard.token::<LocalToken>(), paths) {
+            (Some(LocalToken(h)), Some(paths)) if h.is_for(&paths) => Ok(h),
             _ => Err(StateError::LockNotHeld {
                 location: self.location(),
-                reason: format!(
-                    "the lock given (`{}`) is not this state's lock",
-                    guard.id()
-                ),
+                reason: format!("the lock given (`{}`) is not this state's lock", guard.id()),
             }),
         }
     }
@@ -91,15 +97,13 @@ async fn blocking<R: Send + 'static>(
     location: &str,
     f: impl FnOnce() -> Result<R, StateError> + Send + 'static,
 ) -> Result<R, StateError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| {
-            Err(StateError::Backend {
-                location: location.to_string(),
-                message: format!("the file operation did not complete: {e}"),
-                source: None,
-            })
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(StateError::Backend {
+            location: location.to_string(),
+            message: format!("the file operation did not complete: {e}"),
+            source: None,
         })
+    })
 }
 
 #[async_trait::async_trait]
@@ -175,10 +179,17 @@ impl StateStore for LocalStore {
 
     async fn lock(&self, info: LockInfo) -> Result<LockGuard, StateError> {
         self.check_environment()?;
-        let (dir, paths, location) = (self.dir.clone(), self.lock_paths.clone(), self.location());
+        let (dir, env, location) = (self.dir.clone(), self.environment.clone(), self.location());
         let handle = blocking(&self.location(), move || {
             files::create_dir(&dir)?;
-            os_lock::acquire(&paths, info, &location)
+            match LocalStore::lock_paths(&dir, &env)? {
+                Some(paths) => os_lock::acquire(&paths, info, &location),
+                None => Err(StateError::io(
+                    "resolve",
+                    &dir,
+                    std::io::ErrorKind::NotFound.into(),
+                )),
+            }
         })
         .await?;
         Ok(LockGuard::new(handle.info().clone(), LocalToken(handle)))
@@ -193,7 +204,14 @@ impl StateStore for LocalStore {
 
     async fn force_unlock(&self, lock_id: &str) -> Result<(), StateError> {
         self.check_environment()?;
-        let (paths, id) = (self.lock_paths.clone(), lock_id.to_string());
-        blocking(&self.location(), move || os_lock::force_release(&paths, &id)).await
+        let (dir, env, id) = (self.dir.clone(), self.environment.clone(), lock_id.to_string());
+        blocking(&self.location(), move || {
+            match LocalStore::lock_paths(&dir, &env)? {
+                Some(paths) => os_lock::force_release(&paths, &id),
+                // No state directory: nothing was ever locked.
+                None => Ok(()),
+            }
+        })
+        .await
     }
 }

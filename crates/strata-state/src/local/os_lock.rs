@@ -113,14 +113,18 @@ fn released(location: &str) -> StateError {
 }
 
 /// Takes the lock or reports who holds it.
-pub(super) fn acquire(paths: &LockPaths, mut info: LockInfo, state_path: &str) -> Result<Arc<LockHandle>, StateError> {
+pub(super) fn acquire(
+    paths: &LockPaths,
+    mut info: LockInfo,
+    state_path: &str,
+) -> Result<Arc<LockHandle>, StateError> {
     let mut held = held();
-    if let Some(h) = held.get(&paths.lock).and_then(Weak::upgrade) {
-        if h.file().is_some() {
-            return Err(StateError::Locked {
-                holder: Some(h.info.clone()),
-            });
-        }
+    if let Some(h) = held.get(&paths.lock).and_then(Weak::upgrade)
+        && h.file().is_some()
+    {
+        return Err(StateError::Locked {
+            holder: Some(h.info.clone()),
+        });
     }
     let file = files::private_options()
         .read(true)

@@ -1,6 +1,6 @@
 //! `strata emulator`: serve the ARM emulator until interrupted.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 use strata_emulator::{EmulatorConfig, Latency};
 
 use crate::cli::EmulatorArgs;
@@ -14,14 +14,29 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
     if let Some(d) = &args.data {
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
-    let config = EmulatorConfig { listen: args.listen, data_dir: args.data.clone(), latency };
-    let handle = strata_emulator::start(config).await.context("cannot start the emulator")?;
-    println!("{}", style::bold(&format!("strata emulator listening on {} — an Azure Resource Manager emulator, NOT Azure", handle.endpoint())));
+    let config = EmulatorConfig {
+        listen: args.listen,
+        data_dir: args.data.clone(),
+        latency,
+    };
+    let handle = strata_emulator::start(config)
+        .await
+        .context("cannot start the emulator")?;
+    println!(
+        "{}",
+        style::bold(&format!(
+            "strata emulator listening on {} — an Azure Resource Manager emulator, NOT Azure",
+            handle.endpoint()
+        ))
+    );
     match &args.data {
         Some(d) => println!("estate kept in {}", d.display()),
         None => println!("estate kept in memory (use --data DIR to keep it)"),
     }
-    println!("point strata at it with: export STRATA_ARM_ENDPOINT={}", handle.endpoint());
+    println!(
+        "point strata at it with: export STRATA_ARM_ENDPOINT={}",
+        handle.endpoint()
+    );
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     println!("stopping");
     handle.shutdown().await;

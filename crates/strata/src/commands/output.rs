@@ -2,21 +2,28 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Result, anyhow};
 use strata_state::StateStore;
 
 use crate::cli::OutputArgs;
 use crate::session::load_workspace;
-use crate::{render, style, Exit};
+use crate::{Exit, render, style};
 
 pub async fn run(dir: Option<&Path>, args: OutputArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
     let env = ws.environment(&args.env)?;
     let store = ws.store(&env.name);
-    let state = store.read().await.map_err(|e| anyhow!("cannot read the state: {e}"))?;
+    let state = store
+        .read()
+        .await
+        .map_err(|e| anyhow!("cannot read the state: {e}"))?;
     let outputs = state.map(|s| s.outputs).unwrap_or_default();
     let mask = |sensitive: bool, v: &serde_json::Value| {
-        if sensitive && !args.show_sensitive { serde_json::Value::String("<sensitive>".into()) } else { v.clone() }
+        if sensitive && !args.show_sensitive {
+            serde_json::Value::String("<sensitive>".into())
+        } else {
+            v.clone()
+        }
     };
     if let Some(name) = &args.name {
         let Some(o) = outputs.get(name) else {
@@ -26,7 +33,11 @@ pub async fn run(dir: Option<&Path>, args: OutputArgs) -> Result<u8> {
                 style::error_label(),
                 env.name,
                 style::hint_label(),
-                if known.is_empty() { "(none yet; run apply)".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "(none yet; run apply)".to_string()
+                } else {
+                    known.join(", ")
+                }
             );
             return Err(Exit(1).into());
         };
@@ -43,13 +54,21 @@ pub async fn run(dir: Option<&Path>, args: OutputArgs) -> Result<u8> {
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> = outputs
             .iter()
-            .map(|(k, o)| (k.clone(), serde_json::json!({"sensitive": o.sensitive, "value": mask(o.sensitive, &o.value)})))
+            .map(|(k, o)| {
+                (
+                    k.clone(),
+                    serde_json::json!({"sensitive": o.sensitive, "value": mask(o.sensitive, &o.value)}),
+                )
+            })
             .collect();
         println!("{}", serde_json::Value::Object(map));
         return Ok(0);
     }
     if outputs.is_empty() {
-        eprintln!("No outputs in the state of {}. Run `strata apply -e {}` first.", env.name, env.name);
+        eprintln!(
+            "No outputs in the state of {}. Run `strata apply -e {}` first.",
+            env.name, env.name
+        );
         return Ok(0);
     }
     for (name, o) in &outputs {

@@ -3,19 +3,27 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Result};
-use strata_engine::{planfile, ApplyInput, Plan, PlanInput, Reporter};
+use anyhow::{Result, anyhow};
+use strata_engine::{ApplyInput, Plan, PlanInput, Reporter, planfile};
 use strata_state::{State, StateStore};
 
 use crate::cli::{ApplyArgs, DestroyArgs, EnvArgs, PlanArgs};
 use crate::render::progress::{HumanReporter, JsonReporter};
-use crate::session::{self, load_workspace, ArmTarget, Workspace};
-use crate::{render, style, Exit};
+use crate::session::{self, ArmTarget, Workspace, load_workspace};
+use crate::{Exit, render, style};
 
 enum Mode {
-    Plan { out: Option<PathBuf>, detailed: bool },
-    Apply { saved: Option<PathBuf>, auto_approve: bool },
-    Destroy { auto_approve: bool },
+    Plan {
+        out: Option<PathBuf>,
+        detailed: bool,
+    },
+    Apply {
+        saved: Option<PathBuf>,
+        auto_approve: bool,
+    },
+    Destroy {
+        auto_approve: bool,
+    },
 }
 
 struct Run {
@@ -30,7 +38,10 @@ struct Run {
 pub async fn plan(dir: Option<&Path>, a: PlanArgs) -> Result<u8> {
     let run = Run {
         env: a.env,
-        mode: Mode::Plan { out: a.out, detailed: a.detailed_exitcode },
+        mode: Mode::Plan {
+            out: a.out,
+            detailed: a.detailed_exitcode,
+        },
         json: a.json,
         refresh: a.refresh,
         parallelism: a.parallelism,
@@ -42,7 +53,10 @@ pub async fn plan(dir: Option<&Path>, a: PlanArgs) -> Result<u8> {
 pub async fn apply(dir: Option<&Path>, a: ApplyArgs) -> Result<u8> {
     let run = Run {
         env: a.env,
-        mode: Mode::Apply { saved: a.plan_file, auto_approve: a.auto_approve },
+        mode: Mode::Apply {
+            saved: a.plan_file,
+            auto_approve: a.auto_approve,
+        },
         json: a.json,
         refresh: true,
         parallelism: a.parallelism,
@@ -54,7 +68,9 @@ pub async fn apply(dir: Option<&Path>, a: ApplyArgs) -> Result<u8> {
 pub async fn destroy(dir: Option<&Path>, a: DestroyArgs) -> Result<u8> {
     let run = Run {
         env: a.env,
-        mode: Mode::Destroy { auto_approve: a.auto_approve },
+        mode: Mode::Destroy {
+            auto_approve: a.auto_approve,
+        },
         json: a.json,
         refresh: true,
         parallelism: a.parallelism,
@@ -68,7 +84,9 @@ async fn execute(dir: Option<&Path>, mut run: Run) -> Result<u8> {
     let env = ws.environment(&run.env.env)?;
     eprintln!("{}", style::cyan(&session::banner(&ws, &env, run.env.emulator)));
     let saved = match &run.mode {
-        Mode::Apply { saved: Some(path), .. } => {
+        Mode::Apply {
+            saved: Some(path), ..
+        } => {
             let plan = planfile::load(path).map_err(|e| anyhow!("{e}"))?;
             run.destroy_plan = plan.destroy;
             Some(plan)
@@ -91,7 +109,17 @@ async fn execute(dir: Option<&Path>, mut run: Run) -> Result<u8> {
             return Err(e);
         }
     };
-    let result = locked(&ws, &env.name, &run, &evaluated, saved.as_ref(), &store, &guard, &target).await;
+    let result = locked(
+        &ws,
+        &env.name,
+        &run,
+        &evaluated,
+        saved.as_ref(),
+        &store,
+        &guard,
+        &target,
+    )
+    .await;
     target.close().await;
     if let Err(e) = store.unlock(guard).await {
         eprintln!("{} could not release the state lock: {e}", style::error_label());
@@ -110,7 +138,10 @@ async fn locked(
     guard: &strata_state::LockGuard,
     target: &ArmTarget,
 ) -> Result<u8> {
-    let state = store.read().await.map_err(|e| anyhow!("cannot read the state ({}): {e}", store.describe()))?;
+    let state = store
+        .read()
+        .await
+        .map_err(|e| anyhow!("cannot read the state ({}): {e}", store.describe()))?;
     let human = HumanReporter::new();
     let reporter: &dyn Reporter = if run.json { &JsonReporter } else { &human };
     let digest = ws.stack.digest();
@@ -136,7 +167,10 @@ async fn locked(
     if let Some(saved) = saved {
         if let Err(e) = planfile::check_fresh(saved, &planned.plan) {
             eprintln!("{} {e}", style::error_label());
-            eprintln!("  {} run `strata plan -e {env} -out FILE` again and apply the new plan", style::hint_label());
+            eprintln!(
+                "  {} run `strata plan -e {env} -out FILE` again and apply the new plan",
+                style::hint_label()
+            );
             return Err(Exit(1).into());
         }
     } else if run.json && matches!(run.mode, Mode::Plan { .. }) {
@@ -151,10 +185,18 @@ async fn locked(
                 planfile::save(&planned.plan, out).map_err(|e| anyhow!("{e}"))?;
                 if !run.json {
                     println!();
-                    println!("Saved the plan to {}. To apply exactly this plan: strata apply -e {env} {}", out.display(), out.display());
+                    println!(
+                        "Saved the plan to {}. To apply exactly this plan: strata apply -e {env} {}",
+                        out.display(),
+                        out.display()
+                    );
                 }
             }
-            Ok(if *detailed && planned.plan.has_changes() { 2 } else { 0 })
+            Ok(if *detailed && planned.plan.has_changes() {
+                2
+            } else {
+                0
+            })
         }
         Mode::Apply { auto_approve, .. } | Mode::Destroy { auto_approve } => {
             if !planned.plan.has_changes() {
@@ -167,7 +209,14 @@ async fn locked(
             let state = state.unwrap_or_else(|| State::new(env));
             let human = HumanReporter::new();
             let reporter: &dyn Reporter = if run.json { &JsonReporter } else { &human };
-            let input = ApplyInput { evaluated, planned: &planned, state, store, lock: guard, parallelism: run.parallelism };
+            let input = ApplyInput {
+                evaluated,
+                planned: &planned,
+                state,
+                store,
+                lock: guard,
+                parallelism: run.parallelism,
+            };
             let report = strata_engine::apply(&target.arm, input, reporter).await;
             human.finish();
             let report = report.map_err(|e| anyhow!("{e}"))?;
@@ -178,18 +227,26 @@ async fn locked(
                     let what = if run.destroy_plan {
                         format!("Destroy complete! Resources: {} destroyed.", s.destroy)
                     } else {
-                        format!("Apply complete! Resources: {} added, {} changed, {} destroyed.", s.add, s.change, s.destroy)
+                        format!(
+                            "Apply complete! Resources: {} added, {} changed, {} destroyed.",
+                            s.add, s.change, s.destroy
+                        )
                     };
                     println!("{}", style::green(&style::bold(&what)));
-                    if let Some(st) = &report.state {
-                        if !run.destroy_plan && !st.outputs.is_empty() {
-                            println!();
-                            println!("Outputs:");
-                            println!();
-                            for (name, o) in &st.outputs {
-                                let v = if o.sensitive { "<sensitive>".to_string() } else { render::value::json(&o.value) };
-                                println!("{name} = {v}");
-                            }
+                    if let Some(st) = &report.state
+                        && !run.destroy_plan
+                        && !st.outputs.is_empty()
+                    {
+                        println!();
+                        println!("Outputs:");
+                        println!();
+                        for (name, o) in &st.outputs {
+                            let v = if o.sensitive {
+                                "<sensitive>".to_string()
+                            } else {
+                                render::value::json(&o.value)
+                            };
+                            println!("{name} = {v}");
                         }
                     }
                 }
@@ -207,7 +264,10 @@ async fn locked(
                     report.completed.len() + report.failed.len() + report.skipped.len(),
                     report.skipped.len()
                 );
-                eprintln!("  {} fix the cause and run `strata apply -e {env}` again to finish the job", style::hint_label());
+                eprintln!(
+                    "  {} fix the cause and run `strata apply -e {env}` again to finish the job",
+                    style::hint_label()
+                );
                 Err(Exit(1).into())
             }
         }
@@ -224,7 +284,11 @@ fn confirm(destroy: bool) -> Result<bool> {
         );
         return Err(Exit(1).into());
     }
-    let question = if destroy { "Destroy all these resources?" } else { "Apply these changes?" };
+    let question = if destroy {
+        "Destroy all these resources?"
+    } else {
+        "Apply these changes?"
+    };
     print!("\n{} [y/N] ", style::bold(question));
     std::io::stdout().flush()?;
     let mut line = String::new();

@@ -2,14 +2,14 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Result, anyhow};
 use serde_json::Value as Json;
 use strata_core::{PathStep, ResourceAddr};
 use strata_state::StateStore;
 
 use crate::cli::StateCommand;
 use crate::session::load_workspace;
-use crate::{style, Exit};
+use crate::{Exit, style};
 
 pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
     let ws = load_workspace(dir)?;
@@ -19,7 +19,11 @@ pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
     };
     let env = ws.environment(env_name)?;
     let store = ws.store(&env.name);
-    let state = store.read().await.map_err(|e| anyhow!("cannot read the state: {e}"))?.unwrap_or_else(|| strata_state::State::new(&env.name));
+    let state = store
+        .read()
+        .await
+        .map_err(|e| anyhow!("cannot read the state: {e}"))?
+        .unwrap_or_else(|| strata_state::State::new(&env.name));
     let Some(address) = address else {
         for r in state.resources.values() {
             println!("{}", r.addr);
@@ -47,7 +51,14 @@ pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
     println!("api_version   = {}", r.api_version);
     println!("layer         = {}", r.layer);
     if !r.dependencies.is_empty() {
-        println!("depends_on    = [{}]", r.dependencies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+        println!(
+            "depends_on    = [{}]",
+            r.dependencies
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     println!("attributes    = {}", serde_json::to_string_pretty(&attrs)?);
     Ok(0)

@@ -8,7 +8,7 @@ use strata_state::StateStore;
 
 use crate::cli::ForceUnlockArgs;
 use crate::session::load_workspace;
-use crate::{style, Exit};
+use crate::{Exit, style};
 
 pub async fn run(dir: Option<&Path>, args: ForceUnlockArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
@@ -16,10 +16,18 @@ pub async fn run(dir: Option<&Path>, args: ForceUnlockArgs) -> Result<u8> {
     let store = ws.store(&env.name);
     if !args.force {
         if !std::io::stdin().is_terminal() {
-            eprintln!("{} no terminal to confirm on\n  {} pass --force to release the lock without confirmation", style::error_label(), style::hint_label());
+            eprintln!(
+                "{} no terminal to confirm on\n  {} pass --force to release the lock without confirmation",
+                style::error_label(),
+                style::hint_label()
+            );
             return Err(Exit(1).into());
         }
-        print!("Release lock {} on {}? Only do this if the run holding it is dead. [y/N] ", args.lock_id, store.describe());
+        print!(
+            "Release lock {} on {}? Only do this if the run holding it is dead. [y/N] ",
+            args.lock_id,
+            store.describe()
+        );
         std::io::stdout().flush()?;
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;

@@ -7,7 +7,7 @@ use strata_core::Diagnostics;
 
 use crate::cli::ValidateArgs;
 use crate::session::load_workspace;
-use crate::{render, style, Exit};
+use crate::{Exit, render, style};
 
 pub fn run(dir: Option<&Path>, args: ValidateArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
@@ -16,7 +16,11 @@ pub fn run(dir: Option<&Path>, args: ValidateArgs) -> Result<u8> {
         None => ws.stack.environment_names(),
     };
     if names.is_empty() {
-        eprintln!("{} the stack has no environments\n  {} add one as envs/dev.hcl", style::error_label(), style::hint_label());
+        eprintln!(
+            "{} the stack has no environments\n  {} add one as envs/dev.hcl",
+            style::error_label(),
+            style::hint_label()
+        );
         return Err(Exit(1).into());
     }
     let registry = strata_modules::builtin_registry();
@@ -30,7 +34,10 @@ pub fn run(dir: Option<&Path>, args: ValidateArgs) -> Result<u8> {
                 continue;
             }
         };
-        let opts = strata_config::EvalOptions { registry: &registry, var_overrides: Default::default() };
+        let opts = strata_config::EvalOptions {
+            registry: &registry,
+            var_overrides: Default::default(),
+        };
         match strata_config::evaluate(&ws.stack, &env, &opts) {
             Ok(ev) => {
                 all.extend(ev.warnings);

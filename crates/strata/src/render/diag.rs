@@ -25,10 +25,11 @@ fn render_one(d: &Diagnostic) -> String {
     let mut s = format!("{label} {}\n", style::bold(&d.summary));
     if let Some(loc) = &d.loc {
         s.push_str(&format!("  {} {loc}\n", style::dim("-->")));
-        if let Some(line) = std::fs::read_to_string(&loc.file)
-            .ok()
-            .and_then(|text| text.lines().nth(loc.line.saturating_sub(1) as usize).map(str::to_string))
-        {
+        if let Some(line) = std::fs::read_to_string(&loc.file).ok().and_then(|text| {
+            text.lines()
+                .nth(loc.line.saturating_sub(1) as usize)
+                .map(str::to_string)
+        }) {
             let num = loc.line.to_string();
             let pad = " ".repeat(num.len());
             s.push_str(&format!("  {pad} {}\n", style::dim("|")));
@@ -38,7 +39,11 @@ fn render_one(d: &Diagnostic) -> String {
                 .take(loc.column.saturating_sub(1) as usize)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            s.push_str(&format!("  {pad} {} {caret_pad}{}\n", style::dim("|"), style::red("^")));
+            s.push_str(&format!(
+                "  {pad} {} {caret_pad}{}\n",
+                style::dim("|"),
+                style::red("^")
+            ));
         }
     }
     if let Some(detail) = &d.detail {

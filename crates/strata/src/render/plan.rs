@@ -21,10 +21,20 @@ pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
     let drifted: Vec<&ResourceChange> = plan.changes.iter().filter(|c| c.drifted).collect();
     if !drifted.is_empty() {
-        let _ = writeln!(out, "{}", style::bold("Note: objects have changed outside of strata"));
+        let _ = writeln!(
+            out,
+            "{}",
+            style::bold("Note: objects have changed outside of strata")
+        );
         let _ = writeln!(out);
         for c in &drifted {
-            let _ = writeln!(out, "  {} {}: {}", style::yellow("!"), style::bold(&c.addr.to_string()), c.reasons.join("; "));
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                style::yellow("!"),
+                style::bold(&c.addr.to_string()),
+                c.reasons.join("; ")
+            );
         }
         let _ = writeln!(out);
     }
@@ -68,7 +78,13 @@ pub fn render(plan: &Plan) -> String {
                     let _ = writeln!(out, "  {sym} {} = {} -> null", o.name, shown(&o.before));
                 }
                 _ => {
-                    let _ = writeln!(out, "  {sym} {} = {} -> {}", o.name, shown(&o.before), shown(&o.after));
+                    let _ = writeln!(
+                        out,
+                        "  {sym} {} = {} -> {}",
+                        o.name,
+                        shown(&o.before),
+                        shown(&o.after)
+                    );
                 }
             }
         }
@@ -84,7 +100,13 @@ fn render_change(out: &mut String, c: &ResourceChange) {
         Action::Delete => "will be destroyed".to_string(),
         Action::NoOp => "is unchanged".to_string(),
     };
-    let _ = write!(out, "  {} {} {}", style::dim("#"), style::bold(&c.addr.to_string()), what);
+    let _ = write!(
+        out,
+        "  {} {} {}",
+        style::dim("#"),
+        style::bold(&c.addr.to_string()),
+        what
+    );
     if !c.reasons.is_empty() {
         let _ = write!(out, " {}", style::dim(&format!("({})", c.reasons.join("; "))));
     }
@@ -92,18 +114,41 @@ fn render_change(out: &mut String, c: &ResourceChange) {
     let sym = colour_symbol(c.action, c.action.symbol());
     let _ = writeln!(out, "  {sym} {} {:?} {{", c.resource_type, c.id.name());
     let width = c.changes.iter().map(|p| p.path.len()).max().unwrap_or(0).max(2);
-    let _ = writeln!(out, "        {:width$} = {:?}", "id", c.id.as_str(), width = width);
+    let _ = writeln!(
+        out,
+        "        {:width$} = {:?}",
+        "id",
+        c.id.as_str(),
+        width = width
+    );
     if c.action == Action::Delete {
         let _ = writeln!(out, "    }}");
         return;
     }
     for p in &c.changes {
         let line = if p.before == Shown::Absent {
-            format!("{} {:width$} = {}", style::green("+"), p.path, shown(&p.after), width = width)
+            format!(
+                "{} {:width$} = {}",
+                style::green("+"),
+                p.path,
+                shown(&p.after),
+                width = width
+            )
         } else {
-            format!("{} {:width$} = {} -> {}", style::yellow("~"), p.path, shown(&p.before), shown(&p.after), width = width)
+            format!(
+                "{} {:width$} = {} -> {}",
+                style::yellow("~"),
+                p.path,
+                shown(&p.before),
+                shown(&p.after),
+                width = width
+            )
         };
-        let force = if p.forces_replacement { format!(" {}", style::red("# forces replacement")) } else { String::new() };
+        let force = if p.forces_replacement {
+            format!(" {}", style::red("# forces replacement"))
+        } else {
+            String::new()
+        };
         let _ = writeln!(out, "      {line}{force}");
     }
     let _ = writeln!(out, "    }}");

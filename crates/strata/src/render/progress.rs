@@ -43,18 +43,29 @@ fn done(action: Action) -> &'static str {
 }
 
 fn secs(d: Duration) -> String {
-    if d.as_secs() >= 1 { format!("{}s", d.as_secs()) } else { format!("{:.1}s", d.as_secs_f64()) }
+    if d.as_secs() >= 1 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
 }
 
 impl HumanReporter {
     pub fn new() -> HumanReporter {
         let bar = std::io::stdout().is_terminal().then(|| {
             let bar = ProgressBar::new_spinner();
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        HumanReporter { bar, inner: Mutex::new(Counts::default()), started: Instant::now() }
+        HumanReporter {
+            bar,
+            inner: Mutex::new(Counts::default()),
+            started: Instant::now(),
+        }
     }
 
     fn line(&self, s: String) {
@@ -65,7 +76,9 @@ impl HumanReporter {
     }
 
     fn tick(&self) {
-        let (Some(bar), Ok(c)) = (&self.bar, self.inner.lock()) else { return };
+        let (Some(bar), Ok(c)) = (&self.bar, self.inner.lock()) else {
+            return;
+        };
         bar.set_message(format!(
             "{} in flight, {}/{} done, {} elapsed",
             c.in_flight,
@@ -111,26 +124,51 @@ impl Reporter for HumanReporter {
                 self.line(format!("{}: {}", style::bold(&addr.to_string()), doing(*action)));
                 self.tick();
             }
-            Event::OperationFinished { addr, action, elapsed } => {
+            Event::OperationFinished {
+                addr,
+                action,
+                elapsed,
+            } => {
                 if let Ok(mut c) = self.inner.lock() {
                     c.in_flight = c.in_flight.saturating_sub(1);
                     c.done += 1;
                 }
-                self.line(format!("{}: {} after {}", style::bold(&addr.to_string()), done(*action), secs(*elapsed)));
+                self.line(format!(
+                    "{}: {} after {}",
+                    style::bold(&addr.to_string()),
+                    done(*action),
+                    secs(*elapsed)
+                ));
                 self.tick();
             }
-            Event::OperationFailed { addr, action, message } => {
+            Event::OperationFailed {
+                addr,
+                action,
+                message,
+            } => {
                 if let Ok(mut c) = self.inner.lock() {
                     c.in_flight = c.in_flight.saturating_sub(1);
                 }
-                self.line(format!("{}: {} {}", style::bold(&addr.to_string()), style::red(&format!("{action} failed:")), message));
+                self.line(format!(
+                    "{}: {} {}",
+                    style::bold(&addr.to_string()),
+                    style::red(&format!("{action} failed:")),
+                    message
+                ));
                 self.tick();
             }
             Event::OperationSkipped { addr, because, .. } => {
-                self.line(format!("{}: {}", style::bold(&addr.to_string()), style::dim(&format!("skipped because {because} failed"))));
+                self.line(format!(
+                    "{}: {}",
+                    style::bold(&addr.to_string()),
+                    style::dim(&format!("skipped because {because} failed"))
+                ));
             }
             Event::StatePersistFailed { message } => {
-                self.line(format!("{} could not save the state: {message}", style::error_label()));
+                self.line(format!(
+                    "{} could not save the state: {message}",
+                    style::error_label()
+                ));
             }
         }
     }
@@ -143,15 +181,43 @@ impl Reporter for JsonReporter {
     fn event(&self, event: &Event) {
         let v = match event {
             Event::RefreshStarted { total } => serde_json::json!({"type": "refresh_start", "total": total}),
-            Event::Refreshed { addr, exists } => serde_json::json!({"type": "refreshed", "address": addr.to_string(), "exists": exists}),
-            Event::RefreshFinished { elapsed } => serde_json::json!({"type": "refresh_complete", "elapsed_ms": elapsed.as_millis() as u64}),
+            Event::Refreshed { addr, exists } => {
+                serde_json::json!({"type": "refreshed", "address": addr.to_string(), "exists": exists})
+            }
+            Event::RefreshFinished { elapsed } => {
+                serde_json::json!({"type": "refresh_complete", "elapsed_ms": elapsed.as_millis() as u64})
+            }
             Event::ApplyStarted { total } => serde_json::json!({"type": "apply_start", "total": total}),
-            Event::OperationStarted { addr, action, id } => serde_json::json!({"type": "operation_start", "address": addr.to_string(), "action": action.to_string(), "id": id}),
-            Event::OperationFinished { addr, action, elapsed } => serde_json::json!({"type": "operation_complete", "address": addr.to_string(), "action": action.to_string(), "elapsed_ms": elapsed.as_millis() as u64}),
-            Event::OperationFailed { addr, action, message } => serde_json::json!({"type": "operation_errored", "address": addr.to_string(), "action": action.to_string(), "message": message}),
-            Event::OperationSkipped { addr, action, because } => serde_json::json!({"type": "operation_skipped", "address": addr.to_string(), "action": action.to_string(), "because": because.to_string()}),
-            Event::StatePersisted { serial } => serde_json::json!({"type": "state_persisted", "serial": serial}),
-            Event::StatePersistFailed { message } => serde_json::json!({"type": "state_persist_failed", "message": message}),
+            Event::OperationStarted { addr, action, id } => {
+                serde_json::json!({"type": "operation_start", "address": addr.to_string(), "action": action.to_string(), "id": id})
+            }
+            Event::OperationFinished {
+                addr,
+                action,
+                elapsed,
+            } => {
+                serde_json::json!({"type": "operation_complete", "address": addr.to_string(), "action": action.to_string(), "elapsed_ms": elapsed.as_millis() as u64})
+            }
+            Event::OperationFailed {
+                addr,
+                action,
+                message,
+            } => {
+                serde_json::json!({"type": "operation_errored", "address": addr.to_string(), "action": action.to_string(), "message": message})
+            }
+            Event::OperationSkipped {
+                addr,
+                action,
+                because,
+            } => {
+                serde_json::json!({"type": "operation_skipped", "address": addr.to_string(), "action": action.to_string(), "because": because.to_string()})
+            }
+            Event::StatePersisted { serial } => {
+                serde_json::json!({"type": "state_persisted", "serial": serial})
+            }
+            Event::StatePersistFailed { message } => {
+                serde_json::json!({"type": "state_persist_failed", "message": message})
+            }
         };
         println!("{v}");
     }

@@ -10,7 +10,13 @@ pub fn json(j: &Json) -> String {
         Json::String(s) => format!("{s:?}"),
         Json::Array(a) => format!("[{}]", a.iter().map(json).collect::<Vec<_>>().join(", ")),
         Json::Object(o) => {
-            format!("{{ {} }}", o.iter().map(|(k, v)| format!("{k} = {}", json(v))).collect::<Vec<_>>().join(", "))
+            format!(
+                "{{ {} }}",
+                o.iter()
+                    .map(|(k, v)| format!("{k} = {}", json(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         }
         other => other.to_string(),
     }

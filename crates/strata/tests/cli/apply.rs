@@ -2,7 +2,7 @@
 
 use serde_json::Value as Json;
 
-use crate::common::{rg_id, vnet_id, Ctx, SUB};
+use crate::common::{Ctx, SUB, rg_id, vnet_id};
 
 const NET_API: &str = "2024-07-01";
 
@@ -10,27 +10,58 @@ const NET_API: &str = "2024-07-01";
 fn first_apply_builds_the_segmented_network_and_replans_to_no_changes() {
     let ctx = Ctx::example_with_emulator();
     let r = ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
-    assert!(r.stderr.lines().next().unwrap().contains("Target:"), "{}", r.all());
-    assert!(r.stdout.contains("Plan: 8 to add, 0 to change, 0 to destroy."), "{}", r.all());
-    assert!(r.stdout.contains("Apply complete! Resources: 8 added, 0 changed, 0 destroyed."), "{}", r.all());
+    assert!(
+        r.stderr.lines().next().unwrap().contains("Target:"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("Plan: 8 to add, 0 to change, 0 to destroy."),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout
+            .contains("Apply complete! Resources: 8 added, 0 changed, 0 destroyed."),
+        "{}",
+        r.all()
+    );
 
     // The estate exists, segmented, each subnet behind its NSG.
     let (status, vnet) = ctx.arm_get(&vnet_id(), NET_API);
     assert_eq!(status, 200);
-    assert_eq!(vnet["properties"]["addressSpace"]["addressPrefixes"][0], "10.10.0.0/16");
-    for (name, prefix) in [("app", "10.10.1.0/24"), ("data", "10.10.2.0/24"), ("mgmt", "10.10.3.0/24")] {
+    assert_eq!(
+        vnet["properties"]["addressSpace"]["addressPrefixes"][0],
+        "10.10.0.0/16"
+    );
+    for (name, prefix) in [
+        ("app", "10.10.1.0/24"),
+        ("data", "10.10.2.0/24"),
+        ("mgmt", "10.10.3.0/24"),
+    ] {
         let (s, subnet) = ctx.arm_get(&format!("{}/subnets/{name}", vnet_id()), NET_API);
         assert_eq!(s, 200, "subnet {name}");
         assert_eq!(subnet["properties"]["addressPrefix"], prefix);
-        let nsg = subnet["properties"]["networkSecurityGroup"]["id"].as_str().unwrap();
+        let nsg = subnet["properties"]["networkSecurityGroup"]["id"]
+            .as_str()
+            .unwrap();
         let (s, nsg) = ctx.arm_get(nsg, NET_API);
         assert_eq!(s, 200);
         let rules = nsg["properties"]["securityRules"].as_array().unwrap();
-        assert!(rules.iter().any(|r| r["properties"]["access"] == "Deny" && r["properties"]["direction"] == "Inbound"));
+        assert!(
+            rules
+                .iter()
+                .any(|r| r["properties"]["access"] == "Deny" && r["properties"]["direction"] == "Inbound")
+        );
     }
 
     let state = ctx.state("dev");
-    assert_eq!(state["resources"].as_array().map_or_else(|| state["resources"].as_object().unwrap().len(), Vec::len), 8);
+    assert_eq!(
+        state["resources"]
+            .as_array()
+            .map_or_else(|| state["resources"].as_object().unwrap().len(), Vec::len),
+        8
+    );
 
     let r = ctx.ok(&["plan", "-e", "dev", "-detailed-exitcode"]);
     assert!(r.stdout.contains("No changes."), "{}", r.all());
@@ -43,25 +74,51 @@ fn first_apply_builds_the_segmented_network_and_replans_to_no_changes() {
 fn embedded_emulator_keeps_the_estate_between_runs() {
     let ctx = Ctx::example();
     let r = ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
-    assert!(r.stderr.lines().next().unwrap().contains("strata emulator"), "{}", r.all());
+    assert!(
+        r.stderr.lines().next().unwrap().contains("strata emulator"),
+        "{}",
+        r.all()
+    );
     assert!(r.stderr.lines().next().unwrap().contains("NOT Azure"));
     let r = ctx.run(&["plan", "-e", "dev", "-detailed-exitcode"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(r.stdout.contains("No changes."));
     let r = ctx.ok(&["destroy", "-e", "dev", "--auto-approve"]);
-    assert!(r.stdout.contains("Destroy complete! Resources: 8 destroyed."), "{}", r.all());
+    assert!(
+        r.stdout.contains("Destroy complete! Resources: 8 destroyed."),
+        "{}",
+        r.all()
+    );
 }
 
 #[test]
 fn changing_a_subnet_shows_a_precise_in_place_diff() {
     let ctx = Ctx::example_with_emulator();
     ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
-    ctx.edit("network.hcl", "cidrsubnet(var.vnet_cidr, 8, 1)", "cidrsubnet(var.vnet_cidr, 8, 5)");
+    ctx.edit(
+        "network.hcl",
+        "cidrsubnet(var.vnet_cidr, 8, 1)",
+        "cidrsubnet(var.vnet_cidr, 8, 5)",
+    );
     let r = ctx.run(&["plan", "-e", "dev", "-detailed-exitcode"]);
     assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.stdout.contains("module.network.subnet[\"app\"] will be updated in-place"), "{}", r.all());
-    assert!(r.stdout.contains("properties.addressPrefix = \"10.10.1.0/24\" -> \"10.10.5.0/24\""), "{}", r.all());
-    assert!(r.stdout.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("module.network.subnet[\"app\"] will be updated in-place"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout
+            .contains("properties.addressPrefix = \"10.10.1.0/24\" -> \"10.10.5.0/24\""),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        r.all()
+    );
     ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
     let (_, subnet) = ctx.arm_get(&format!("{}/subnets/app", vnet_id()), NET_API);
     assert_eq!(subnet["properties"]["addressPrefix"], "10.10.5.0/24");
@@ -75,12 +132,24 @@ fn changing_a_subnet_shows_a_precise_in_place_diff() {
 fn tag_change_on_the_vnet_keeps_its_subnets() {
     let ctx = Ctx::example_with_emulator();
     ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
-    ctx.edit("strata.hcl", "managed_by = \"strata\"", "managed_by = \"strata\", tier = \"gold\"");
+    ctx.edit(
+        "strata.hcl",
+        "managed_by = \"strata\"",
+        "managed_by = \"strata\", tier = \"gold\"",
+    );
     let r = ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
-    assert!(r.stdout.contains("module.network.vnet will be updated in-place"), "{}", r.all());
+    assert!(
+        r.stdout.contains("module.network.vnet will be updated in-place"),
+        "{}",
+        r.all()
+    );
     let (_, vnet) = ctx.arm_get(&vnet_id(), NET_API);
     assert_eq!(vnet["tags"]["tier"], "gold");
-    assert_eq!(vnet["properties"]["subnets"].as_array().unwrap().len(), 3, "{vnet}");
+    assert_eq!(
+        vnet["properties"]["subnets"].as_array().unwrap().len(),
+        3,
+        "{vnet}"
+    );
     assert!(ctx.ok(&["plan", "-e", "dev"]).stdout.contains("No changes."));
 }
 
@@ -88,10 +157,18 @@ fn tag_change_on_the_vnet_keeps_its_subnets() {
 fn location_change_replaces_and_says_why() {
     let ctx = Ctx::example_with_emulator();
     ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
-    ctx.edit("envs/dev.hcl", "location        = \"westeurope\"", "location        = \"northeurope\"");
+    ctx.edit(
+        "envs/dev.hcl",
+        "location        = \"westeurope\"",
+        "location        = \"northeurope\"",
+    );
     let r = ctx.run(&["plan", "-e", "dev", "-detailed-exitcode"]);
     assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.stdout.contains("module.rg.group must be replaced"), "{}", r.all());
+    assert!(
+        r.stdout.contains("module.rg.group must be replaced"),
+        "{}",
+        r.all()
+    );
     assert!(r.stdout.contains("# forces replacement"), "{}", r.all());
     assert!(r.stdout.contains("-/+"), "{}", r.all());
     let r = ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
@@ -110,14 +187,32 @@ fn out_of_band_delete_is_recreated_and_drift_is_shown() {
     assert!(matches!(s, 200 | 202 | 204), "{s}");
     ctx.arm_settle(&vnet_id(), NET_API);
     // … and retags the resource group.
-    let (s, _) = ctx.arm("PATCH", &rg_id("rg-shop-dev"), "2024-11-01", Some(serde_json::json!({"tags": {"owner": "someone-else"}})));
+    let (s, _) = ctx.arm(
+        "PATCH",
+        &rg_id("rg-shop-dev"),
+        "2024-11-01",
+        Some(serde_json::json!({"tags": {"owner": "someone-else"}})),
+    );
     assert_eq!(s, 200);
     let r = ctx.run(&["plan", "-e", "dev", "-detailed-exitcode"]);
     assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.stdout.contains("objects have changed outside of strata"), "{}", r.all());
-    assert!(r.stdout.contains("module.network.subnet[\"mgmt\"] will be created"), "{}", r.all());
+    assert!(
+        r.stdout.contains("objects have changed outside of strata"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout
+            .contains("module.network.subnet[\"mgmt\"] will be created"),
+        "{}",
+        r.all()
+    );
     assert!(r.stdout.contains("deleted outside strata"), "{}", r.all());
-    assert!(r.stdout.contains("module.rg.group will be updated in-place"), "{}", r.all());
+    assert!(
+        r.stdout.contains("module.rg.group will be updated in-place"),
+        "{}",
+        r.all()
+    );
     assert!(r.stdout.contains("changed outside strata"), "{}", r.all());
     ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
     assert!(ctx.ok(&["plan", "-e", "dev"]).stdout.contains("No changes."));
@@ -136,10 +231,17 @@ fn destroy_goes_in_reverse_dependency_order() {
         .map(|e| e["address"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(finished.len(), 8, "{}", r.all());
-    let pos = |a: &str| finished.iter().position(|x| x == a).unwrap_or_else(|| panic!("{a} not destroyed: {finished:?}"));
+    let pos = |a: &str| {
+        finished
+            .iter()
+            .position(|x| x == a)
+            .unwrap_or_else(|| panic!("{a} not destroyed: {finished:?}"))
+    };
     for s in ["app", "data", "mgmt"] {
         assert!(pos(&format!("module.network.subnet[\"{s}\"]")) < pos("module.network.vnet"));
-        assert!(pos(&format!("module.network.subnet[\"{s}\"]")) < pos(&format!("module.network.nsg[\"{s}\"]")));
+        assert!(
+            pos(&format!("module.network.subnet[\"{s}\"]")) < pos(&format!("module.network.nsg[\"{s}\"]"))
+        );
     }
     assert_eq!(finished.last().unwrap(), "module.rg.group");
     let (s, _) = ctx.arm_get(&rg_id("rg-shop-dev"), "2024-11-01");
@@ -165,7 +267,12 @@ module "shared" {
 }
 "#,
     );
-    let (s, _) = ctx.arm("PUT", &rg_id("rg-shared-dev"), "2024-11-01", Some(serde_json::json!({"location": "eastus"})));
+    let (s, _) = ctx.arm(
+        "PUT",
+        &rg_id("rg-shared-dev"),
+        "2024-11-01",
+        Some(serde_json::json!({"location": "eastus"})),
+    );
     assert_eq!(s, 201);
     let r = ctx.run(&["apply", "-e", "dev", "--auto-approve"]);
     assert_eq!(r.code, 1, "{}", r.all());
@@ -188,6 +295,10 @@ module "shared" {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let r = ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
-    assert!(r.stdout.contains("Plan: 8 to add, 0 to change, 0 to destroy."), "{}", r.all());
+    assert!(
+        r.stdout.contains("Plan: 8 to add, 0 to change, 0 to destroy."),
+        "{}",
+        r.all()
+    );
     assert!(ctx.ok(&["plan", "-e", "dev"]).stdout.contains("No changes."));
 }

@@ -4,8 +4,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::Value as Json;
+use std::process::Command;
 use tempfile::TempDir;
 
 pub const SUB: &str = "00000000-0000-0000-0000-00000000a001";
@@ -78,11 +78,22 @@ impl Ctx {
     }
 
     pub fn start_emulator(&mut self, latency: strata_emulator::Latency) {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let config = strata_emulator::EmulatorConfig { latency, ..Default::default() };
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let config = strata_emulator::EmulatorConfig {
+            latency,
+            ..Default::default()
+        };
         let handle = rt.block_on(strata_emulator::start(config)).unwrap();
         let endpoint = handle.endpoint();
-        self.emulator = Some(Emu { rt, handle: Some(handle), endpoint });
+        self.emulator = Some(Emu {
+            rt,
+            handle: Some(handle),
+            endpoint,
+        });
     }
 
     pub fn path(&self) -> &Path {
@@ -105,7 +116,7 @@ impl Ctx {
     }
 
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("strata").unwrap();
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("strata"));
         cmd.current_dir(self.path());
         cmd.env("NO_COLOR", "1");
         cmd.env("STRATA_EMULATOR_LATENCY", "0ms");
@@ -159,7 +170,10 @@ impl Ctx {
     pub fn arm_settle(&self, id: &str, api: &str) -> (u16, Json) {
         for _ in 0..200 {
             let (s, j) = self.arm_get(id, api);
-            let ps = j.pointer("/properties/provisioningState").and_then(Json::as_str).unwrap_or("Succeeded");
+            let ps = j
+                .pointer("/properties/provisioningState")
+                .and_then(Json::as_str)
+                .unwrap_or("Succeeded");
             if s != 200 || matches!(ps, "Succeeded" | "Failed" | "Canceled") {
                 return (s, j);
             }
@@ -174,7 +188,10 @@ pub fn rg_id(name: &str) -> String {
 }
 
 pub fn vnet_id() -> String {
-    format!("{}/providers/Microsoft.Network/virtualNetworks/vnet-shop-dev", rg_id("rg-shop-dev"))
+    format!(
+        "{}/providers/Microsoft.Network/virtualNetworks/vnet-shop-dev",
+        rg_id("rg-shop-dev")
+    )
 }
 
 /// A TCP listener that records whether anything connected: proves nothing was sent to ARM.

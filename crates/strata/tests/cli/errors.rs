@@ -5,7 +5,12 @@ use crate::common::{Ctx, Sentinel};
 /// Runs `plan -e dev` against a sentinel endpoint; asserts the failure and that no request left.
 fn fails_before_arm(ctx: &Ctx, file: &str, needles: &[&str]) -> String {
     let sentinel = Sentinel::new();
-    let r = ctx.cmd().env("STRATA_ARM_ENDPOINT", sentinel.endpoint()).args(["plan", "-e", "dev"]).output().unwrap();
+    let r = ctx
+        .cmd()
+        .env("STRATA_ARM_ENDPOINT", sentinel.endpoint())
+        .args(["plan", "-e", "dev"])
+        .output()
+        .unwrap();
     let r = crate::common::Run::from(r);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(!sentinel.contacted(), "a request reached ARM:\n{}", r.all());
@@ -21,7 +26,11 @@ fn fails_before_arm(ctx: &Ctx, file: &str, needles: &[&str]) -> String {
 #[test]
 fn hcl_syntax_error() {
     let ctx = Ctx::example();
-    ctx.edit("network.hcl", "source         = \"networking\"", "source         = \"networking");
+    ctx.edit(
+        "network.hcl",
+        "source         = \"networking\"",
+        "source         = \"networking",
+    );
     fails_before_arm(&ctx, "network.hcl:", &[]);
 }
 
@@ -42,7 +51,11 @@ fn missing_required_input() {
 #[test]
 fn unknown_input() {
     let ctx = Ctx::example();
-    ctx.edit("foundation.hcl", "  tags     = local.tags\n", "  tags     = local.tags\n  colour = \"blue\"\n");
+    ctx.edit(
+        "foundation.hcl",
+        "  tags     = local.tags\n",
+        "  tags     = local.tags\n  colour = \"blue\"\n",
+    );
     fails_before_arm(&ctx, "foundation.hcl:", &["colour"]);
 }
 
@@ -63,7 +76,11 @@ fn unknown_output_reference() {
 #[test]
 fn unknown_variable_reference() {
     let ctx = Ctx::example();
-    ctx.edit("network.hcl", "address_space  = [var.vnet_cidr]", "address_space  = [var.vnet_cdir]");
+    ctx.edit(
+        "network.hcl",
+        "address_space  = [var.vnet_cidr]",
+        "address_space  = [var.vnet_cdir]",
+    );
     fails_before_arm(&ctx, "network.hcl:", &["vnet_cdir"]);
 }
 
@@ -81,28 +98,44 @@ fn unknown_environment_field_and_environment() {
 #[test]
 fn dependency_cycle_prints_the_cycle() {
     let ctx = Ctx::example();
-    ctx.edit("foundation.hcl", "name     = \"rg-${local.prefix}\"", "name     = \"rg-${local.prefix}-${module.network.vnet_name}\"");
+    ctx.edit(
+        "foundation.hcl",
+        "name     = \"rg-${local.prefix}\"",
+        "name     = \"rg-${local.prefix}-${module.network.vnet_name}\"",
+    );
     fails_before_arm(&ctx, ".hcl:", &["cycle", "module.rg", "module.network"]);
 }
 
 #[test]
 fn invalid_cidr() {
     let ctx = Ctx::example();
-    ctx.edit("network.hcl", "address_prefix = cidrsubnet(var.vnet_cidr, 8, 2)", "address_prefix = \"10.10.300.0/24\"");
+    ctx.edit(
+        "network.hcl",
+        "address_prefix = cidrsubnet(var.vnet_cidr, 8, 2)",
+        "address_prefix = \"10.10.300.0/24\"",
+    );
     fails_before_arm(&ctx, "network.hcl:", &["10.10.300.0/24"]);
 }
 
 #[test]
 fn subnet_outside_the_vnet() {
     let ctx = Ctx::example();
-    ctx.edit("network.hcl", "address_prefix = cidrsubnet(var.vnet_cidr, 8, 2)", "address_prefix = \"10.99.2.0/24\"");
+    ctx.edit(
+        "network.hcl",
+        "address_prefix = cidrsubnet(var.vnet_cidr, 8, 2)",
+        "address_prefix = \"10.99.2.0/24\"",
+    );
     fails_before_arm(&ctx, "network.hcl:", &["10.99.2.0/24", "outside"]);
 }
 
 #[test]
 fn overlapping_subnets() {
     let ctx = Ctx::example();
-    ctx.edit("network.hcl", "address_prefix = cidrsubnet(var.vnet_cidr, 8, 2)", "address_prefix = \"10.10.1.128/25\"");
+    ctx.edit(
+        "network.hcl",
+        "address_prefix = cidrsubnet(var.vnet_cidr, 8, 2)",
+        "address_prefix = \"10.10.1.128/25\"",
+    );
     fails_before_arm(&ctx, "network.hcl:", &["overlap"]);
 }
 
@@ -120,21 +153,33 @@ fn duplicate_nsg_priority_in_one_direction() {
 #[test]
 fn invalid_resource_name() {
     let ctx = Ctx::example();
-    ctx.edit("network.hcl", "name           = \"vnet-${local.prefix}\"", "name           = \"vnet ${local.prefix}!\"");
+    ctx.edit(
+        "network.hcl",
+        "name           = \"vnet-${local.prefix}\"",
+        "name           = \"vnet ${local.prefix}!\"",
+    );
     fails_before_arm(&ctx, "network.hcl:", &["vnet shop-dev!"]);
 }
 
 #[test]
 fn variable_of_the_wrong_type() {
     let ctx = Ctx::example();
-    ctx.edit("envs/dev.hcl", "vnet_cidr = \"10.10.0.0/16\"", "vnet_cidr = [\"10.10.0.0/16\"]");
+    ctx.edit(
+        "envs/dev.hcl",
+        "vnet_cidr = \"10.10.0.0/16\"",
+        "vnet_cidr = [\"10.10.0.0/16\"]",
+    );
     fails_before_arm(&ctx, "dev.hcl:", &["vnet_cidr"]);
 }
 
 #[test]
 fn variable_failing_its_validation() {
     let ctx = Ctx::example();
-    ctx.edit("envs/dev.hcl", "vnet_cidr = \"10.10.0.0/16\"", "vnet_cidr = \"ten-dot-ten\"");
+    ctx.edit(
+        "envs/dev.hcl",
+        "vnet_cidr = \"10.10.0.0/16\"",
+        "vnet_cidr = \"ten-dot-ten\"",
+    );
     fails_before_arm(&ctx, ".hcl:", &["vnet_cidr must be an IPv4 CIDR block"]);
 }
 

@@ -9,7 +9,10 @@ use crate::common::Ctx;
 #[test]
 fn a_held_lock_refuses_with_the_holders_details_then_waits_with_lock_timeout() {
     let ctx = Ctx::example_with_emulator();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let store = LocalStore::new(ctx.path(), "dev");
     let mut info = LockInfo::new("OperationTypeApply");
     info.who = "alice@build-agent-7".into();
@@ -24,7 +27,11 @@ fn a_held_lock_refuses_with_the_holders_details_then_waits_with_lock_timeout() {
     assert!(r.stderr.contains("force-unlock"), "{}", r.all());
 
     // With --lock-timeout the run waits for the holder to finish.
-    let child = ctx.cmd().args(["apply", "-e", "dev", "--auto-approve", "--lock-timeout", "60s"]).spawn().unwrap();
+    let child = ctx
+        .cmd()
+        .args(["apply", "-e", "dev", "--auto-approve", "--lock-timeout", "60s"])
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     rt.block_on(store.unlock(guard)).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -51,16 +58,36 @@ fn concurrent_applies_on_one_environment_never_interleave() {
     assert_eq!(b.code, 0, "{}", b.all());
     // One created everything; the other found nothing to do.
     let created = [&a, &b].iter().filter(|r| r.stdout.contains("8 added")).count();
-    let nothing = [&a, &b].iter().filter(|r| r.stdout.contains("No changes.")).count();
+    let nothing = [&a, &b]
+        .iter()
+        .filter(|r| r.stdout.contains("No changes."))
+        .count();
     assert_eq!((created, nothing), (1, 1), "{}\n{}", a.all(), b.all());
     let state = ctx.state("dev");
-    let count = state["resources"].as_array().map_or_else(|| state["resources"].as_object().unwrap().len(), Vec::len);
+    let count = state["resources"]
+        .as_array()
+        .map_or_else(|| state["resources"].as_object().unwrap().len(), Vec::len);
     assert_eq!(count, 8);
 }
 
 #[test]
-fn force_unlock_releases_a_stale_lock_file() {
+fn force_unlock_needs_the_right_id_and_a_dead_holder() {
     let ctx = Ctx::example_with_emulator();
-    let r = ctx.run(&["force-unlock", "-e", "dev", "not-a-lock", "--force"]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = LocalStore::new(ctx.path(), "dev");
+    let guard = rt
+        .block_on(store.lock(LockInfo::new("OperationTypeApply")))
+        .unwrap();
+    // A wrong id is refused, naming the lock that is held.
+    let r = ctx.run(&["force-unlock", "-e", "dev", "not-the-lock", "--force"]);
     assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains(guard.id()), "{}", r.all());
+    // Without a terminal and without --force it asks for --force.
+    let r = ctx.run(&["force-unlock", "-e", "dev", guard.id()]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("--force"), "{}", r.all());
+    rt.block_on(store.unlock(guard)).unwrap();
 }

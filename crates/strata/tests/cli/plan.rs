@@ -14,11 +14,23 @@ fn saved_plan_applies_exactly_and_refuses_when_stale() {
     assert!(r.stdout.contains("Apply complete!"), "{}", r.all());
 
     // A plan made before another apply is stale.
-    ctx.edit("network.hcl", "cidrsubnet(var.vnet_cidr, 8, 3)", "cidrsubnet(var.vnet_cidr, 8, 9)");
+    ctx.edit(
+        "network.hcl",
+        "cidrsubnet(var.vnet_cidr, 8, 3)",
+        "cidrsubnet(var.vnet_cidr, 8, 9)",
+    );
     ctx.ok(&["plan", "-e", "dev", "-out", "old.tfplan"]);
-    ctx.edit("network.hcl", "cidrsubnet(var.vnet_cidr, 8, 9)", "cidrsubnet(var.vnet_cidr, 8, 7)");
+    ctx.edit(
+        "network.hcl",
+        "cidrsubnet(var.vnet_cidr, 8, 9)",
+        "cidrsubnet(var.vnet_cidr, 8, 7)",
+    );
     ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
-    ctx.edit("network.hcl", "cidrsubnet(var.vnet_cidr, 8, 7)", "cidrsubnet(var.vnet_cidr, 8, 9)");
+    ctx.edit(
+        "network.hcl",
+        "cidrsubnet(var.vnet_cidr, 8, 7)",
+        "cidrsubnet(var.vnet_cidr, 8, 9)",
+    );
     let r = ctx.run(&["apply", "-e", "dev", "old.tfplan"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("saved plan is stale"), "{}", r.all());
@@ -62,7 +74,11 @@ fn apply_without_a_terminal_needs_auto_approve() {
 fn environments_inherit_and_can_be_rehearsed_on_the_emulator() {
     let ctx = Ctx::example();
     let r = ctx.ok(&["plan", "-e", "staging", "--emulator", "--json"]);
-    assert!(r.stderr.lines().next().unwrap().contains("strata emulator"), "{}", r.all());
+    assert!(
+        r.stderr.lines().next().unwrap().contains("strata emulator"),
+        "{}",
+        r.all()
+    );
     let plan: Json = serde_json::from_str(&r.stdout).unwrap();
     let text = plan.to_string();
     // staging inherits prod's location and overrides the network range and subscription.

@@ -1,6 +1,8 @@
-//! Microsoft.Network: virtual networks, subnets, network security groups and security rules.
+//! Microsoft.Network: virtual networks, subnets, network security groups and security rules,
+//! public IP addresses, network interfaces, application gateways, private endpoints and
+//! private DNS zones.
 //!
-//! What the four types share:
+//! What the types share:
 //! - PUT is long-running: 201/200 with a non-terminal `provisioningState` and an
 //!   `Azure-AsyncOperation` to poll; DELETE answers 202 with `Location` and
 //!   `Azure-AsyncOperation`; PATCH changes tags only, synchronously.
@@ -10,25 +12,48 @@
 //! - Children are stored as resources of their own and rendered inline in the parent; they
 //!   share its etag, which changes on every write to either.
 
+pub(crate) mod app_gateway;
 pub(crate) mod cidr;
+pub(crate) mod ipam;
+pub(crate) mod nic;
 pub(crate) mod nsg;
+pub(crate) mod private_dns;
+pub(crate) mod private_endpoint;
+pub(crate) mod public_ip;
 pub(crate) mod rules;
 pub(crate) mod subnet;
 pub(crate) mod vnet;
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
 use super::common::{read_tags, strip_server_fields};
-use super::{Ctx, Target};
+use super::longrun::{NewOp, schedule};
+use super::{Ctx, Target, TypeRules};
 use crate::protocol::{self, ArmError, Reply};
-use crate::store::{OpAction, OpStatus, Operation, Resource, State};
+use crate::store::{OpAction, Operation, Resource, State};
 
 pub(crate) const NAMESPACE: &str = "Microsoft.Network";
 
+/// The rules of the Microsoft.Network types the emulator models (`t` lowercase).
+pub(crate) fn rules_for(t: &str) -> Option<&'static dyn TypeRules> {
+    Some(match t {
+        "microsoft.network/virtualnetworks" => &vnet::VirtualNetworks,
+        "microsoft.network/virtualnetworks/subnets" => &subnet::Subnets,
+        "microsoft.network/networksecuritygroups" => &nsg::SecurityGroups,
+        "microsoft.network/networksecuritygroups/securityrules" => &rules::SecurityRules,
+        "microsoft.network/publicipaddresses" => &public_ip::PublicIps,
+        "microsoft.network/networkinterfaces" => &nic::NetworkInterfaces,
+        "microsoft.network/applicationgateways" => &app_gateway::ApplicationGateways,
+        "microsoft.network/privateendpoints" => &private_endpoint::PrivateEndpoints,
+        "microsoft.network/privatednszones" => &private_dns::Zones,
+        "microsoft.network/privatednszones/virtualnetworklinks" => &private_dns::Links,
+        _ => return None,
+    })
+}
+
 /// `AnotherOperationInProgress` if an operation on `lock_key` (a VNet or NSG) is running.
-pub(super) fn check_not_busy(ctx: &Ctx<'_>, lock_key: &str) -> Result<(), ArmError> {
+pub(crate) fn check_not_busy(ctx: &Ctx<'_>, lock_key: &str) -> Result<(), ArmError> {
     let Some(op) = ctx.state.lock_holder(lock_key) else {
         return Ok(());
     };
@@ -46,36 +71,21 @@ pub(super) fn check_not_busy(ctx: &Ctx<'_>, lock_key: &str) -> Result<(), ArmErr
 
 /// Schedules an operation on `t` that completes after the latency of its type, holding the
 /// lock of its top-level resource meanwhile.
-pub(super) fn begin(ctx: &mut Ctx<'_>, t: &Target, location: &str, action: OpAction) -> Operation {
-    let latency = chrono::Duration::from_std(ctx.latency.for_type(&t.full_type)).unwrap_or_default();
+pub(crate) fn begin(ctx: &mut Ctx<'_>, t: &Target, location: &str, action: OpAction) -> Operation {
     let verb = if matches!(action, OpAction::Provision { .. }) {
         "Put"
     } else {
         "Delete"
     };
-    let op = Operation {
-        id: Uuid::new_v4().to_string(),
-        subscription: t.path.subscription.clone(),
-        namespace: NAMESPACE.into(),
-        location: location.to_string(),
-        api_version: ctx.api_version.to_string(),
-        resource: matches!(action, OpAction::Provision { .. }).then(|| t.id.clone()),
-        name: format!("{verb}{}Operation", operation_noun(&t.full_type)),
-        action,
-        status: OpStatus::InProgress,
-        error: None,
-        error_status: None,
-        start: ctx.now,
-        due: ctx.now + latency,
-        end: None,
-        lock: Some(t.top_key.clone()),
-    };
-    ctx.state.schedule(op.clone());
-    op
+    let name = format!("{verb}{}Operation", operation_noun(&t.full_type));
+    let new = NewOp::on(t, NAMESPACE, location, action)
+        .locking(&t.top_key)
+        .named(name);
+    schedule(ctx, new)
 }
 
 /// The answer to a long-running PUT.
-pub(super) fn put_reply(ctx: &Ctx<'_>, created: bool, key: &str, op: &Operation) -> Reply {
+pub(crate) fn put_reply(ctx: &Ctx<'_>, created: bool, key: &str, op: &Operation) -> Reply {
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -89,7 +99,12 @@ pub(super) fn put_reply(ctx: &Ctx<'_>, created: bool, key: &str, op: &Operation)
 }
 
 /// Marks `key` as deleting and schedules its removal: 202 with both polling headers.
-pub(super) fn begin_delete(ctx: &mut Ctx<'_>, t: &Target, location: &str) -> Reply {
+pub(crate) fn begin_delete(ctx: &mut Ctx<'_>, t: &Target, location: &str) -> Reply {
+    begin_delete_with(ctx, t, location, Vec::new())
+}
+
+/// [`begin_delete`], removing `also` (resources owned by this one) with it.
+pub(crate) fn begin_delete_with(ctx: &mut Ctx<'_>, t: &Target, location: &str, also: Vec<String>) -> Reply {
     if let Some(r) = ctx.state.resource_mut(&t.key) {
         r.set_provisioning_state("Deleting");
     }
@@ -97,6 +112,7 @@ pub(super) fn begin_delete(ctx: &mut Ctx<'_>, t: &Target, location: &str) -> Rep
     let action = OpAction::Delete {
         target: t.key.clone(),
         settle: mark_parent_updating(ctx.state, t).into_iter().collect(),
+        also,
     };
     let op = begin(ctx, t, location, action);
     protocol::accepted(ctx.base_url, &op, ctx.now, true)
@@ -111,7 +127,7 @@ pub(super) fn mark_parent_updating(state: &mut State, t: &Target) -> Option<Stri
 }
 
 /// PATCH on a network type: tags only, synchronous.
-pub(super) fn patch_tags(
+pub(crate) fn patch_tags(
     ctx: &mut Ctx<'_>,
     t: &Target,
     mut body: Map<String, Value>,
@@ -151,7 +167,7 @@ pub(super) fn parent_etag<'a>(state: &'a State, res: &Resource) -> Option<&'a st
 }
 
 /// The lowercase key of the top-level resource an id belongs to (the id itself if top-level).
-fn top_key_of(id: &str) -> String {
+pub(crate) fn top_key_of(id: &str) -> String {
     let parts: Vec<&str> = id.trim_end_matches('/').split('/').collect();
     let end = parts
         .iter()
@@ -163,7 +179,7 @@ fn top_key_of(id: &str) -> String {
 /// Checks a reference from `referrer_id` to another network resource (`networkSecurityGroup`,
 /// `routeTable`, `natGateway`): it must exist (`InvalidResourceReference`) and be provisioned
 /// (429 `RetryableError` / `ReferencedResourceNotProvisioned`, which clients retry).
-pub(super) fn check_reference(ctx: &Ctx<'_>, referrer_id: &str, value: &Value) -> Result<(), ArmError> {
+pub(crate) fn check_reference(ctx: &Ctx<'_>, referrer_id: &str, value: &Value) -> Result<(), ArmError> {
     let Some(id) = value.get("id").and_then(Value::as_str) else {
         return Err(ArmError::bad_request(
             "InvalidRequestFormat",
@@ -220,12 +236,18 @@ fn operation_noun(resource_type: &str) -> &'static str {
         "microsoft.network/networksecuritygroups/securityrules" => "SecurityRule",
         "microsoft.network/virtualnetworks" => "VirtualNetwork",
         "microsoft.network/virtualnetworks/subnets" => "Subnet",
+        "microsoft.network/publicipaddresses" => "PublicIpAddress",
+        "microsoft.network/networkinterfaces" => "NetworkInterface",
+        "microsoft.network/applicationgateways" => "ApplicationGateway",
+        "microsoft.network/privateendpoints" => "PrivateEndpoint",
+        "microsoft.network/privatednszones" => "PrivateDnsZone",
+        "microsoft.network/privatednszones/virtualnetworklinks" => "VirtualNetworkLink",
         _ => "Resource",
     }
 }
 
 /// `DuplicateResourceName` when an inline list names one child twice.
-pub(super) fn check_unique<'a>(
+pub(crate) fn check_unique<'a>(
     parent_id: &str,
     names: impl Iterator<Item = &'a str>,
 ) -> Result<(), ArmError> {
@@ -242,7 +264,7 @@ pub(super) fn check_unique<'a>(
 }
 
 /// The name of an inline child (`properties.subnets[i].name`).
-pub(super) fn inline_name<'a>(
+pub(crate) fn inline_name<'a>(
     item: &'a Map<String, Value>,
     parent_id: &str,
     list: &str,
@@ -259,7 +281,7 @@ pub(super) fn inline_name<'a>(
 }
 
 /// The elements of an inline list (`properties.subnets`): absent or null is an empty list.
-pub(super) fn inline_list(
+pub(crate) fn inline_list(
     props: &mut Map<String, Value>,
     list: &str,
     parent_id: &str,

@@ -140,6 +140,7 @@ impl TypeRules for SecurityGroups {
             body: doc,
             etag: Some(new_etag()),
             order,
+            ..Resource::default()
         });
         let mut targets = vec![t.key.clone()];
         for (key, id, rule_props) in planned {
@@ -152,6 +153,7 @@ impl TypeRules for SecurityGroups {
                 body: rule_doc,
                 etag: None,
                 order,
+                ..Resource::default()
             });
             targets.push(key);
         }

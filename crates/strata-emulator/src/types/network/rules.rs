@@ -374,6 +374,7 @@ impl TypeRules for SecurityRules {
             body: doc,
             etag: None,
             order,
+            ..Resource::default()
         });
         touch_etag(ctx.state, &t.top_key);
         let mut targets = vec![t.key.clone()];

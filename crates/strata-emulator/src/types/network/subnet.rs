@@ -1,4 +1,9 @@
 //! Microsoft.Network/virtualNetworks/subnets: written inline in a VNet PUT or on their own.
+//!
+//! A subnet shows, read-only, what lives in it: the IP configurations of NICs and application
+//! gateways, private endpoints, and the service association links of delegated services (App
+//! Service VNet integration, PostgreSQL flexible servers). Any of them keeps it from being
+//! deleted, and a delegation cannot be taken away while its service uses the subnet.
 
 use axum::http::StatusCode;
 use ipnet::IpNet;
@@ -18,6 +23,7 @@ pub(crate) const TYPE: &str = "Microsoft.Network/virtualNetworks/subnets";
 /// Fields the provider sets; values sent for them are ignored.
 const READ_ONLY: &[&str] = &[
     "provisioningState",
+    "applicationGatewayIPConfigurations",
     "ipConfigurations",
     "ipConfigurationProfiles",
     "privateEndpoints",
@@ -28,6 +34,110 @@ const READ_ONLY: &[&str] = &[
 
 /// References a subnet may hold to other network resources.
 const REFERENCES: &[&str] = &["networkSecurityGroup", "routeTable", "natGateway"];
+
+/// Services a subnet can be delegated to, with the actions the delegation grants them.
+const DELEGATIONS: &[(&str, &[&str])] = &[
+    (
+        "Microsoft.Web/serverFarms",
+        &["Microsoft.Network/virtualNetworks/subnets/action"],
+    ),
+    (
+        "Microsoft.DBforPostgreSQL/flexibleServers",
+        &["Microsoft.Network/virtualNetworks/subnets/join/action"],
+    ),
+    (
+        "Microsoft.ContainerInstance/containerGroups",
+        &["Microsoft.Network/virtualNetworks/subnets/action"],
+    ),
+    (
+        "Microsoft.Sql/managedInstances",
+        &[
+            "Microsoft.Network/virtualNetworks/subnets/join/action",
+            "Microsoft.Network/virtualNetworks/subnets/prepareNetworkPolicies/action",
+            "Microsoft.Network/virtualNetworks/subnets/unprepareNetworkPolicies/action",
+        ],
+    ),
+];
+
+/// The service a resource type needs its subnet delegated to.
+pub(crate) fn delegation_needed_by(resource_type: &str) -> Option<&'static str> {
+    match resource_type.to_ascii_lowercase().as_str() {
+        "microsoft.web/sites" => Some("Microsoft.Web/serverFarms"),
+        "microsoft.dbforpostgresql/flexibleservers" => Some("Microsoft.DBforPostgreSQL/flexibleServers"),
+        _ => None,
+    }
+}
+
+/// The services a stored subnet is delegated to.
+pub(crate) fn delegated_services(subnet: &Resource) -> Vec<String> {
+    subnet
+        .properties()
+        .and_then(|p| p.get("delegations"))
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|d| d.pointer("/properties/serviceName").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Checks and completes the `delegations` of a subnet.
+fn read_delegations(ctx: &Ctx<'_>, subnet_id: &str, props: &mut Map<String, Value>) -> Result<(), ArmError> {
+    let items = super::inline_list(props, "delegations", subnet_id)?;
+    let mut out = Vec::with_capacity(items.len());
+    let mut services = Vec::new();
+    for mut item in items {
+        let name = super::inline_name(&item, subnet_id, "delegations")?.to_string();
+        let d = take_properties(&mut item)?;
+        let asked = d.get("serviceName").and_then(Value::as_str).unwrap_or_default();
+        // Services the emulator does not list are accepted with no actions, so that valid
+        // Azure configurations are not refused; a name without `Namespace/type` shape is not one.
+        let (service, actions): (String, Vec<&str>) = match DELEGATIONS
+            .iter()
+            .find(|(s, _)| s.eq_ignore_ascii_case(asked))
+        {
+            Some((s, a)) => ((*s).to_string(), a.to_vec()),
+            None if asked
+                .split_once('/')
+                .is_some_and(|(ns, t)| ns.contains('.') && !t.is_empty()) =>
+            {
+                (asked.to_string(), Vec::new())
+            }
+            None => {
+                return Err(ArmError::bad_request(
+                    "InvalidServiceNameOnDelegation",
+                    format!("Delegation {name} of subnet {subnet_id} has an invalid service name '{asked}'."),
+                ));
+            }
+        };
+        services.push(service.clone());
+        out.push(json!({
+            "name": name,
+            "id": format!("{subnet_id}/delegations/{name}"),
+            "type": "Microsoft.Network/virtualNetworks/subnets/delegations",
+            "properties": {"serviceName": service, "actions": actions, "provisioningState": "Succeeded"},
+        }));
+    }
+    // A service using the subnet keeps its delegation.
+    for user in ctx.state.referrers(&subnet_id.to_ascii_lowercase(), None) {
+        if let Some(needed) = delegation_needed_by(&user.resource_type)
+            && !services.iter().any(|s| s.eq_ignore_ascii_case(needed))
+        {
+            return Err(ArmError::bad_request(
+                "SubnetMissingRequiredDelegation",
+                format!(
+                    "Subnet {subnet_id} requires the delegation to {needed}, because {} uses it. Remove that resource \
+                     before removing the delegation.",
+                    user.id
+                ),
+            ));
+        }
+    }
+    props.insert("delegations".into(), Value::Array(out));
+    Ok(())
+}
 
 /// A subnet's properties, checked and completed with the provider's defaults.
 pub(super) struct SubnetSpec {
@@ -78,13 +188,13 @@ pub(super) fn validate(
             Some(v) => check_reference(ctx, subnet_id, v)?,
         }
     }
+    read_delegations(ctx, subnet_id, &mut props)?;
     props
         .entry("privateEndpointNetworkPolicies")
         .or_insert_with(|| json!("Disabled"));
     props
         .entry("privateLinkServiceNetworkPolicies")
         .or_insert_with(|| json!("Enabled"));
-    props.entry("delegations").or_insert_with(|| json!([]));
     let mut ordered = Map::new();
     ordered.insert("provisioningState".into(), json!("Updating"));
     ordered.extend(props);
@@ -205,6 +315,7 @@ impl TypeRules for Subnets {
             body: doc,
             etag: None,
             order,
+            ..Resource::default()
         });
         touch_etag(ctx.state, &t.top_key);
         let mut targets = vec![t.key.clone()];
@@ -236,10 +347,74 @@ impl TypeRules for Subnets {
 
     fn render(&self, state: &State, res: &Resource) -> Value {
         let mut out = render_base(res, parent_etag(state, res));
-        out.insert(
-            "properties".into(),
-            res.body.get("properties").cloned().unwrap_or_else(|| json!({})),
-        );
+        let mut props = res.properties().cloned().unwrap_or_default();
+        add_users(state, res, &mut props);
+        out.insert("properties".into(), Value::Object(props));
         Value::Object(out)
+    }
+}
+
+/// The read-only lists of what lives in the subnet, present only when not empty (as Azure
+/// answers).
+fn add_users(state: &State, subnet: &Resource, props: &mut Map<String, Value>) {
+    let key = subnet.key();
+    let mut ip_configurations = Vec::new();
+    let mut gateway_configurations = Vec::new();
+    let mut endpoints = Vec::new();
+    let mut links = Vec::new();
+    for user in state.referrers(&key, Some(&key)) {
+        let t = user.resource_type.to_ascii_lowercase();
+        let lists = |field: &str| -> Vec<Value> {
+            user.properties()
+                .and_then(|p| p.get(field))
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter(|c| {
+                            c.pointer("/properties/subnet/id")
+                                .and_then(Value::as_str)
+                                .is_some_and(|id| id.eq_ignore_ascii_case(&subnet.id))
+                        })
+                        .filter_map(|c| c.get("id").cloned())
+                        .map(|id| json!({ "id": id }))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        match t.as_str() {
+            "microsoft.network/networkinterfaces" => ip_configurations.extend(lists("ipConfigurations")),
+            "microsoft.network/applicationgateways" => {
+                gateway_configurations.extend(lists("gatewayIPConfigurations"))
+            }
+            "microsoft.network/privateendpoints" => endpoints.push(json!({ "id": user.id })),
+            _ => {
+                if let Some(service) = delegation_needed_by(&t) {
+                    let name = format!("{}Link", user.name());
+                    links.push(json!({
+                        "name": name,
+                        "id": format!("{}/serviceAssociationLinks/{name}", subnet.id),
+                        "type": "Microsoft.Network/virtualNetworks/subnets/serviceAssociationLinks",
+                        "properties": {
+                            "provisioningState": "Succeeded",
+                            "linkedResourceType": service,
+                            "link": user.id,
+                            "enabledForArmDeployments": false,
+                            "allowDelete": false,
+                        },
+                    }));
+                }
+            }
+        }
+    }
+    for (field, list) in [
+        ("ipConfigurations", ip_configurations),
+        ("applicationGatewayIPConfigurations", gateway_configurations),
+        ("privateEndpoints", endpoints),
+        ("serviceAssociationLinks", links),
+    ] {
+        if !list.is_empty() {
+            props.insert(field.into(), Value::Array(list));
+        }
     }
 }

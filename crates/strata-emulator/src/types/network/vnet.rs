@@ -179,6 +179,7 @@ impl TypeRules for VirtualNetworks {
             body: doc,
             etag: Some(new_etag()),
             order,
+            ..Resource::default()
         });
         let mut targets = vec![t.key.clone()];
         for p in planned {
@@ -191,6 +192,7 @@ impl TypeRules for VirtualNetworks {
                 body: sub_doc,
                 etag: None,
                 order,
+                ..Resource::default()
             });
             targets.push(p.key);
         }

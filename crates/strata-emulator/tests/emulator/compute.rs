@@ -1,0 +1,287 @@
+//! Virtual machines and scale sets.
+
+use serde_json::{Value, json};
+use strata_emulator::Latency;
+
+use crate::support::{COMPUTE, Emu, NET, SUB, net, res};
+
+const SSH_KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEmulatorTestKey test@strata";
+
+fn vm(nic: &str, size: &str) -> Value {
+    json!({"location": "westeurope", "properties": {
+        "hardwareProfile": {"vmSize": size},
+        "storageProfile": {
+            "imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"},
+            "osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccountType": "StandardSSD_LRS"}}
+        },
+        "osProfile": {
+            "computerName": "web1",
+            "adminUsername": "azureuser",
+            "adminPassword": "N0t-a-real-Passw0rd!",
+            "linuxConfiguration": {"ssh": {"publicKeys": [{"path": "/home/azureuser/.ssh/authorized_keys", "keyData": SSH_KEY}]}}
+        },
+        "networkProfile": {"networkInterfaces": [{"id": nic, "properties": {"primary": true}}]}
+    }})
+}
+
+async fn nic(emu: &Emu, name: &str, subnet: &str) -> String {
+    let path = net("rg1", &format!("networkInterfaces/{name}"));
+    emu.create(
+        &path,
+        NET,
+        json!({"location": "westeurope", "properties": {"ipConfigurations": [
+            {"name": "ipconfig1", "properties": {"subnet": {"id": subnet}}}
+        ]}}),
+    )
+    .await;
+    path
+}
+
+#[tokio::test]
+async fn virtual_machines() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = emu.network("rg1", &[("app", "10.0.1.0/24", None)]).await;
+    let subnet = format!("{vnet}/subnets/app");
+    let nic1 = nic(&emu, "nic1", &subnet).await;
+    let path = res("rg1", "Microsoft.Compute/virtualMachines/vm1");
+
+    let r = emu.put(&path, COMPUTE, vm(&nic1, "Standard_B2s")).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.state(), "Creating");
+    let status_url = r.header("azure-asyncoperation").unwrap();
+    assert!(
+        status_url.contains(&format!(
+            "/subscriptions/{SUB}/providers/Microsoft.Compute/locations/westeurope/operations/"
+        )),
+        "{status_url}"
+    );
+    assert!(
+        !r.body.to_string().contains("N0t-a-real-Passw0rd!"),
+        "the password is never returned"
+    );
+    let status = emu.wait(&r).await;
+    assert_eq!(status["status"], "Succeeded");
+    assert!(status["startTime"].is_string() && status["name"].is_string());
+
+    let doc = emu.get(&path, COMPUTE).await.body;
+    let p = &doc["properties"];
+    assert_eq!(p["provisioningState"], "Succeeded");
+    assert!(uuid::Uuid::parse_str(p["vmId"].as_str().unwrap()).is_ok());
+    assert!(p["osProfile"].get("adminPassword").is_none());
+    assert_eq!(
+        p["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"][0]["keyData"],
+        SSH_KEY
+    );
+    assert!(
+        p["storageProfile"]["osDisk"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("vm1_OsDisk_1_")
+    );
+    assert_eq!(p["storageProfile"]["osDisk"]["osType"], "Linux");
+    assert!(!doc.to_string().contains("N0t-a-real-Passw0rd!"));
+    let vm_id = p["vmId"].clone();
+
+    // The NIC shows its machine and cannot go while it lives.
+    let n = emu.get(&nic1, NET).await.body;
+    assert_eq!(n["properties"]["virtualMachine"]["id"], path);
+    assert!(
+        n["properties"]["macAddress"]
+            .as_str()
+            .unwrap()
+            .starts_with("00-22-48-")
+    );
+    let r = emu.delete(&nic1, NET).await;
+    assert_eq!((r.status, r.code()), (400, "NicInUse"));
+    assert!(
+        r.message()
+            .contains(&format!("is used by existing resource {path}")),
+        "{}",
+        r.message()
+    );
+
+    // An update keeps the machine's id and its password, without sending it again.
+    let mut update = vm(&nic1, "Standard_D2s_v5");
+    update["properties"]["osProfile"]
+        .as_object_mut()
+        .unwrap()
+        .remove("adminPassword");
+    let again = emu.create(&path, COMPUTE, update).await;
+    assert_eq!(again["properties"]["vmId"], vm_id);
+    assert_eq!(
+        again["properties"]["hardwareProfile"]["vmSize"],
+        "Standard_D2s_v5"
+    );
+    let mut renamed = vm(&nic1, "Standard_B2s");
+    renamed["properties"]["osProfile"]["computerName"] = json!("other");
+    let r = emu.put(&path, COMPUTE, renamed).await;
+    assert_eq!((r.status, r.code()), (409, "PropertyChangeNotAllowed"));
+
+    // Bad inputs.
+    let other = res("rg1", "Microsoft.Compute/virtualMachines/vm2");
+    let r = emu.put(&other, COMPUTE, vm(&nic1, "Standard_Huge_v9")).await;
+    assert_eq!((r.status, r.code()), (409, "SkuNotAvailable"));
+    let r = emu.put(&other, COMPUTE, vm(&nic1, "Standard_B2s")).await;
+    assert_eq!((r.status, r.code()), (400, "NicInUse"));
+    let r = emu
+        .put(
+            &other,
+            COMPUTE,
+            vm(&net("rg1", "networkInterfaces/nope"), "Standard_B2s"),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "InvalidResourceReference"));
+    let nic2 = nic(&emu, "nic2", &subnet).await;
+    let mut weak = vm(&nic2, "Standard_B2s");
+    weak["properties"]["osProfile"]["adminPassword"] = json!("password");
+    let r = emu.put(&other, COMPUTE, weak).await;
+    assert_eq!((r.status, r.code()), (400, "InvalidParameter"));
+    assert_eq!(r.body["error"]["target"], "adminPassword");
+    let mut admin = vm(&nic2, "Standard_B2s");
+    admin["properties"]["osProfile"]["adminUsername"] = json!("admin");
+    assert_eq!(
+        emu.put(&other, COMPUTE, admin).await.body["error"]["target"],
+        "adminUsername"
+    );
+    let mut zones = vm(&nic2, "Standard_B2s");
+    zones["zones"] = json!(["1", "2"]);
+    assert_eq!(emu.put(&other, COMPUTE, zones).await.code(), "InvalidParameter");
+    let mut no_image = vm(&nic2, "Standard_B2s");
+    no_image["properties"]["storageProfile"]
+        .as_object_mut()
+        .unwrap()
+        .remove("imageReference");
+    assert_eq!(
+        emu.put(&other, COMPUTE, no_image).await.body["error"]["target"],
+        "imageReference"
+    );
+
+    // DELETE is long-running; the NIC is free afterwards.
+    let r = emu.delete(&path, COMPUTE).await;
+    assert_eq!(r.status, 202);
+    assert!(r.header("azure-asyncoperation").is_some() && r.header("location").is_some());
+    emu.wait(&r).await;
+    assert_eq!(emu.get(&path, COMPUTE).await.status, 404);
+    emu.remove(&nic1, NET).await;
+    emu.stop().await;
+}
+
+fn scale_set(subnet: &str, mode: &str, zones: &[&str], fault_domains: Option<i64>) -> Value {
+    let mut nic_config = json!({"name": "nic", "properties": {"primary": true, "ipConfigurations": [
+        {"name": "ip", "properties": {"subnet": {"id": subnet}}}
+    ]}});
+    let mut network = json!({"networkInterfaceConfigurations": [nic_config.take()]});
+    if mode == "Flexible" {
+        network["networkApiVersion"] = json!("2020-11-01");
+    }
+    let mut body = json!({"location": "westeurope", "sku": {"name": "Standard_B2s", "capacity": 3}, "properties": {
+        "orchestrationMode": mode,
+        "virtualMachineProfile": {
+            "storageProfile": {"imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}},
+            "osProfile": {"computerNamePrefix": "web", "adminUsername": "azureuser",
+                "linuxConfiguration": {"disablePasswordAuthentication": true,
+                    "ssh": {"publicKeys": [{"path": "/home/azureuser/.ssh/authorized_keys", "keyData": SSH_KEY}]}}},
+            "networkProfile": network
+        }
+    }});
+    if mode == "Uniform" {
+        body["properties"]["upgradePolicy"] = json!({"mode": "Manual"});
+    }
+    if !zones.is_empty() {
+        body["zones"] = json!(zones);
+    }
+    if let Some(n) = fault_domains {
+        body["properties"]["platformFaultDomainCount"] = json!(n);
+    }
+    body
+}
+
+#[tokio::test]
+async fn scale_sets() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = emu.network("rg1", &[("app", "10.0.1.0/24", None)]).await;
+    let subnet = format!("{vnet}/subnets/app");
+    let path = res("rg1", "Microsoft.Compute/virtualMachineScaleSets/vmss1");
+
+    // Fault domains by mode and placement.
+    let r = emu
+        .put(
+            &path,
+            COMPUTE,
+            scale_set(&subnet, "Uniform", &["1", "2", "3"], Some(3)),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "InvalidParameter"));
+    assert_eq!(r.body["error"]["target"], "platformFaultDomainCount");
+    assert_eq!(
+        emu.put(&path, COMPUTE, scale_set(&subnet, "Flexible", &[], Some(5)))
+            .await
+            .code(),
+        "InvalidParameter"
+    );
+    assert_eq!(
+        emu.put(&path, COMPUTE, scale_set(&subnet, "Flexible", &["1"], Some(2)))
+            .await
+            .code(),
+        "InvalidParameter"
+    );
+    let mut rolling = scale_set(&subnet, "Uniform", &[], None);
+    rolling["properties"]["upgradePolicy"] = json!({"mode": "Rolling"});
+    let r = emu.put(&path, COMPUTE, rolling).await;
+    assert!(r.message().contains("health probe"), "{r:?}");
+    let mut no_api = scale_set(&subnet, "Flexible", &[], None);
+    no_api["properties"]["virtualMachineProfile"]["networkProfile"]
+        .as_object_mut()
+        .unwrap()
+        .remove("networkApiVersion");
+    assert_eq!(
+        emu.put(&path, COMPUTE, no_api).await.body["error"]["target"],
+        "networkApiVersion"
+    );
+    let mut big = scale_set(&subnet, "Uniform", &[], None);
+    big["sku"]["capacity"] = json!(5000);
+    assert_eq!(
+        emu.put(&path, COMPUTE, big).await.body["error"]["target"],
+        "sku.capacity"
+    );
+    let mut huge = scale_set(&subnet, "Uniform", &[], None);
+    huge["sku"]["name"] = json!("Standard_Nope");
+    assert_eq!(emu.put(&path, COMPUTE, huge).await.code(), "SkuNotAvailable");
+
+    let r = emu
+        .put(
+            &path,
+            COMPUTE,
+            scale_set(&subnet, "Uniform", &["1", "2", "3"], None),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert!(r.header("azure-asyncoperation").is_some());
+    emu.wait(&r).await;
+    let doc = emu.get(&path, COMPUTE).await.body;
+    assert_eq!(doc["sku"]["capacity"], 3);
+    assert_eq!(doc["zones"], json!(["1", "2", "3"]));
+    assert_eq!(doc["properties"]["platformFaultDomainCount"], 5);
+    assert_eq!(doc["properties"]["upgradePolicy"]["mode"], "Manual");
+    assert_eq!(doc["properties"]["singlePlacementGroup"], false);
+    assert!(uuid::Uuid::parse_str(doc["properties"]["uniqueId"].as_str().unwrap()).is_ok());
+
+    let flex = res("rg1", "Microsoft.Compute/virtualMachineScaleSets/vmss-flex");
+    let f = emu
+        .create(&flex, COMPUTE, scale_set(&subnet, "Flexible", &[], None))
+        .await;
+    assert_eq!(f["properties"]["platformFaultDomainCount"], 1);
+    assert!(f["properties"].get("upgradePolicy").is_none());
+
+    // The subnet is in use by the scale sets.
+    assert_eq!(
+        emu.delete(&subnet, NET).await.code(),
+        "InUseSubnetCannotBeDeleted"
+    );
+    emu.remove(&path, COMPUTE).await;
+    emu.remove(&flex, COMPUTE).await;
+    emu.remove(&subnet, NET).await;
+    emu.stop().await;
+}
