@@ -14,7 +14,7 @@ use crate::error::ArmError;
 /// A source of bearer tokens for ARM.
 #[async_trait::async_trait]
 pub trait TokenCredential: Send + Sync {
-    /// A bearer token for `scope` (e.g. "https://management.azure.com/.default").
+    /// A bearer token for `scope` (e.g. `https://management.azure.com/.default`).
     async fn token(&self, scope: &str) -> Result<AccessToken, ArmError>;
 }
 

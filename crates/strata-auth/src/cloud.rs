@@ -110,7 +110,7 @@ impl CloudConfig {
             .join("metadata/endpoints")
             .map_err(|e| AuthError::invalid("ARM_METADATA_HOSTNAME", e.to_string()))?;
         url.query_pairs_mut().append_pair("api-version", "2022-09-01");
-        let client = http::client_for(&url, Duration::from_secs(30))?;
+        let client = http::client_for(&url, Duration::from_secs(30), Duration::from_secs(10))?;
         let answer = http::send(METADATA_SERVICE, &url, &[], || client.get(url.clone())).await?;
         if !(200..300).contains(&answer.status) {
             return Err(AuthError::InvalidResponse {

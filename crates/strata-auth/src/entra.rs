@@ -82,7 +82,7 @@ impl Entra {
         let token_url = Url::parse(&format!("{base}/{tenant_id}/oauth2/v2.0/token"))
             .map_err(|e| AuthError::invalid("the authority host", e.to_string()))?;
         Ok(Entra {
-            http: http::client_for(&token_url, Duration::from_secs(30))?,
+            http: http::client_for(&token_url, Duration::from_secs(30), Duration::from_secs(10))?,
             token_url,
             tenant_id: tenant_id.to_string(),
             client_id: client_id.to_string(),

@@ -87,9 +87,11 @@ impl FederatedCredential {
     ) -> Result<FederatedCredential, AuthError> {
         let http = match &source {
             FederatedToken::GitHubActions { request_url, .. }
-            | FederatedToken::AzureDevOps { request_url, .. } => {
-                Some(http::client_for(request_url, Duration::from_secs(30))?)
-            }
+            | FederatedToken::AzureDevOps { request_url, .. } => Some(http::client_for(
+                request_url,
+                Duration::from_secs(30),
+                Duration::from_secs(10),
+            )?),
             FederatedToken::Token(_) | FederatedToken::File(_) => None,
         };
         Ok(FederatedCredential {

@@ -17,13 +17,18 @@ const TRIES: u32 = 3;
 /// Longest `Retry-After` honoured; beyond it the failure is reported instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
-/// A client for requests to `target`. Loopback and link-local targets (the emulator, IMDS)
-/// bypass any configured proxy, which could not reach them.
-pub(crate) fn client_for(target: &Url, timeout: Duration) -> Result<reqwest::Client, AuthError> {
+/// A client for requests to `target`, giving up on a connection after `connect_timeout` and
+/// on a request after `timeout`. Loopback and link-local targets (the emulator, IMDS) bypass
+/// any configured proxy, which could not reach them.
+pub(crate) fn client_for(
+    target: &Url,
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, AuthError> {
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("strata/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .connect_timeout(connect_timeout)
         // Token endpoints do not redirect; following one could hand a secret to another host.
         .redirect(reqwest::redirect::Policy::none());
     if is_local(target) {

@@ -71,8 +71,9 @@ impl ManagedIdentityCredential {
         source: ManagedIdentitySource,
         client_id: Option<String>,
     ) -> Result<ManagedIdentityCredential, AuthError> {
-        // Off Azure, IMDS's address is a black hole: a short limit makes that a quick error.
-        let http = http::client_for(source.url(), Duration::from_secs(15))?;
+        // Off Azure, IMDS's address is a black hole: a short connection limit makes that a
+        // quick error rather than a long hang.
+        let http = http::client_for(source.url(), Duration::from_secs(15), Duration::from_secs(2))?;
         Ok(ManagedIdentityCredential {
             source,
             client_id,

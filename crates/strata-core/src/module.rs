@@ -8,8 +8,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::address::ResourceAddr;
 use crate::resource::{DesiredResource, Layer};
 use crate::value::{PathStep, Value};
+
+/// The environment profiles, from cheapest to most redundant. An environment picks one
+/// (`profile = "prod"`); modules take their defaults (SKUs, replication, zones, instance
+/// counts, retention) from it wherever a block does not say.
+pub const PROFILES: &[&str] = &["dev", "staging", "prod"];
 
 /// One input of a module.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +46,8 @@ pub struct ModuleContext<'a> {
     pub location: &'a str,
     /// The environment's name (`dev`).
     pub environment: &'a str,
+    /// The environment's profile, one of [`PROFILES`].
+    pub profile: &'a str,
 }
 
 /// What a module produced.
@@ -47,6 +55,18 @@ pub struct ModuleContext<'a> {
 pub struct Expansion {
     pub resources: Vec<DesiredResource>,
     pub outputs: BTreeMap<String, Value>,
+    /// Set by a monitoring module that collects the stack's diagnostics: the configuration
+    /// then gives every other resource that supports them a diagnostic setting sending to it.
+    pub diagnostics: Option<DiagnosticsSink>,
+}
+
+/// Where a stack's automatic diagnostic settings send resource logs and metrics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiagnosticsSink {
+    /// The Log Analytics workspace id (known at plan time: it is computed from names).
+    pub workspace_id: String,
+    /// The resource that creates the workspace: every setting waits for it.
+    pub workspace: ResourceAddr,
 }
 
 /// A problem with one input value.
@@ -97,4 +117,17 @@ pub trait Module: Send + Sync {
 pub trait ModuleRegistry: Send + Sync {
     fn get(&self, source: &str) -> Option<&dyn Module>;
     fn sources(&self) -> Vec<&'static str>;
+
+    /// The diagnostic setting, at `addr`, that sends `target`'s logs and metrics to `sink`, or
+    /// `None` when the target's type has no diagnostic settings (subnets, secrets, resource
+    /// groups…). The registry knows which categories each type offers; the default knows none.
+    fn diagnostic_setting(
+        &self,
+        addr: ResourceAddr,
+        target: &DesiredResource,
+        sink: &DiagnosticsSink,
+    ) -> Option<DesiredResource> {
+        let _ = (addr, target, sink);
+        None
+    }
 }

@@ -167,6 +167,106 @@ impl<'a> Fields<'a> {
         int_at(v, &self.path_to(name))
     }
 
+    /// A whole number, if set.
+    pub fn opt_int(&self, name: &str) -> Result<Option<Input<i64>>, InputError> {
+        self.get(name).map(|v| int_at(v, &self.path_to(name))).transpose()
+    }
+
+    /// A whole number with a default (a profile's, usually).
+    pub fn int_or(&self, name: &str, default: i64) -> Result<Input<i64>, InputError> {
+        Ok(self
+            .opt_int(name)?
+            .unwrap_or_else(|| Input::known(Value::from(default), default)))
+    }
+
+    /// A boolean, if set; `"true"` and `"false"` are accepted as the language converts them.
+    pub fn opt_bool(&self, name: &str) -> Result<Option<Input<bool>>, InputError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        if v.is_wholly_unknown() {
+            return Ok(Some(Input::unknown(v.clone())));
+        }
+        let b = match v.unmarked() {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s == "true" => Some(true),
+            Value::String(s) if s == "false" => Some(false),
+            _ => None,
+        };
+        match b {
+            Some(b) => Ok(Some(Input::known(remark(v, Value::Bool(b)), b))),
+            None => Err(type_error(v, &self.path_to(name), "a bool")),
+        }
+    }
+
+    /// A boolean with a default.
+    pub fn bool_or(&self, name: &str, default: bool) -> Result<Input<bool>, InputError> {
+        Ok(self
+            .opt_bool(name)?
+            .unwrap_or_else(|| Input::known(Value::from(default), default)))
+    }
+
+    /// A boolean that must be known at plan time (it decides what is created).
+    pub fn known_bool_or(&self, name: &str, default: bool, why: &str) -> Result<bool, InputError> {
+        let input = self.bool_or(name, default)?;
+        input.known.ok_or_else(|| self.not_known(name, why))
+    }
+
+    /// A whole number that must be known at plan time (a count decides what is created).
+    pub fn known_int_or(&self, name: &str, default: i64, why: &str) -> Result<i64, InputError> {
+        let input = self.int_or(name, default)?;
+        input.known.ok_or_else(|| self.not_known(name, why))
+    }
+
+    /// An optional string that must be known at plan time when set.
+    pub fn opt_known_string(&self, name: &str, why: &str) -> Result<Option<String>, InputError> {
+        match self.opt_string(name)? {
+            None => Ok(None),
+            Some(Input { known: Some(s), .. }) => Ok(Some(s)),
+            Some(_) => Err(self.not_known(name, why)),
+        }
+    }
+
+    /// A string with a default that must be known at plan time (a choice among variants).
+    pub fn known_string_or(&self, name: &str, default: &str, why: &str) -> Result<String, InputError> {
+        Ok(self
+            .opt_known_string(name, why)?
+            .unwrap_or_else(|| default.to_string()))
+    }
+
+    /// A list of strings that must be known at plan time, element by element.
+    pub fn opt_known_list_string(&self, name: &str, why: &str) -> Result<Option<Vec<String>>, InputError> {
+        let Some(list) = self.opt_list_string(name)? else {
+            return Ok(None);
+        };
+        let Some(items) = list.known else {
+            return Err(self.not_known(name, why));
+        };
+        items
+            .into_iter()
+            .map(|i| i.known.ok_or_else(|| self.not_known(name, why)))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    /// The field as an object of fields, if set (an object that must be known as a whole;
+    /// its own fields may be unknown).
+    pub fn opt_object(&self, name: &str, why: &str) -> Result<Option<Fields<'a>>, InputError> {
+        let Some(v) = self.get(name) else {
+            return Ok(None);
+        };
+        if v.is_wholly_unknown() {
+            return Err(self.not_known(name, why));
+        }
+        match v.as_object() {
+            Some(o) => Ok(Some(Fields {
+                map: o,
+                path: self.path_to(name),
+            })),
+            None => Err(type_error(v, &self.path_to(name), "an object")),
+        }
+    }
+
     pub fn req_list_string(&self, name: &str) -> Result<Input<Vec<Input<String>>>, InputError> {
         self.opt_list_string(name)?
             .ok_or_else(|| self.missing(name, "list of strings"))

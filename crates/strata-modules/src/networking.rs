@@ -90,6 +90,13 @@ const OUTPUTS: &[OutputSpec] = &[
         description: "Subnet ids by subnet name.",
     },
     OutputSpec {
+        name: "subnets",
+        sensitive: false,
+        description: "Subnets by name, each { id, name, role, address_prefix, delegation, vnet_id, nsg_id }: \
+                      pass one to the modules that place resources in a subnet (`subnet = \
+                      module.network.subnets[\"data\"]`) so they can check its role and delegation.",
+    },
+    OutputSpec {
         name: "nsg_ids",
         sensitive: false,
         description: "NSG ids by subnet name.",
@@ -209,6 +216,7 @@ impl Module for NetworkingModule {
         let mut resources = Vec::with_capacity(1 + 2 * subnets.len());
         resources.push(vnet);
         let mut subnet_ids = BTreeMap::new();
+        let mut subnet_objects = BTreeMap::new();
         let mut nsg_ids = BTreeMap::new();
         for s in subnets {
             let nsg_id = id(&rg_id, NSG_TYPE, &nsg_name(&name, &s.name))?;
@@ -228,7 +236,7 @@ impl Module for NetworkingModule {
 
             let subnet_id = id(&vnet_id, SUBNET_TYPE, &s.name)?;
             let mut props = vec![
-                ("addressPrefix", s.prefix.value),
+                ("addressPrefix", s.prefix.value.clone()),
                 (
                     "networkSecurityGroup",
                     Value::object([("id", Value::from(nsg_id.as_str()))]),
@@ -254,6 +262,18 @@ impl Module for NetworkingModule {
                 Dependency::Resource(nsg_addr),
             ];
 
+            subnet_objects.insert(
+                s.name.clone(),
+                Value::object([
+                    ("id", Value::from(subnet_id.as_str())),
+                    ("name", Value::from(s.name.as_str())),
+                    ("role", s.role.map_or(Value::Null, |r| Value::from(r.to_string()))),
+                    ("address_prefix", s.prefix.value.clone()),
+                    ("delegation", s.delegation.clone()),
+                    ("vnet_id", Value::from(vnet_id.as_str())),
+                    ("nsg_id", Value::from(nsg_id.as_str())),
+                ]),
+            );
             subnet_ids.insert(s.name.clone(), Value::from(subnet_id.as_str()));
             nsg_ids.insert(s.name, Value::from(nsg_id.as_str()));
             resources.push(nsg);
@@ -264,10 +284,15 @@ impl Module for NetworkingModule {
             ("vnet_id".to_string(), Value::from(vnet_id.as_str())),
             ("vnet_name".to_string(), Value::from(name)),
             ("subnet_ids".to_string(), Value::Object(subnet_ids)),
+            ("subnets".to_string(), Value::Object(subnet_objects)),
             ("nsg_ids".to_string(), Value::Object(nsg_ids)),
             ("address_space".to_string(), address_space.value),
         ]);
-        Ok(Expansion { resources, outputs })
+        Ok(Expansion {
+            resources,
+            outputs,
+            diagnostics: None,
+        })
     }
 }
 

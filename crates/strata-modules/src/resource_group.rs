@@ -119,6 +119,7 @@ impl Module for ResourceGroupModule {
         Ok(Expansion {
             resources: vec![group],
             outputs,
+            diagnostics: None,
         })
     }
 }
@@ -149,6 +150,7 @@ mod tests {
             subscription_id: "00000000-0000-0000-0000-000000000001",
             location: "westeurope",
             environment: "dev",
+            profile: "dev",
         }
     }
 

@@ -10,6 +10,7 @@ fn ctx(label: &'static str) -> ModuleContext<'static> {
         subscription_id: "00000000-0000-0000-0000-000000000001",
         location: "westeurope",
         environment: "prod",
+        profile: "prod",
     }
 }
 

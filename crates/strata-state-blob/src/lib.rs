@@ -46,6 +46,7 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
+pub mod bootstrap;
 mod client;
 mod config;
 mod error;

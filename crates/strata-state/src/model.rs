@@ -34,6 +34,21 @@ pub struct State {
     pub resources: BTreeMap<ResourceAddr, ResourceState>,
     #[serde(default)]
     pub outputs: BTreeMap<String, OutputState>,
+    /// The configuration the last apply ran from (for `strata promote`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_from: Option<AppliedFrom>,
+}
+
+/// Where the configuration of the last apply came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedFrom {
+    /// The git commit of the stack folder, when it is in a git work tree with no local changes
+    /// to the stack (`None` otherwise).
+    pub git_commit: Option<String>,
+    /// The stack folder relative to the repository root.
+    pub git_path: Option<String>,
+    /// The digest of the stack's files.
+    pub config_digest: String,
 }
 
 impl State {
@@ -47,6 +62,7 @@ impl State {
             environment: environment.to_string(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            applied_from: None,
         }
     }
 

@@ -24,6 +24,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up an environment's state backend (and, with --bootstrap, create its storage).
+    Init(InitArgs),
     /// Check the stack (syntax, references, types, names, networks) without calling Azure.
     Validate(ValidateArgs),
     /// Show what apply would change.
@@ -37,8 +39,18 @@ pub enum Command {
     /// Inspect the state.
     #[command(subcommand)]
     State(StateCommand),
+    /// Which Azure credential strata picks, for which tenant and subscription (no secrets).
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// Release a lock left by a run that died.
     ForceUnlock(ForceUnlockArgs),
+    /// Show saved plans: as text, in OpenTofu's plan JSON (-json), or as one PR report.
+    Show(ShowArgs),
+    /// Generate CI/CD pipelines for the stack.
+    #[command(subcommand)]
+    Ci(CiCommand),
+    /// Show what one environment would change to match what another runs.
+    Promote(PromoteArgs),
     /// Run the local Azure Resource Manager emulator.
     Emulator(EmulatorArgs),
 }
@@ -57,6 +69,23 @@ pub struct EnvArgs {
     /// Wait up to this long for the state lock (e.g. 30s, 2m).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub lock_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: String,
+    /// Backend settings: KEY=VALUE (type=azurerm, storage_account_name=…, container_name=…,
+    /// key=…, endpoint=…, resource_group_name=…) or a file of `key = "value"` lines.
+    /// Repeatable; saved for later runs, except secrets (access_key, sas_token).
+    #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
+    pub backend_config: Vec<String>,
+    /// Create the resource group, the hardened storage account and the container through ARM.
+    #[arg(long)]
+    pub bootstrap: bool,
+    /// Bootstrap against the local emulator whatever the environment targets.
+    #[arg(long)]
+    pub emulator: bool,
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +114,9 @@ pub struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print a pull-request report instead of the plan (format: markdown).
+    #[arg(long, value_name = "FORMAT", value_parser = ["markdown"])]
+    pub report: Option<String>,
     /// Skip reading the current state of resources from Azure.
     #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
@@ -144,6 +176,35 @@ pub enum StateCommand {
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
     },
+    /// List earlier versions of the state (blob versions and snapshots).
+    History {
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+    },
+    /// Put an earlier version back as the newest state, after showing what changes.
+    Restore {
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+        /// A version id from `state history`.
+        version: String,
+        #[arg(long = "auto-approve")]
+        auto_approve: bool,
+    },
+    /// Print the state as JSON (to move it to another backend with `state push`).
+    Pull {
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+    },
+    /// Write a state file into the environment's backend, with lineage and serial checks.
+    Push {
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+        /// The state file (from `state pull`, or a local state file).
+        file: PathBuf,
+        /// Overwrite even a state of another lineage or a higher serial.
+        #[arg(long)]
+        force: bool,
+    },
     /// Show one resource's attributes (secrets masked).
     Show {
         #[arg(short = 'e', long = "env", value_name = "ENV")]
@@ -151,6 +212,67 @@ pub enum StateCommand {
         /// The resource address, e.g. module.network.subnet["app"].
         address: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Show the credential, tenant and subscription an environment would use.
+    Status {
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+        /// Also obtain a token, to prove the credential works.
+        #[arg(long)]
+        check: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Saved plan files (`plan -out FILE`).
+    #[arg(required = true, value_name = "PLAN")]
+    pub files: Vec<PathBuf>,
+    /// Print OpenTofu's plan JSON (one file).
+    #[arg(long)]
+    pub json: bool,
+    /// Print one pull-request report for all the files (format: markdown).
+    #[arg(long, value_name = "FORMAT", value_parser = ["markdown"])]
+    pub report: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write the pipeline files for a CI system (github or azure-devops).
+    Init {
+        /// github | azure-devops
+        #[arg(value_parser = ["github", "azure-devops"])]
+        system: String,
+        /// The branch whose merges apply dev, then staging, then prod.
+        #[arg(long, default_value = "main")]
+        main_branch: String,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The environment whose applied configuration is promoted (e.g. staging).
+    #[arg(long)]
+    pub from: String,
+    /// The environment to compare (e.g. prod).
+    #[arg(long)]
+    pub to: String,
+    /// Rehearse on the emulator.
+    #[arg(long)]
+    pub emulator: bool,
+    /// Markdown, for release notes and approvals.
+    #[arg(long)]
+    pub markdown: bool,
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
 }
 
 #[derive(Debug, Args)]

@@ -5,8 +5,10 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod backend;
 pub mod cli;
 pub mod commands;
+pub mod gitinfo;
 pub mod render;
 pub mod session;
 pub mod style;
@@ -46,6 +48,7 @@ const SINGLE_DASH_FLAGS: &[&str] = &[
     "no-color",
     "force",
     "chdir",
+    "backend-config",
 ];
 
 fn normalise_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {

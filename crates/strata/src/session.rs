@@ -8,10 +8,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result, anyhow};
 use std::time::Duration;
 
-use strata_arm::{ArmClient, ClientOptions, PollPolicy, RetryPolicy, StaticToken, TokenCredential};
+use strata_arm::{ArmClient, ClientOptions, PollPolicy, RetryPolicy, TokenCredential};
 use strata_config::{Environment, EvalOptions, Evaluated, Stack, Target};
 use strata_emulator::{EmulatorConfig, EmulatorHandle, Latency};
-use strata_state::{LocalStore, LockGuard, LockInfo, StateError, StateStore, lock_with_timeout};
+use strata_state::{LockGuard, LockInfo, StateError, StateStore, lock_with_timeout};
 
 use crate::{Exit, render, style};
 
@@ -97,8 +97,9 @@ impl Workspace {
         }
     }
 
-    pub fn store(&self, env: &str) -> LocalStore {
-        LocalStore::new(&self.dir, env)
+    /// The environment's state store (local, or Azure Blob per its backend).
+    pub fn store(&self, env: &Environment) -> Result<crate::backend::Store> {
+        crate::backend::open(&self.dir, self.stack.name(), env, None)
     }
 }
 
@@ -135,14 +136,56 @@ fn emulator_dir(ws: &Workspace, env: &str) -> PathBuf {
     ws.dir.join(".strata").join("emulator").join(env)
 }
 
+/// Variables that ask for a credential against an ARM endpoint from `STRATA_ARM_ENDPOINT`
+/// (an emulator runs without authentication unless one of these is set).
+const CREDENTIAL_VARS: &[&str] = &[
+    "ARM_ACCESS_TOKEN",
+    "ARM_CLIENT_ID",
+    "AZURE_CLIENT_ID",
+    "ARM_USE_OIDC",
+    "ARM_USE_MSI",
+    "ARM_USE_CLI",
+    "ARM_USE_AKS_WORKLOAD_IDENTITY",
+];
+
+/// The credential for a target, and what it is (for `auth status`).
+pub struct Credential {
+    pub credential: Arc<dyn TokenCredential>,
+    pub info: strata_auth::CredentialInfo,
+    pub cloud: strata_auth::CloudConfig,
+}
+
+/// The credential chain (see `strata auth status`), for `endpoint`.
+pub async fn credential(endpoint: &url::Url) -> Result<Credential> {
+    let env = |k: &str| std::env::var(k).ok();
+    let mut cloud = strata_auth::CloudConfig::from_env(&env).await.map_err(|e| anyhow!("{e}"))?;
+    cloud.arm_endpoint = endpoint.clone();
+    let (credential, info) = strata_auth::CredentialChain::from_env(&env, &cloud).map_err(|e| anyhow!("{e}"))?;
+    Ok(Credential { credential, info, cloud })
+}
+
+/// Whether a run against `STRATA_ARM_ENDPOINT` should authenticate.
+pub fn endpoint_wants_auth() -> bool {
+    CREDENTIAL_VARS.iter().any(|v| std::env::var(v).is_ok_and(|x| !x.is_empty() && x != "false"))
+}
+
+/// Where ARM calls for `env` go, without connecting.
+pub fn endpoint_for(env: &Environment, force_emulator: bool) -> Option<url::Url> {
+    if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
+        return url::Url::parse(&ep).ok();
+    }
+    if force_emulator || env.target == Target::Emulator {
+        return None;
+    }
+    url::Url::parse(AZURE_ENDPOINT).ok()
+}
+
 /// Connects to the target; starts the embedded emulator when the environment targets it.
 pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) -> Result<ArmTarget> {
     if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
         let url = url::Url::parse(&ep).with_context(|| format!("{ENDPOINT_VAR}={ep} is not a URL"))?;
-        return Ok(ArmTarget {
-            arm: client(url, credential_from_env()?)?,
-            emulator: None,
-        });
+        let cred = if endpoint_wants_auth() { Some(credential(&url).await?.credential) } else { None };
+        return Ok(ArmTarget { arm: client(url, cred)?, emulator: None });
     }
     if force_emulator || env.target == Target::Emulator {
         let latency = match std::env::var(EMULATOR_LATENCY_VAR) {
@@ -151,38 +194,16 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
         };
         let data = emulator_dir(ws, &env.name);
         std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
-        let config = EmulatorConfig {
-            listen: ([127, 0, 0, 1], 0).into(),
-            data_dir: Some(data),
-            latency,
-        };
-        let handle = strata_emulator::start(config)
-            .await
-            .context("cannot start the embedded emulator")?;
+        let config = EmulatorConfig { listen: ([127, 0, 0, 1], 0).into(), data_dir: Some(data), latency, ..EmulatorConfig::default() };
+        let handle = strata_emulator::start(config).await.context("cannot start the embedded emulator")?;
         let url = url::Url::parse(&handle.endpoint()).context("emulator endpoint")?;
-        return Ok(ArmTarget {
-            arm: client(url, None)?,
-            emulator: Some(handle),
-        });
+        return Ok(ArmTarget { arm: client(url, None)?, emulator: Some(handle) });
     }
     let url = url::Url::parse(AZURE_ENDPOINT).context("Azure endpoint")?;
-    let credential = credential_from_env()?.ok_or_else(|| {
-        anyhow!(
-            "no Azure credential found\n  {} set ARM_ACCESS_TOKEN to a token for https://management.azure.com (e.g. from `az account get-access-token`), or rehearse with --emulator",
-            style::hint_label()
-        )
+    let cred = credential(&url).await.map_err(|e| {
+        anyhow!("{e}\n  {} `strata auth status -e {}` shows which credential strata looks for; or rehearse with --emulator", style::hint_label(), env.name)
     })?;
-    Ok(ArmTarget {
-        arm: client(url, Some(credential))?,
-        emulator: None,
-    })
-}
-
-fn credential_from_env() -> Result<Option<Arc<dyn TokenCredential>>> {
-    Ok(std::env::var("ARM_ACCESS_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty())
-        .map(|t| Arc::new(StaticToken::new(strata_core::Secret::new(t))) as Arc<dyn TokenCredential>))
+    Ok(ArmTarget { arm: client(url, Some(cred.credential))?, emulator: None })
 }
 
 fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result<ArmClient> {
@@ -191,11 +212,7 @@ fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result
     if local {
         // An emulator on this machine: poll and back off in milliseconds, not seconds.
         opts.poll = PollPolicy::fast();
-        opts.retry = RetryPolicy {
-            base_delay: Duration::from_millis(50),
-            max_delay: Duration::from_secs(2),
-            ..RetryPolicy::default()
-        };
+        opts.retry = RetryPolicy { base_delay: Duration::from_millis(50), max_delay: Duration::from_secs(2), ..RetryPolicy::default() };
     }
     opts.credential = credential;
     opts.user_agent = format!("strata/{}", env!("CARGO_PKG_VERSION"));

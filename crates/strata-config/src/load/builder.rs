@@ -19,6 +19,7 @@ const STACK_BLOCKS: &[(&str, BlockHandler)] = &[
     ("module", Builder::module_block),
     ("resource", Builder::resource_block),
     ("output", Builder::output_block),
+    ("backend", Builder::backend_block),
 ];
 
 /// The top-level blocks of an environment file.
@@ -36,6 +37,7 @@ pub(super) struct Builder {
     pub(super) resources: Vec<ResourceDecl>,
     pub(super) outputs: Vec<OutputDecl>,
     pub(super) envs: BTreeMap<String, EnvDecl>,
+    pub(super) backend: Option<super::backend::Backend>,
     /// First declaration of every name, per kind, for duplicate errors.
     seen: BTreeMap<(&'static str, String), Place>,
 }
@@ -122,6 +124,26 @@ impl Builder {
         let description = attrs.get("description").and_then(|a| r.constant_string(a));
         self.stack_place = Some(place);
         self.stack = Some((name, description));
+    }
+
+    fn backend_block(&mut self, r: &mut Reader<'_>, b: &Block, file: FileId) {
+        let Some((kind, label_place)) = r.one_label(b, file, "backend \"azurerm\" { storage_account_name = \"…\" }")
+        else {
+            return;
+        };
+        if !self.declare(r, "backend", "backend", &label_place) {
+            return;
+        }
+        let (attrs, _) = r.body(
+            &b.body,
+            file,
+            "the backend block",
+            &Schema {
+                attrs: None,
+                blocks: &[],
+            },
+        );
+        self.backend = super::backend::from_block(r, &kind, &label_place, attrs);
     }
 
     fn variable_block(&mut self, r: &mut Reader<'_>, b: &Block, file: FileId) {

@@ -58,6 +58,8 @@ pub struct Environment {
     /// The environments this one inherits from, nearest first (`["prod"]` for staging that
     /// inherits prod); empty without `inherits`.
     pub inherits_chain: Vec<String>,
+    /// Where this environment keeps its state.
+    pub backend: super::backend::Backend,
 }
 
 impl Stack {
@@ -90,8 +92,12 @@ impl Stack {
         let mut location = None;
         let mut variables = BTreeMap::new();
         let mut tags = BTreeMap::new();
+        let mut backend = self.backend.clone();
         // From the root ancestor down: each environment overrides what it sets.
         for decl in chain.iter().rev() {
+            if let Some(a) = decl.attrs.get("backend") {
+                backend = super::backend::merge_env_attr(&mut r, backend, a);
+            }
             if let Some(a) = decl.attrs.get("target")
                 && let Some(t) = r.constant_string(a)
             {
@@ -198,6 +204,7 @@ impl Stack {
             tags,
             file: self.sources.path(leaf.file).to_path_buf(),
             inherits_chain: chain[1..].iter().map(|d| d.name.clone()).collect(),
+            backend,
         })
     }
 

@@ -2,6 +2,7 @@
 //! checked for shape (known blocks and attributes, labels, required attributes, duplicates).
 //! Nothing is evaluated here except constants such as `source` and `sensitive`.
 
+pub(crate) mod backend;
 mod builder;
 pub(crate) mod decl;
 pub(crate) mod env;
@@ -33,6 +34,7 @@ pub struct Stack {
     pub(crate) resources: Vec<ResourceDecl>,
     pub(crate) outputs: Vec<OutputDecl>,
     pub(crate) envs: BTreeMap<String, EnvDecl>,
+    pub(crate) backend: backend::Backend,
     digest: String,
 }
 
@@ -57,6 +59,7 @@ pub(crate) const ENV_ATTRS: &[&str] = &[
     "variables",
     "tags",
     "description",
+    "backend",
 ];
 
 impl Stack {
@@ -183,8 +186,14 @@ impl Stack {
             resources: builder.resources,
             outputs: builder.outputs,
             envs: builder.envs,
+            backend: builder.backend.unwrap_or_default(),
             digest,
         })
+    }
+
+    /// The stack-level state backend (`backend "…" { … }`), local when none is declared.
+    pub fn backend(&self) -> &backend::Backend {
+        &self.backend
     }
 
     /// The stack's name (the label of its `stack` block).

@@ -358,7 +358,11 @@ async fn application_gateways() {
             nic(&format!("{vnet}/subnets/agw"), json!({})),
         )
         .await;
-    assert_eq!(r.status, 201, "the NIC side is not checked");
+    assert_eq!(
+        (r.status, r.code()),
+        (400, "ApplicationGatewaySubnetCannotBeUsedByOtherResources"),
+        "nothing else moves into a gateway's subnet"
+    );
     emu.remove(&agw, NET).await;
     emu.stop().await;
 }

@@ -28,6 +28,10 @@ pub(super) struct Subnet<'a> {
     pub service_endpoints: Option<Value>,
     /// ARM `delegations`, if set.
     pub delegations: Option<Value>,
+    /// What the subnet is for (`None` while its `role` input is unknown).
+    pub role: Option<Role>,
+    /// The service it is delegated to, as given (`Null` when none).
+    pub delegation: Value,
 }
 
 /// Reads one subnet, recording every problem in `errs`; `None` if it cannot be built.
@@ -45,6 +49,7 @@ pub(super) fn read<'a>(name: &str, fields: Fields<'a>, errs: &mut Errors) -> Opt
         }
     }
 
+    let mut known_role = true;
     let role = match errs.take(fields.opt_string("role")) {
         Some(Some(Input { known: Some(r), .. })) => match Role::parse(&r) {
             Some(role) => role,
@@ -58,7 +63,10 @@ pub(super) fn read<'a>(name: &str, fields: Fields<'a>, errs: &mut Errors) -> Opt
             }
         },
         // Unknown until apply: validate as the safest role would need.
-        Some(Some(Input { known: None, .. })) => Role::Data,
+        Some(Some(Input { known: None, .. })) => {
+            known_role = false;
+            Role::Data
+        }
         _ => Role::infer(name),
     };
 
@@ -68,8 +76,11 @@ pub(super) fn read<'a>(name: &str, fields: Fields<'a>, errs: &mut Errors) -> Opt
     let security_rules = nsg::security_rules(&rules, role, name, errs);
 
     let service_endpoints = service_endpoints(&fields, errs);
+    let delegation = fields.get("delegation").cloned().unwrap_or(Value::Null);
     let delegations = delegations(&fields, errs);
     Some(Subnet {
+        role: known_role.then_some(role),
+        delegation,
         name: name.to_string(),
         prefix: prefix?,
         net,

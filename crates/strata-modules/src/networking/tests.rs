@@ -10,6 +10,7 @@ fn ctx() -> ModuleContext<'static> {
         subscription_id: SUB,
         location: "westeurope",
         environment: "dev",
+        profile: "dev",
     }
 }
 

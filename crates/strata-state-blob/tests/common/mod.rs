@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-pub mod azurite;
+pub use strata_testkit::azurite;
 
 use std::sync::Arc;
 use std::time::Duration;

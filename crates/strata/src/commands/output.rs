@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use strata_state::StateStore;
 
 use crate::cli::OutputArgs;
 use crate::session::load_workspace;
@@ -12,7 +11,8 @@ use crate::{Exit, render, style};
 pub async fn run(dir: Option<&Path>, args: OutputArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
     let env = ws.environment(&args.env)?;
-    let store = ws.store(&env.name);
+    let store = ws.store(&env)?;
+    let store = store.as_dyn();
     let state = store
         .read()
         .await

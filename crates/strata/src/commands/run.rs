@@ -95,13 +95,14 @@ async fn execute(dir: Option<&Path>, mut run: Run) -> Result<u8> {
     };
     let evaluated = ws.evaluate(&env, &run.env.vars)?;
 
-    let store = ws.store(&env.name);
+    let store = ws.store(&env)?;
+    let store = store.as_dyn();
     let operation = match run.mode {
         Mode::Plan { .. } => "OperationTypePlan",
         Mode::Apply { .. } => "OperationTypeApply",
         Mode::Destroy { .. } => "OperationTypeApply",
     };
-    let guard = session::lock(&store, operation, run.env.lock_timeout).await?;
+    let guard = session::lock(store, operation, run.env.lock_timeout).await?;
     let target = match session::connect(&ws, &env, run.env.emulator).await {
         Ok(t) => t,
         Err(e) => {
@@ -115,7 +116,7 @@ async fn execute(dir: Option<&Path>, mut run: Run) -> Result<u8> {
         &run,
         &evaluated,
         saved.as_ref(),
-        &store,
+        store,
         &guard,
         &target,
     )
@@ -155,10 +156,15 @@ async fn locked(
         refresh: run.refresh,
         parallelism: run.parallelism,
     };
+    let report = matches!(run.mode, Mode::Plan { report: true, .. });
     let planned = match strata_engine::plan(&target.arm, input, reporter).await {
         Ok(p) => p,
         Err(e) => {
             human.finish();
+            if report {
+                // The pull request still gets a report, saying what failed.
+                print!("{}", strata_delivery::markdown_report(ws.stack.name(), &[strata_delivery::EnvPlan::failed(env, e.to_string())]));
+            }
             return Err(anyhow!("{e}"));
         }
     };
@@ -173,6 +179,11 @@ async fn locked(
             );
             return Err(Exit(1).into());
         }
+    } else if report {
+        print!(
+            "{}",
+            strata_delivery::markdown_report(ws.stack.name(), &[strata_delivery::EnvPlan::planned(planned.plan.clone())])
+        );
     } else if run.json && matches!(run.mode, Mode::Plan { .. }) {
         println!("{}", serde_json::to_string_pretty(&planned.plan)?);
     } else if !run.json {
@@ -180,10 +191,10 @@ async fn locked(
     }
 
     match &run.mode {
-        Mode::Plan { out, detailed } => {
+        Mode::Plan { out, detailed, .. } => {
             if let Some(out) = out {
                 planfile::save(&planned.plan, out).map_err(|e| anyhow!("{e}"))?;
-                if !run.json {
+                if !run.json && !report {
                     println!();
                     println!(
                         "Saved the plan to {}. To apply exactly this plan: strata apply -e {env} {}",
@@ -206,7 +217,13 @@ async fn locked(
                 println!("Apply cancelled.");
                 return Ok(1);
             }
-            let state = state.unwrap_or_else(|| State::new(env));
+            let mut state = state.unwrap_or_else(|| State::new(env));
+            let origin = crate::gitinfo::clean_commit(&ws.dir);
+            state.applied_from = Some(strata_state::AppliedFrom {
+                git_commit: origin.as_ref().map(|o| o.0.clone()),
+                git_path: origin.map(|o| o.1),
+                config_digest: digest.clone(),
+            });
             let human = HumanReporter::new();
             let reporter: &dyn Reporter = if run.json { &JsonReporter } else { &human };
             let input = ApplyInput {

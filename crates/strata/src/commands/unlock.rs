@@ -4,7 +4,6 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::Result;
-use strata_state::StateStore;
 
 use crate::cli::ForceUnlockArgs;
 use crate::session::load_workspace;
@@ -13,7 +12,8 @@ use crate::{Exit, style};
 pub async fn run(dir: Option<&Path>, args: ForceUnlockArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
     let env = ws.environment(&args.env)?;
-    let store = ws.store(&env.name);
+    let store = ws.store(&env)?;
+    let store = store.as_dyn();
     if !args.force {
         if !std::io::stdin().is_terminal() {
             eprintln!(

@@ -9,6 +9,7 @@
 mod common;
 
 mod apply;
+mod backend;
 mod errors;
 mod locking;
 mod plan;

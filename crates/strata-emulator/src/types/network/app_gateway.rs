@@ -187,6 +187,31 @@ fn check_own_subnet(ctx: &Ctx<'_>, t: &Target, subnet_id: &str) -> Result<(), Ar
     ))
 }
 
+/// The other direction: nothing else moves into a gateway's subnet. [U] code: the rule is
+/// Azure's, the emulator answers with the code of the gateway side.
+pub(crate) fn check_not_gateway_subnet(
+    state: &State,
+    subnet: &Resource,
+    user_id: &str,
+) -> Result<(), ArmError> {
+    let key = subnet.key();
+    let Some(gateway) = state
+        .referrers(&key, Some(&key))
+        .into_iter()
+        .find(|r| r.resource_type.eq_ignore_ascii_case(TYPE) && !key_of(user_id).starts_with(&r.key()))
+    else {
+        return Ok(());
+    };
+    Err(bad(
+        "ApplicationGatewaySubnetCannotBeUsedByOtherResources",
+        format!(
+            "Subnet {} is used by application gateway {}; resource {user_id} cannot use it, because an application \
+             gateway needs a subnet of its own.",
+            subnet.id, gateway.id
+        ),
+    ))
+}
+
 pub(crate) struct ApplicationGateways;
 
 impl TypeRules for ApplicationGateways {

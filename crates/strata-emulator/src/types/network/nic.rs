@@ -19,8 +19,8 @@ use super::super::common::{
 };
 use super::super::{Ctx, Target, TypeRules};
 use super::{
-    begin, begin_delete, check_not_busy, check_reference, check_unique, inline_list, inline_name, ipam,
-    patch_tags, public_ip, put_reply,
+    app_gateway, begin, begin_delete, check_not_busy, check_reference, check_unique, inline_list,
+    inline_name, ipam, patch_tags, public_ip, put_reply,
 };
 use crate::protocol::{ArmError, NETWORK_VERSIONS, Reply};
 use crate::store::{OpAction, Resource, State, key_of};
@@ -95,6 +95,7 @@ pub(crate) fn plan_ip_configurations(
                 "IP configuration {config_id} references a missing subnet."
             )));
         };
+        app_gateway::check_not_gateway_subnet(ctx.state, subnet, nic_id)?;
         if let Some(pip) = props.get("publicIPAddress").filter(|v| !v.is_null()) {
             check_reference(ctx, nic_id, pip)?;
             let pip_key = key_of(pip.get("id").and_then(Value::as_str).unwrap_or_default());

@@ -19,8 +19,8 @@ use super::super::common::{
 };
 use super::super::{Ctx, Target, TypeRules};
 use super::{
-    begin, begin_delete_with, check_not_busy, check_reference, inline_list, inline_name, ipam, nic,
-    patch_tags, put_reply,
+    app_gateway, begin, begin_delete_with, check_not_busy, check_reference, inline_list, inline_name, ipam,
+    nic, patch_tags, put_reply,
 };
 use crate::protocol::{ArmError, NETWORK_VERSIONS, Reply};
 use crate::store::{OpAction, Resource, State, key_of};
@@ -189,6 +189,7 @@ impl TypeRules for PrivateEndpoints {
                 format!("Subnet {subnet_id} was not found."),
             ));
         };
+        app_gateway::check_not_gateway_subnet(ctx.state, subnet, &t.id)?;
         let previous_nic = ctx.state.resource(&nic_key).cloned();
         let used: HashSet<_> = ipam::used_in(ctx.state, subnet, &nic_key)
             .into_iter()

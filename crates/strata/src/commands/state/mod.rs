@@ -1,35 +1,51 @@
-//! `strata state list` and `strata state show ADDRESS`.
+//! `strata state list | show | history | restore | pull | push`.
+
+mod history;
 
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use serde_json::Value as Json;
 use strata_core::{PathStep, ResourceAddr};
-use strata_state::StateStore;
 
 use crate::cli::StateCommand;
-use crate::session::load_workspace;
+use crate::session::{load_workspace, Workspace};
 use crate::{Exit, style};
 
 pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
     let ws = load_workspace(dir)?;
-    let (env_name, address) = match &cmd {
-        StateCommand::List { env } => (env, None),
-        StateCommand::Show { env, address } => (env, Some(address)),
-    };
-    let env = ws.environment(env_name)?;
-    let store = ws.store(&env.name);
+    match cmd {
+        StateCommand::List { env } => list(&ws, &env).await,
+        StateCommand::Show { env, address } => show(&ws, &env, &address).await,
+        StateCommand::History { env } => history::history(&ws, &env).await,
+        StateCommand::Restore { env, version, auto_approve } => history::restore(&ws, &env, &version, auto_approve).await,
+        StateCommand::Pull { env } => history::pull(&ws, &env).await,
+        StateCommand::Push { env, file, force } => history::push(&ws, &env, &file, force).await,
+    }
+}
+
+async fn read_state(ws: &Workspace, env: &str) -> Result<(strata_config::Environment, strata_state::State)> {
+    let env = ws.environment(env)?;
+    let store = ws.store(&env)?;
     let state = store
+        .as_dyn()
         .read()
         .await
         .map_err(|e| anyhow!("cannot read the state: {e}"))?
         .unwrap_or_else(|| strata_state::State::new(&env.name));
-    let Some(address) = address else {
-        for r in state.resources.values() {
-            println!("{}", r.addr);
-        }
-        return Ok(0);
-    };
+    Ok((env, state))
+}
+
+async fn list(ws: &Workspace, env: &str) -> Result<u8> {
+    let (_, state) = read_state(ws, env).await?;
+    for r in state.resources.values() {
+        println!("{}", r.addr);
+    }
+    Ok(0)
+}
+
+async fn show(ws: &Workspace, env: &str, address: &str) -> Result<u8> {
+    let (env, state) = read_state(ws, env).await?;
     let found = ResourceAddr::parse(address).and_then(|a| state.resources.get(&a));
     let Some(r) = found else {
         eprintln!(
@@ -51,20 +67,13 @@ pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
     println!("api_version   = {}", r.api_version);
     println!("layer         = {}", r.layer);
     if !r.dependencies.is_empty() {
-        println!(
-            "depends_on    = [{}]",
-            r.dependencies
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        println!("depends_on    = [{}]", r.dependencies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
     }
     println!("attributes    = {}", serde_json::to_string_pretty(&attrs)?);
     Ok(0)
 }
 
-fn mask(doc: &mut Json, path: &[PathStep]) {
+pub(crate) fn mask(doc: &mut Json, path: &[PathStep]) {
     let Some((last, parents)) = path.split_last() else {
         *doc = Json::String("<sensitive>".into());
         return;

@@ -1,0 +1,160 @@
+//! GitOps delivery: `show` (saved plans as text, OpenTofu JSON or a PR report), `ci init`
+//! (pipelines) and `promote` (what one environment would change to match another).
+
+use std::path::Path;
+
+use anyhow::{anyhow, Context, Result};
+use strata_delivery::{CiSpec, EnvPlan, Format};
+use strata_engine::{planfile, PlanInput};
+use strata_state::StateStore;
+
+use crate::cli::{CiCommand, PromoteArgs, ShowArgs};
+use crate::render::progress::HumanReporter;
+use crate::session::{self, load_workspace, Workspace};
+use crate::{gitinfo, render, style, Exit};
+
+pub fn show(args: ShowArgs) -> Result<u8> {
+    let plans = args
+        .files
+        .iter()
+        .map(|f| planfile::load(f).map_err(|e| anyhow!("{e}")))
+        .collect::<Result<Vec<_>>>()?;
+    if args.report.is_some() {
+        let stack = plans.first().map(|p| p.stack.clone()).unwrap_or_default();
+        let envs: Vec<EnvPlan> = plans.into_iter().map(EnvPlan::planned).collect();
+        print!("{}", strata_delivery::markdown_report(&stack, &envs));
+        return Ok(0);
+    }
+    if args.json {
+        let [plan] = plans.as_slice() else {
+            return Err(anyhow!("-json shows one plan file at a time\n  {} run it once per file", style::hint_label()));
+        };
+        println!("{}", serde_json::to_string_pretty(&strata_delivery::to_tofu_json(plan))?);
+        return Ok(0);
+    }
+    for plan in &plans {
+        println!("{}", style::bold(&format!("Plan for {} / {}", plan.stack, plan.environment)));
+        print!("{}", render::plan::render(plan));
+    }
+    Ok(0)
+}
+
+/// dev, staging, prod first (in that order), then any others by name.
+fn promotion_order(mut names: Vec<String>) -> Vec<String> {
+    let rank = |n: &str| ["dev", "development", "test", "staging", "stage", "preprod", "prod", "production"].iter().position(|x| *x == n).unwrap_or(usize::MAX);
+    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+    names
+}
+
+pub fn ci(dir: Option<&Path>, cmd: CiCommand) -> Result<u8> {
+    let CiCommand::Init { system, main_branch, force } = cmd;
+    let ws = load_workspace(dir)?;
+    let dir = ws.dir.canonicalize().unwrap_or_else(|_| ws.dir.clone());
+    let root = gitinfo::toplevel(&dir).unwrap_or_else(|| dir.clone());
+    let stack_dir = dir.strip_prefix(&root).map(|p| p.display().to_string()).unwrap_or_default();
+    let spec = CiSpec {
+        stack_dir: if stack_dir.is_empty() { ".".into() } else { stack_dir },
+        stack_name: ws.stack.name().to_string(),
+        environments: promotion_order(ws.stack.environment_names()),
+        strata_version: env!("CARGO_PKG_VERSION").to_string(),
+        main_branch,
+    };
+    let files = match system.as_str() {
+        "github" => strata_delivery::github_workflows(&spec),
+        _ => strata_delivery::azure_devops_pipeline(&spec),
+    }
+    .map_err(|e| anyhow!("{e}"))?;
+    for f in &files {
+        let path = root.join(&f.path);
+        if path.exists() && !force {
+            eprintln!("{} {} exists\n  {} pass --force to overwrite it", style::error_label(), path.display(), style::hint_label());
+            return Err(Exit(1).into());
+        }
+    }
+    for f in &files {
+        let path = root.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, &f.contents).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("{} {}", style::green("wrote"), f.path);
+    }
+    println!(
+        "Environments in promotion order: {}. Set up OIDC federation for each (see the comments at the top of the files).",
+        spec.environments.join(" → ")
+    );
+    Ok(0)
+}
+
+pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
+    let ws = load_workspace(dir)?;
+    let from = ws.environment(&args.from)?;
+    let from_state = ws.store(&from)?.as_dyn().read().await.map_err(|e| anyhow!("{e}"))?;
+    let applied = from_state.and_then(|s| s.applied_from);
+    let tmp = tempfile_dir()?;
+    let config_ws = match applied.as_ref().and_then(|a| Some((a.git_commit.clone()?, a.git_path.clone().unwrap_or_default()))) {
+        Some((commit, path)) => {
+            let root = gitinfo::toplevel(&ws.dir).ok_or_else(|| anyhow!("{} is no longer in a git repository", ws.dir.display()))?;
+            gitinfo::export(&root, &commit, &path, &tmp).map_err(|e| anyhow!("{e}"))?;
+            eprintln!("{}", style::dim(&format!("{} runs the configuration of commit {}", from.name, &commit[..commit.len().min(12)])));
+            let stack_dir = tmp.join(&path);
+            let stack = strata_config::Stack::load(&stack_dir).map_err(|d| {
+                render::diag::print(&d);
+                anyhow!("the configuration {} runs no longer loads", from.name)
+            })?;
+            Workspace { dir: stack_dir, stack }
+        }
+        None => {
+            eprintln!(
+                "{}",
+                style::yellow(&format!(
+                    "note: {} was not applied from a clean git commit; comparing with the configuration as it is now",
+                    from.name
+                ))
+            );
+            Workspace { dir: ws.dir.clone(), stack: strata_config::Stack::load(&ws.dir).map_err(|_| anyhow!("cannot load the stack"))? }
+        }
+    };
+    let to = config_ws.environment(&args.to)?;
+    let evaluated = config_ws.evaluate(&to, &[])?;
+    // State, lock and emulator are the real ones of the target environment.
+    let real_to = ws.environment(&args.to)?;
+    eprintln!("{}", style::cyan(&session::banner(&ws, &real_to, args.emulator)));
+    let store = ws.store(&real_to)?;
+    let store = store.as_dyn();
+    let guard = session::lock(store, strata_state::operation::PLAN, args.lock_timeout).await?;
+    let target = session::connect(&ws, &real_to, args.emulator).await;
+    let result = async {
+        let target = target?;
+        let state = store.read().await.map_err(|e| anyhow!("{e}"))?;
+        let digest = config_ws.stack.digest();
+        let reporter = HumanReporter::new();
+        let input = PlanInput {
+            stack: ws.stack.name(),
+            environment: &real_to.name,
+            config_digest: &digest,
+            evaluated: &evaluated,
+            state: state.as_ref(),
+            destroy: false,
+            refresh: true,
+            parallelism: crate::DEFAULT_PARALLELISM,
+        };
+        let planned = strata_engine::plan(&target.arm, input, &reporter).await.map_err(|e| anyhow!("{e}"));
+        reporter.finish();
+        target.close().await;
+        planned
+    }
+    .await;
+    let _ = store.unlock(guard).await;
+    let _ = std::fs::remove_dir_all(&tmp);
+    let planned = result?;
+    let format = if args.markdown { Format::Markdown } else { Format::Text };
+    print!("{}", strata_delivery::promotion_report(&from.name, &real_to.name, &planned.plan, format));
+    Ok(0)
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("strata-promote-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
