@@ -1,5 +1,6 @@
 # Layer 2: the segmented network. Every subnet gets its own NSG; inbound traffic is denied
-# unless a rule below allows it.
+# unless a rule below allows it. The app and data subnets are delegated to the services that
+# are injected into them, and later layers check that they are placed in the right one.
 module "network" {
   source         = "networking"
   resource_group = module.rg.name
@@ -8,9 +9,10 @@ module "network" {
   tags           = local.tags
 
   subnets = {
-    # Application components (App Service integration, VM scale sets).
+    # Application components: the App Service's VNet integration.
     app = {
       address_prefix = cidrsubnet(var.vnet_cidr, 8, 1)
+      delegation     = "Microsoft.Web/serverFarms"
       nsg_rules = [
         {
           name                       = "allow-https-from-vnet"
@@ -25,9 +27,10 @@ module "network" {
       ]
     }
 
-    # Databases and storage private endpoints: only the app subnet may reach them.
+    # Databases: PostgreSQL is injected here; only the app subnet may reach it.
     data = {
       address_prefix = cidrsubnet(var.vnet_cidr, 8, 2)
+      delegation     = "Microsoft.DBforPostgreSQL/flexibleServers"
       nsg_rules = [
         {
           name                       = "allow-postgres-from-app"

@@ -4,6 +4,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::faults::FaultConfig;
+use crate::identity::AuthConfig;
+use crate::throttle::ThrottleConfig;
+
 /// Everything [`crate::start`] needs.
 #[derive(Clone, Debug)]
 pub struct EmulatorConfig {
@@ -13,6 +17,13 @@ pub struct EmulatorConfig {
     pub data_dir: Option<PathBuf>,
     /// How long long-running operations take, per resource type.
     pub latency: Latency,
+    /// `Some` requires bearer tokens on every ARM request and serves the identity endpoint;
+    /// `None` (the default) lets every request in.
+    pub auth: Option<AuthConfig>,
+    /// `Some` throttles like ARM (token buckets, `x-ms-ratelimit-remaining-*` headers, 429).
+    pub throttle: Option<ThrottleConfig>,
+    /// `Some` injects faults, reproducibly for a seed.
+    pub faults: Option<FaultConfig>,
 }
 
 impl Default for EmulatorConfig {
@@ -21,6 +32,9 @@ impl Default for EmulatorConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             data_dir: None,
             latency: Latency::default(),
+            auth: None,
+            throttle: None,
+            faults: None,
         }
     }
 }

@@ -64,13 +64,25 @@
 //! ```
 
 mod config;
+mod conn;
 mod error;
+mod faults;
+mod front;
+mod identity;
+mod metadata;
 mod protocol;
 mod server;
+mod stats;
 mod store;
+mod throttle;
 mod types;
 
 pub use config::{EmulatorConfig, Latency};
 pub use error::EmulatorError;
+pub use faults::{FaultConfig, FaultSpec};
+pub use identity::{
+    AuthConfig, CertificateKey, ClientCredential, FEDERATION_AUDIENCE, SYSTEM_IDENTITY_CLIENT_ID, TestClient,
+};
 pub use server::{EmulatorHandle, start};
+pub use throttle::{BucketLimits, ThrottleConfig};
 pub use types::subscriptions::{DEFAULT_SUBSCRIPTION_ID, EMULATOR_TENANT_ID};

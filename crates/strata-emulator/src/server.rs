@@ -9,9 +9,14 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
+use crate::conn::{CutSwitch, Listener};
 use crate::error::EmulatorError;
+use crate::faults::Faults;
+use crate::identity::Identity;
 use crate::protocol::{self, App};
+use crate::stats::Stats;
 use crate::store::{DataDir, State};
+use crate::throttle::Throttler;
 
 /// How long the persister waits after a change before writing, so that a burst of writes
 /// costs one file write rather than one each.
@@ -42,6 +47,10 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         latency: config.latency,
         addr,
         changed: tokio::sync::Notify::new(),
+        identity: config.auth.map(|auth| Identity::new(auth, addr)),
+        throttle: config.throttle.map(Throttler::new),
+        faults: config.faults.map(Faults::new),
+        stats: Stats::default(),
     });
     // The server stops first; the persister after it, so that its last write holds the
     // effects of every request the server finished.
@@ -54,14 +63,22 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
             // Either a `true` or the sender going away means stop.
             let _ = server_stop.wait_for(|stop| *stop).await;
         };
-        if let Err(e) = axum::serve(listener, router)
+        let service = router.into_make_service_with_connect_info::<CutSwitch>();
+        if let Err(e) = axum::serve(Listener(listener), service)
             .with_graceful_shutdown(shutdown)
             .await
         {
             tracing::error!(error = %e, "the emulator's HTTP server failed");
         }
     });
-    tracing::info!(%addr, persisted = config.data_dir.is_some(), "strata emulator listening");
+    tracing::info!(
+        %addr,
+        persisted = config.data_dir.is_some(),
+        auth = app.identity.is_some(),
+        throttle = app.throttle.is_some(),
+        faults = app.faults.is_some(),
+        "strata emulator listening"
+    );
     Ok(EmulatorHandle {
         addr,
         stop_server,

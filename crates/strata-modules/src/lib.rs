@@ -5,7 +5,16 @@
 //!   [`ModuleRegistry`](strata_core::ModuleRegistry) of every built-in module by `source`.
 //! - [`ResourceGroupModule`] (`resource_group`): the foundation layer.
 //! - [`NetworkingModule`] (`networking`): a VNet with segmented subnets, each behind its own
-//!   deny-by-default NSG.
+//!   deny-by-default NSG; its `subnets` output tells later layers each subnet's role.
+//! - [`StorageModule`] (`storage`) and [`KeyVaultModule`] (`key_vault`): secured services,
+//!   and [`DatabaseModule`] (`database`): PostgreSQL with private access only.
+//! - [`ComputeModule`] (`compute`): VMs, a scale set or an App Service web app.
+//! - [`EdgeModule`] (`edge`): Front Door or an Application Gateway, with a WAF per profile.
+//! - [`MonitoringModule`] (`monitoring`): Log Analytics and Application Insights, the sink of
+//!   the stack's automatic diagnostic settings, whose per-type categories live in
+//!   [`diagnostics`].
+//! - [`profiles`]: what `dev`, `staging` and `prod` choose where a block does not say (the
+//!   one table of profile defaults), and the VM sizes each refuses.
 //! - [`inputs`]: typed, path-aware reading of inputs that tolerates values known only after
 //!   apply; every module reads its inputs through it.
 //!
@@ -26,14 +35,32 @@
 //! assert_eq!(expansion.outputs["id"], Value::from("/subscriptions/sub/resourceGroups/rg-shop-dev"));
 //! ```
 
+mod common;
+mod compute;
+mod database;
+pub mod diagnostics;
+mod edge;
 pub mod inputs;
+mod key_vault;
+mod monitoring;
 mod networking;
+pub mod profiles;
 mod resource_group;
+mod storage;
+#[cfg(test)]
+mod test_support;
 
+pub use compute::ComputeModule;
+pub use database::DatabaseModule;
+pub use edge::EdgeModule;
+pub use key_vault::KeyVaultModule;
+pub use monitoring::MonitoringModule;
 pub use networking::NetworkingModule;
 pub use resource_group::ResourceGroupModule;
+pub use storage::StorageModule;
 
-use strata_core::{Module, ModuleRegistry};
+use strata_core::module::DiagnosticsSink;
+use strata_core::{DesiredResource, Module, ModuleRegistry, ResourceAddr};
 
 /// Every built-in module, found by its `source`.
 pub struct BuiltinRegistry {
@@ -51,6 +78,15 @@ impl ModuleRegistry for BuiltinRegistry {
     fn sources(&self) -> Vec<&'static str> {
         self.modules.iter().map(|m| m.source()).collect()
     }
+
+    fn diagnostic_setting(
+        &self,
+        addr: ResourceAddr,
+        target: &DesiredResource,
+        sink: &DiagnosticsSink,
+    ) -> Option<DesiredResource> {
+        diagnostics::setting(addr, target, sink)
+    }
 }
 
 impl Default for BuiltinRegistry {
@@ -62,7 +98,16 @@ impl Default for BuiltinRegistry {
 /// The registry of the built-in modules.
 pub fn builtin_registry() -> BuiltinRegistry {
     BuiltinRegistry {
-        modules: vec![Box::new(ResourceGroupModule), Box::new(NetworkingModule)],
+        modules: vec![
+            Box::new(ResourceGroupModule),
+            Box::new(NetworkingModule),
+            Box::new(StorageModule),
+            Box::new(KeyVaultModule),
+            Box::new(DatabaseModule),
+            Box::new(ComputeModule),
+            Box::new(EdgeModule),
+            Box::new(MonitoringModule),
+        ],
     }
 }
 
@@ -73,9 +118,21 @@ mod tests {
     #[test]
     fn registry_finds_modules_by_source() {
         let r = builtin_registry();
-        assert_eq!(r.sources(), ["resource_group", "networking"]);
+        assert_eq!(
+            r.sources(),
+            [
+                "resource_group",
+                "networking",
+                "storage",
+                "key_vault",
+                "database",
+                "compute",
+                "edge",
+                "monitoring"
+            ]
+        );
         assert_eq!(r.get("networking").map(|m| m.source()), Some("networking"));
-        assert!(r.get("storage").is_none());
+        assert!(r.get("sql").is_none());
         for source in r.sources() {
             let m = r.get(source).unwrap();
             assert!(!m.description().is_empty());

@@ -6,7 +6,7 @@
 //! containers) and the container. Each piece is read first and written only when missing or
 //! different, so running it twice changes nothing.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use strata_arm::{ArmClient, ArmError};
 use strata_core::ArmId;
 
@@ -15,11 +15,37 @@ const STORAGE_API: &str = "2025-01-01";
 
 /// Regions with availability zones, where GZRS / RA-GZRS exist. Elsewhere RA-GRS is used.
 const ZONE_REGIONS: &[&str] = &[
-    "australiaeast", "brazilsouth", "canadacentral", "centralindia", "centralus", "eastasia", "eastus",
-    "eastus2", "francecentral", "germanywestcentral", "italynorth", "japaneast", "koreacentral",
-    "northeurope", "norwayeast", "polandcentral", "qatarcentral", "southafricanorth", "southcentralus",
-    "southeastasia", "spaincentral", "swedencentral", "switzerlandnorth", "uaenorth", "uksouth",
-    "westeurope", "westus2", "westus3", "mexicocentral", "israelcentral", "newzealandnorth",
+    "australiaeast",
+    "brazilsouth",
+    "canadacentral",
+    "centralindia",
+    "centralus",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "germanywestcentral",
+    "italynorth",
+    "japaneast",
+    "koreacentral",
+    "northeurope",
+    "norwayeast",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southcentralus",
+    "southeastasia",
+    "spaincentral",
+    "swedencentral",
+    "switzerlandnorth",
+    "uaenorth",
+    "uksouth",
+    "westeurope",
+    "westus2",
+    "westus3",
+    "mexicocentral",
+    "israelcentral",
+    "newzealandnorth",
 ];
 
 /// Days deleted blobs and containers are kept.
@@ -59,8 +85,16 @@ impl BootstrapReport {
 
 /// The replication for state in `location`: RA-GZRS where zones exist, RA-GRS elsewhere.
 pub fn state_sku(location: &str) -> &'static str {
-    let l: String = location.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
-    if ZONE_REGIONS.contains(&l.as_str()) { "Standard_RAGZRS" } else { "Standard_RAGRS" }
+    let l: String = location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if ZONE_REGIONS.contains(&l.as_str()) {
+        "Standard_RAGZRS"
+    } else {
+        "Standard_RAGRS"
+    }
 }
 
 /// Creates or corrects the state storage. Errors are ARM's, with their codes.
@@ -68,9 +102,16 @@ pub async fn bootstrap(arm: &ArmClient, spec: &BootstrapSpec) -> Result<Bootstra
     let mut report = BootstrapReport::default();
     let rg = ArmId::resource_group(&spec.subscription_id, &spec.resource_group);
     let rg_body = json!({ "location": spec.location, "tags": spec.tags });
-    report.steps.push((rg.to_string(), ensure(arm, rg.as_str(), RG_API, &rg_body, &[]).await?));
+    report.steps.push((
+        rg.to_string(),
+        ensure(arm, rg.as_str(), RG_API, &rg_body, &[]).await?,
+    ));
 
-    let account = ArmId::provider_resource(&rg, "Microsoft.Storage/storageAccounts", &spec.storage_account_name);
+    let account = ArmId::provider_resource(
+        &rg,
+        "Microsoft.Storage/storageAccounts",
+        &spec.storage_account_name,
+    );
     let account_body = json!({
         "location": spec.location,
         "kind": "StorageV2",
@@ -91,7 +132,10 @@ pub async fn bootstrap(arm: &ArmClient, spec: &BootstrapSpec) -> Result<Bootstra
         "properties.allowBlobPublicAccess",
         "properties.allowSharedKeyAccess",
     ];
-    report.steps.push((account.to_string(), ensure(arm, account.as_str(), STORAGE_API, &account_body, &checked).await?));
+    report.steps.push((
+        account.to_string(),
+        ensure(arm, account.as_str(), STORAGE_API, &account_body, &checked).await?,
+    ));
 
     let blob_service = account.child("blobServices", "default");
     let service_body = json!({
@@ -108,17 +152,33 @@ pub async fn bootstrap(arm: &ArmClient, spec: &BootstrapSpec) -> Result<Bootstra
     ];
     report.steps.push((
         blob_service.to_string(),
-        ensure(arm, blob_service.as_str(), STORAGE_API, &service_body, &service_checked).await?,
+        ensure(
+            arm,
+            blob_service.as_str(),
+            STORAGE_API,
+            &service_body,
+            &service_checked,
+        )
+        .await?,
     ));
 
     let container = blob_service.child("containers", &spec.container_name);
     let container_body = json!({ "properties": { "publicAccess": "None" } });
-    report.steps.push((container.to_string(), ensure(arm, container.as_str(), STORAGE_API, &container_body, &[]).await?));
+    report.steps.push((
+        container.to_string(),
+        ensure(arm, container.as_str(), STORAGE_API, &container_body, &[]).await?,
+    ));
     Ok(report)
 }
 
 /// GET, then PUT only when missing or when one of `checked` differs.
-async fn ensure(arm: &ArmClient, id: &str, api: &str, body: &Value, checked: &[&str]) -> Result<Step, ArmError> {
+async fn ensure(
+    arm: &ArmClient,
+    id: &str,
+    api: &str,
+    body: &Value,
+    checked: &[&str],
+) -> Result<Step, ArmError> {
     match arm.get(id, api).await? {
         None => {
             arm.put(id, api, body).await?;
@@ -130,7 +190,7 @@ async fn ensure(arm: &ArmClient, id: &str, api: &str, body: &Value, checked: &[&
                 let want = body.pointer(&pointer);
                 let have = live.pointer(&pointer);
                 match (want, have) {
-                    (Some(Value::String(w)), Some(Value::String(h))) => !w.eq_ignore_ascii_case(h) && !(path.ends_with("location") && w.replace(' ', "").eq_ignore_ascii_case(&h.replace(' ', ""))),
+                    (Some(Value::String(w)), Some(Value::String(h))) => !w.eq_ignore_ascii_case(h),
                     (Some(w), h) => Some(w) != h,
                     (None, _) => false,
                 }

@@ -97,6 +97,7 @@ impl State {
             environment: &self.environment,
             resources: Resources(&self.resources),
             outputs: &self.outputs,
+            applied_from: &self.applied_from,
         };
         let mut out = serde_json::to_vec_pretty(&view)?;
         out.push(b'\n');
@@ -121,6 +122,8 @@ struct StateView<'a> {
     environment: &'a str,
     resources: Resources<'a>,
     outputs: &'a BTreeMap<String, OutputState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied_from: &'a Option<AppliedFrom>,
 }
 
 struct Resources<'a>(&'a BTreeMap<ResourceAddr, ResourceState>);

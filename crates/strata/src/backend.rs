@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 use serde::{Deserialize, Serialize};
 use strata_config::{BackendKind, Environment};
 use strata_state::{LocalStore, StateStore};
-use strata_state_blob::{default_key, BlobBackendConfig, BlobStore};
+use strata_state_blob::{BlobBackendConfig, BlobStore, default_key};
 
 use crate::style;
 
@@ -33,7 +33,12 @@ fn saved_path(dir: &Path, env: &str) -> PathBuf {
 pub fn load_saved(dir: &Path, env: &str) -> Result<SavedBackend> {
     let path = saved_path(dir, env);
     match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| format!("{} is not valid; run `strata init -e {env}` again", path.display())),
+        Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "{} is not valid; run `strata init -e {env}` again",
+                path.display()
+            )
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SavedBackend::default()),
         Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
     }
@@ -46,7 +51,8 @@ pub fn save(dir: &Path, env: &str, saved: &SavedBackend) -> Result<PathBuf> {
     }
     let mut clean = saved.clone();
     clean.settings.retain(|k, _| !SECRET_KEYS.contains(&k.as_str()));
-    std::fs::write(&path, serde_json::to_vec_pretty(&clean)?).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, serde_json::to_vec_pretty(&clean)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
 
@@ -63,16 +69,19 @@ pub fn parse_backend_config(args: &[String]) -> Result<SavedBackend> {
             }
             continue;
         }
-        let text = std::fs::read_to_string(arg).with_context(|| {
-            format!("-backend-config {arg:?} is neither KEY=VALUE nor a readable file")
-        })?;
+        let text = std::fs::read_to_string(arg)
+            .with_context(|| format!("-backend-config {arg:?} is neither KEY=VALUE nor a readable file"))?;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') || line.starts_with("//") {
                 continue;
             }
             let (k, v) = line.split_once('=').ok_or_else(|| {
-                anyhow!("{arg}:{}: expected key = \"value\"\n  {} one setting per line", n + 1, style::hint_label())
+                anyhow!(
+                    "{arg}:{}: expected key = \"value\"\n  {} one setting per line",
+                    n + 1,
+                    style::hint_label()
+                )
             })?;
             let (k, v) = (k.trim(), v.trim().trim_matches('"'));
             if k == "type" || k == "backend" {
@@ -86,14 +95,22 @@ pub fn parse_backend_config(args: &[String]) -> Result<SavedBackend> {
 }
 
 /// The effective backend of `env`: kind and settings, config then saved then `extra`.
-pub fn effective(dir: &Path, stack: &str, env: &Environment, extra: Option<&SavedBackend>) -> Result<(BackendKind, BTreeMap<String, String>)> {
+pub fn effective(
+    dir: &Path,
+    stack: &str,
+    env: &Environment,
+    extra: Option<&SavedBackend>,
+) -> Result<(BackendKind, BTreeMap<String, String>)> {
     let saved = load_saved(dir, &env.name)?;
     let mut kind = env.backend.kind;
     let mut settings = env.backend.settings.clone();
     for layer in [Some(&saved), extra].into_iter().flatten() {
         if let Some(k) = &layer.kind {
             let parsed = BackendKind::parse(k).ok_or_else(|| {
-                anyhow!("`{k}` is not a state backend\n  {} backends are \"local\" and \"azurerm\"", style::hint_label())
+                anyhow!(
+                    "`{k}` is not a state backend\n  {} backends are \"local\" and \"azurerm\"",
+                    style::hint_label()
+                )
             })?;
             if parsed != kind {
                 settings.clear();
@@ -103,7 +120,9 @@ pub fn effective(dir: &Path, stack: &str, env: &Environment, extra: Option<&Save
         settings.extend(layer.settings.clone());
     }
     if kind == BackendKind::AzureRm {
-        settings.entry("key".into()).or_insert_with(|| default_key(stack, &env.name));
+        settings
+            .entry("key".into())
+            .or_insert_with(|| default_key(stack, &env.name));
     }
     Ok((kind, settings))
 }
@@ -123,7 +142,8 @@ pub fn open(dir: &Path, stack: &str, env: &Environment, extra: Option<&SavedBack
                     style::hint_label()
                 ));
             }
-            let store = BlobStore::new(&config).map_err(|e| anyhow!("the azurerm backend of {}: {e}", env.name))?;
+            let store =
+                BlobStore::new(&config).map_err(|e| anyhow!("the azurerm backend of {}: {e}", env.name))?;
             Ok(Store::Blob(Box::new(store)))
         }
     }

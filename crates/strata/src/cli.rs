@@ -55,6 +55,16 @@ pub enum Command {
     Emulator(EmulatorArgs),
 }
 
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct EnvArgs {
     /// The environment (a file envs/ENV.hcl).
@@ -186,7 +196,8 @@ pub enum StateCommand {
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
         /// A version id from `state history`.
-        version: String,
+        #[arg(value_name = "VERSION")]
+        version_id: String,
         #[arg(long = "auto-approve")]
         auto_approve: bool,
     },
@@ -287,6 +298,7 @@ pub struct ForceUnlockArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = EMULATOR_HELP)]
 pub struct EmulatorArgs {
     /// Address to listen on (loopback only by default).
     #[arg(long, default_value = "127.0.0.1:4580")]
@@ -297,4 +309,101 @@ pub struct EmulatorArgs {
     /// Provisioning latency: "200ms", or "default=50ms,Microsoft.Network/virtualNetworks=300ms".
     #[arg(long, value_name = "SPEC")]
     pub latency: Option<String>,
+
+    /// Require a bearer token on every ARM request, and serve the identity endpoint
+    /// (POST /{tenant}/oauth2/v2.0/token, IMDS at /metadata/identity/oauth2/token, federated
+    /// test tokens at POST /_emulator/oidc/token).
+    #[arg(long, help_heading = "Authentication")]
+    pub auth: bool,
+    /// Register a client-secret application: ID:SECRET, optionally limited to subscriptions
+    /// with ID:SECRET:SUB1,SUB2 (others answer 403). Repeatable.
+    #[arg(
+        long = "client",
+        value_name = "ID:SECRET[:SUBS]",
+        requires = "auth",
+        help_heading = "Authentication"
+    )]
+    pub clients: Vec<String>,
+    /// Register a certificate application: ID:PEM_FILE[:SUBS], the file holding its certificate
+    /// (or public key); client assertions must be RS256-signed with its key. Repeatable.
+    #[arg(
+        long = "client-cert",
+        value_name = "ID:PEM[:SUBS]",
+        requires = "auth",
+        help_heading = "Authentication"
+    )]
+    pub client_certs: Vec<String>,
+    /// Register a federated credential: ID:SUBJECT[:SUBS]; tokens for that subject from the
+    /// emulator's OIDC issuer (POST /_emulator/oidc/token) are accepted as client assertions.
+    /// Repeatable.
+    #[arg(
+        long = "federated",
+        value_name = "ID:SUBJECT[:SUBS]",
+        requires = "auth",
+        help_heading = "Authentication"
+    )]
+    pub federated: Vec<String>,
+    /// Register a managed identity for the metadata endpoint: a user-assigned identity's client
+    /// id, or "system", optionally :SUB1,SUB2. Repeatable.
+    #[arg(
+        long = "managed-identity",
+        value_name = "ID|system[:SUBS]",
+        requires = "auth",
+        help_heading = "Authentication"
+    )]
+    pub managed_identities: Vec<String>,
+    /// The tenant the emulated subscriptions belong to (default: the emulator's tenant).
+    #[arg(
+        long,
+        value_name = "TENANT",
+        requires = "auth",
+        help_heading = "Authentication"
+    )]
+    pub tenant: Option<String>,
+    /// Another tenant the identity endpoint knows; its tokens are refused by ARM with
+    /// InvalidAuthenticationTokenTenant. Repeatable.
+    #[arg(
+        long = "other-tenant",
+        value_name = "TENANT",
+        requires = "auth",
+        help_heading = "Authentication"
+    )]
+    pub other_tenants: Vec<String>,
+    /// Lifetime of issued access tokens (e.g. 1h, 5m; 0s issues already expired ones).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "1h",
+          help_heading = "Authentication")]
+    pub token_lifetime: Duration,
+
+    /// Throttle like ARM: token buckets per subscription, principal and class, with the
+    /// x-ms-ratelimit-remaining-* headers and 429 + Retry-After. Without a value, ARM's limits;
+    /// or e.g. "reads=250/25,writes=200/10,deletes=200/10,global=15,network-writes=1000/5m".
+    #[arg(long, value_name = "SPEC", num_args = 0..=1, default_missing_value = "default",
+          help_heading = "Throttling and faults")]
+    pub throttle: Option<String>,
+    /// Inject faults: "default" (5% transient 500/503, 5% read-after-create 404s for 500ms, 2%
+    /// dropped answers, long-running operations twice as slow, 2% conflicts, 2% references
+    /// still provisioning), or a list such as "transient=10%,drop=2%,read-after-create=10%/1s"
+    /// (the others: slow-lro=[RATE]xFACTOR, conflict=RATE, not-provisioned=RATE).
+    #[arg(long, value_name = "SPEC", help_heading = "Throttling and faults")]
+    pub faults: Option<String>,
+    /// Seed for --faults: the same seed and requests give the same faults (default: random,
+    /// printed at startup).
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "faults",
+        help_heading = "Throttling and faults"
+    )]
+    pub seed: Option<u64>,
 }
+
+const EMULATOR_HELP: &str = "\
+Examples:
+  strata emulator
+  strata emulator --auth --client app:s3cret --managed-identity system
+  strata emulator --auth --client ci:pw:11111111-2222-3333-4444-555555555555
+  strata emulator --throttle --faults default --seed 7
+  strata emulator --throttle reads=50/5,writes=20/2 --faults transient=10%,drop=5%
+
+Counters (requests by class, 429s, faults injected, creates per resource id) are at
+GET /_emulator/stats; DELETE resets them.";

@@ -8,7 +8,9 @@ use std::process::Command;
 pub fn clean_commit(dir: &Path) -> Option<(String, String)> {
     let git = |args: &[&str]| -> Option<String> {
         let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     };
     let commit = git(&["rev-parse", "HEAD"])?;
     let prefix = git(&["rev-parse", "--show-prefix"])?;
@@ -21,8 +23,15 @@ pub fn clean_commit(dir: &Path) -> Option<(String, String)> {
 
 /// The repository root of `dir`, if it is in one.
 pub fn toplevel(dir: &Path) -> Option<std::path::PathBuf> {
-    let out = Command::new("git").arg("-C").arg(dir).args(["rev-parse", "--show-toplevel"]).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().into())
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().into())
 }
 
 /// Writes the stack folder `path` as it was at `commit` into `into`.
@@ -30,11 +39,20 @@ pub fn export(repo_dir: &Path, commit: &str, path: &str, into: &Path) -> Result<
     let archive = Command::new("git")
         .arg("-C")
         .arg(repo_dir)
-        .args(["archive", "--format=tar", commit, "--", if path.is_empty() { "." } else { path }])
+        .args([
+            "archive",
+            "--format=tar",
+            commit,
+            "--",
+            if path.is_empty() { "." } else { path },
+        ])
         .output()
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !archive.status.success() {
-        return Err(format!("git archive {commit} {path}: {}", String::from_utf8_lossy(&archive.stderr).trim()));
+        return Err(format!(
+            "git archive {commit} {path}: {}",
+            String::from_utf8_lossy(&archive.stderr).trim()
+        ));
     }
     let mut tar = Command::new("tar")
         .arg("-x")
@@ -45,8 +63,14 @@ pub fn export(repo_dir: &Path, commit: &str, path: &str, into: &Path) -> Result<
         .map_err(|e| format!("cannot run tar: {e}"))?;
     if let Some(stdin) = tar.stdin.as_mut() {
         use std::io::Write;
-        stdin.write_all(&archive.stdout).map_err(|e| format!("tar: {e}"))?;
+        stdin
+            .write_all(&archive.stdout)
+            .map_err(|e| format!("tar: {e}"))?;
     }
     let status = tar.wait().map_err(|e| format!("tar: {e}"))?;
-    if status.success() { Ok(()) } else { Err("tar could not unpack the stack".into()) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err("tar could not unpack the stack".into())
+    }
 }

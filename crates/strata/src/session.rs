@@ -158,15 +158,24 @@ pub struct Credential {
 /// The credential chain (see `strata auth status`), for `endpoint`.
 pub async fn credential(endpoint: &url::Url) -> Result<Credential> {
     let env = |k: &str| std::env::var(k).ok();
-    let mut cloud = strata_auth::CloudConfig::from_env(&env).await.map_err(|e| anyhow!("{e}"))?;
+    let mut cloud = strata_auth::CloudConfig::from_env(&env)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     cloud.arm_endpoint = endpoint.clone();
-    let (credential, info) = strata_auth::CredentialChain::from_env(&env, &cloud).map_err(|e| anyhow!("{e}"))?;
-    Ok(Credential { credential, info, cloud })
+    let (credential, info) =
+        strata_auth::CredentialChain::from_env(&env, &cloud).map_err(|e| anyhow!("{e}"))?;
+    Ok(Credential {
+        credential,
+        info,
+        cloud,
+    })
 }
 
 /// Whether a run against `STRATA_ARM_ENDPOINT` should authenticate.
 pub fn endpoint_wants_auth() -> bool {
-    CREDENTIAL_VARS.iter().any(|v| std::env::var(v).is_ok_and(|x| !x.is_empty() && x != "false"))
+    CREDENTIAL_VARS
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|x| !x.is_empty() && x != "false"))
 }
 
 /// Where ARM calls for `env` go, without connecting.
@@ -184,8 +193,15 @@ pub fn endpoint_for(env: &Environment, force_emulator: bool) -> Option<url::Url>
 pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) -> Result<ArmTarget> {
     if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
         let url = url::Url::parse(&ep).with_context(|| format!("{ENDPOINT_VAR}={ep} is not a URL"))?;
-        let cred = if endpoint_wants_auth() { Some(credential(&url).await?.credential) } else { None };
-        return Ok(ArmTarget { arm: client(url, cred)?, emulator: None });
+        let cred = if endpoint_wants_auth() {
+            Some(credential(&url).await?.credential)
+        } else {
+            None
+        };
+        return Ok(ArmTarget {
+            arm: client(url, cred)?,
+            emulator: None,
+        });
     }
     if force_emulator || env.target == Target::Emulator {
         let latency = match std::env::var(EMULATOR_LATENCY_VAR) {
@@ -194,16 +210,27 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
         };
         let data = emulator_dir(ws, &env.name);
         std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
-        let config = EmulatorConfig { listen: ([127, 0, 0, 1], 0).into(), data_dir: Some(data), latency, ..EmulatorConfig::default() };
-        let handle = strata_emulator::start(config).await.context("cannot start the embedded emulator")?;
+        let mut config = EmulatorConfig::default();
+        config.listen = ([127, 0, 0, 1], 0).into();
+        config.data_dir = Some(data);
+        config.latency = latency;
+        let handle = strata_emulator::start(config)
+            .await
+            .context("cannot start the embedded emulator")?;
         let url = url::Url::parse(&handle.endpoint()).context("emulator endpoint")?;
-        return Ok(ArmTarget { arm: client(url, None)?, emulator: Some(handle) });
+        return Ok(ArmTarget {
+            arm: client(url, None)?,
+            emulator: Some(handle),
+        });
     }
     let url = url::Url::parse(AZURE_ENDPOINT).context("Azure endpoint")?;
     let cred = credential(&url).await.map_err(|e| {
         anyhow!("{e}\n  {} `strata auth status -e {}` shows which credential strata looks for; or rehearse with --emulator", style::hint_label(), env.name)
     })?;
-    Ok(ArmTarget { arm: client(url, Some(cred.credential))?, emulator: None })
+    Ok(ArmTarget {
+        arm: client(url, Some(cred.credential))?,
+        emulator: None,
+    })
 }
 
 fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result<ArmClient> {
@@ -212,7 +239,11 @@ fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result
     if local {
         // An emulator on this machine: poll and back off in milliseconds, not seconds.
         opts.poll = PollPolicy::fast();
-        opts.retry = RetryPolicy { base_delay: Duration::from_millis(50), max_delay: Duration::from_secs(2), ..RetryPolicy::default() };
+        opts.retry = RetryPolicy {
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(2),
+            ..RetryPolicy::default()
+        };
     }
     opts.credential = credential;
     opts.user_agent = format!("strata/{}", env!("CARGO_PKG_VERSION"));

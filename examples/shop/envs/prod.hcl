@@ -1,9 +1,13 @@
-# Production: highly available and redundant. Staging inherits from it.
+# Production: highly available and redundant — zone-redundant app and database, RA-GZRS
+# storage, three instances, purge protection, a WAF, long retention. Staging inherits from it.
+# Rehearse it locally with `strata plan -e prod --emulator`.
 environment "prod" {
   target          = "azure"
+  profile         = "prod"
   subscription_id = "00000000-0000-0000-0000-00000000a003"
   location        = "westeurope"
   variables = {
     vnet_cidr = "10.30.0.0/16"
+    tenant_id = "00000000-0000-0000-0000-00000000a000"
   }
 }

@@ -1,6 +1,9 @@
-# Staging: production-like, for pre-deployment validation. Same as prod, its own network range.
+# Staging: production-like, for pre-deployment validation — prod's topology and security
+# (zones, WAF, purge protection) with fewer and smaller instances. Same as prod otherwise,
+# with its own network range and subscription.
 environment "staging" {
   inherits        = "prod"
+  profile         = "staging"
   subscription_id = "00000000-0000-0000-0000-00000000a002"
   variables = {
     vnet_cidr = "10.20.0.0/16"

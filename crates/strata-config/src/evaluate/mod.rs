@@ -5,6 +5,7 @@
 //! collected before failing: a block whose dependencies failed is skipped silently, so one
 //! mistake gives one diagnostic.
 
+mod diagnostics;
 mod graph;
 mod links;
 mod locate;
@@ -86,6 +87,8 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         nodes: Vec::new(),
         module_impls: Vec::new(),
         results: BTreeMap::new(),
+        sinks: Vec::new(),
+        extra: Vec::new(),
     };
     cx.variables(&opts.var_overrides);
     cx.resolve_modules();
@@ -98,7 +101,13 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
     for i in order {
         cx.run(i);
     }
-    let Cx { diags, results, .. } = cx;
+    cx.wire_diagnostics();
+    let Cx {
+        diags,
+        results,
+        mut extra,
+        ..
+    } = cx;
     if diags.has_errors() {
         return Err(diags);
     }
@@ -109,13 +118,18 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         warnings: diags,
     };
     // Node indexes follow declaration order, so this is declaration order.
-    for (_, result) in results {
+    for (i, result) in results {
         match result {
             NodeResult::Module(info, resources) => {
                 out.modules.push(info);
                 out.resources.extend(resources);
             }
-            NodeResult::Resource(r) => out.resources.push(*r),
+            NodeResult::Resource(r) => {
+                out.resources.push(*r);
+                let (mine, rest): (Vec<_>, Vec<_>) = extra.into_iter().partition(|(n, _)| *n == i);
+                out.resources.extend(mine.into_iter().map(|(_, r)| r));
+                extra = rest;
+            }
             NodeResult::Output(o) => out.outputs.push(o),
         }
     }
@@ -161,6 +175,10 @@ struct Cx<'a> {
     /// The module implementation of each module block, if its source exists.
     module_impls: Vec<Option<&'a dyn Module>>,
     results: BTreeMap<usize, NodeResult>,
+    /// Module blocks (by index) whose expansion collects the stack's diagnostics.
+    sinks: Vec<(usize, strata_core::module::DiagnosticsSink)>,
+    /// Resources added after a generic resource block's own (its diagnostic setting), by node.
+    extra: Vec<(usize, DesiredResource)>,
 }
 
 impl<'a> Cx<'a> {

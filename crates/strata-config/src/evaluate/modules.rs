@@ -26,6 +26,7 @@ impl Cx<'_> {
             }
             let mut names: Vec<&str> = specs.iter().map(|s| s.name).collect();
             names.push("depends_on");
+            names.push("diagnostics");
             let hint = similar::hint(name, "its inputs", names.iter().copied());
             let d = self.error(
                 format!(
@@ -109,8 +110,9 @@ impl Cx<'_> {
             subscription_id: &self.env.subscription_id,
             location: &self.env.location,
             environment: &self.env.name,
+            profile: &self.env.profile,
         };
-        let expansion = match imp.expand(&ctx, &inputs) {
+        let mut expansion = match imp.expand(&ctx, &inputs) {
             Ok(e) => e,
             Err(errors) => {
                 for e in errors {
@@ -119,6 +121,9 @@ impl Cx<'_> {
                 return false;
             }
         };
+        if let Some(sink) = expansion.diagnostics.take() {
+            self.sinks.push((j, sink));
+        }
         let sensitive_outputs: Vec<&str> = imp
             .outputs()
             .iter()

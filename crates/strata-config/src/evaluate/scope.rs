@@ -9,7 +9,7 @@ use crate::load::env::Environment;
 use crate::similar;
 
 /// The fields of `env`.
-pub(crate) const ENV_FIELDS: [&str; 5] = ["name", "location", "subscription_id", "target", "tags"];
+pub(crate) const ENV_FIELDS: [&str; 6] = ["name", "location", "subscription_id", "target", "tags", "profile"];
 
 /// What has been evaluated so far: variables, locals, module outputs, resources.
 #[derive(Default)]
@@ -43,6 +43,7 @@ impl StackScope {
                 Value::String(env.target.as_str().to_string()),
             ),
             ("tags".to_string(), Value::Object(tags)),
+            ("profile".to_string(), Value::String(env.profile.clone())),
         ]);
         StackScope {
             env,

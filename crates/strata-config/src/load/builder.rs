@@ -259,6 +259,7 @@ impl Builder {
             return;
         };
         let depends_on = inputs.remove("depends_on");
+        let diagnostics = inputs.remove("diagnostics");
         if self.declare(r, "module", &label, &label_place) {
             self.modules.push(ModuleDecl {
                 label,
@@ -266,6 +267,7 @@ impl Builder {
                 source,
                 source_place: source_attr.value_place(),
                 depends_on,
+                diagnostics,
                 inputs,
             });
         }
@@ -283,7 +285,16 @@ impl Builder {
             file,
             &what,
             &Schema {
-                attrs: Some(&["type", "name", "parent", "location", "tags", "body", "depends_on"]),
+                attrs: Some(&[
+                    "type",
+                    "name",
+                    "parent",
+                    "location",
+                    "tags",
+                    "body",
+                    "depends_on",
+                    "diagnostics",
+                ]),
                 blocks: &[],
             },
         );
@@ -312,6 +323,7 @@ impl Builder {
                 tags: attrs.remove("tags"),
                 body: attrs.remove("body"),
                 depends_on: attrs.remove("depends_on"),
+                diagnostics: attrs.remove("diagnostics"),
             });
         }
     }

@@ -41,6 +41,8 @@ pub(crate) struct ModuleDecl {
     pub source: String,
     pub source_place: Place,
     pub depends_on: Option<Attr>,
+    /// `diagnostics = false` keeps the automatic diagnostic settings off its resources.
+    pub diagnostics: Option<Attr>,
     /// Every other attribute: the module's inputs.
     pub inputs: BTreeMap<String, Attr>,
 }
@@ -57,6 +59,8 @@ pub(crate) struct ResourceDecl {
     pub tags: Option<Attr>,
     pub body: Option<Attr>,
     pub depends_on: Option<Attr>,
+    /// `diagnostics = false` keeps the automatic diagnostic setting off it.
+    pub diagnostics: Option<Attr>,
 }
 
 impl ResourceDecl {

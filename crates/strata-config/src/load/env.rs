@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use hcl_edit::Span;
 use hcl_edit::expr::{Expression, ObjectKey};
+use strata_core::module::PROFILES;
 use strata_core::{Diagnostic, Diagnostics, Value};
 
 use super::Stack;
@@ -60,6 +61,10 @@ pub struct Environment {
     pub inherits_chain: Vec<String>,
     /// Where this environment keeps its state.
     pub backend: super::backend::Backend,
+    /// The profile built-in modules take their defaults from: one of
+    /// [`strata_core::module::PROFILES`]. Set with `profile = "prod"`, inherited like the
+    /// rest; by default the environment's own name when that is a profile, else `dev`.
+    pub profile: String,
 }
 
 impl Stack {
@@ -93,8 +98,20 @@ impl Stack {
         let mut variables = BTreeMap::new();
         let mut tags = BTreeMap::new();
         let mut backend = self.backend.clone();
+        let mut profile = None;
         // From the root ancestor down: each environment overrides what it sets.
         for decl in chain.iter().rev() {
+            if let Some(a) = decl.attrs.get("profile")
+                && let Some(p) = r.constant_string(a)
+            {
+                if PROFILES.contains(&p.as_str()) {
+                    profile = Some(p);
+                } else {
+                    let hint = similar::hint(&p, "profiles", PROFILES.iter().copied());
+                    let d = r.error(format!("`{p}` is not a profile"), &a.value_place());
+                    d.hint = Some(hint);
+                }
+            }
             if let Some(a) = decl.attrs.get("backend") {
                 backend = super::backend::merge_env_attr(&mut r, backend, a);
             }
@@ -205,6 +222,7 @@ impl Stack {
             file: self.sources.path(leaf.file).to_path_buf(),
             inherits_chain: chain[1..].iter().map(|d| d.name.clone()).collect(),
             backend,
+            profile: profile.unwrap_or_else(|| default_profile(name)),
         })
     }
 
@@ -269,6 +287,16 @@ pub(crate) fn key_place(e: &Expression, key: &str) -> Option<std::ops::Range<usi
         };
         (name == key).then(|| k.span()).flatten()
     })
+}
+
+/// The profile of an environment that names none: its own name when that is a profile
+/// (`staging`), else the cheapest.
+fn default_profile(name: &str) -> String {
+    if PROFILES.contains(&name) {
+        name.to_string()
+    } else {
+        "dev".to_string()
+    }
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex.

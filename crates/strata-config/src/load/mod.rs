@@ -60,6 +60,7 @@ pub(crate) const ENV_ATTRS: &[&str] = &[
     "tags",
     "description",
     "backend",
+    "profile",
 ];
 
 impl Stack {

@@ -199,6 +199,7 @@ impl Module for ResourceGroup {
             Value::Object(body),
         );
         Ok(Expansion {
+            diagnostics: None,
             resources: vec![r],
             outputs: BTreeMap::from([
                 ("id".to_string(), Value::from(id.as_str())),
@@ -324,6 +325,7 @@ impl Module for Network {
             return Err(errors);
         }
         Ok(Expansion {
+            diagnostics: None,
             resources,
             outputs: BTreeMap::from([
                 ("vnet_id".to_string(), Value::from(vnet.as_str())),
@@ -404,6 +406,7 @@ impl Module for Vm {
             )]),
         )]);
         Ok(Expansion {
+            diagnostics: None,
             resources: vec![strata_core::DesiredResource::new(
                 addr.clone(),
                 id.clone(),
@@ -481,6 +484,7 @@ impl Module for Storage {
         let id = ArmId::provider_resource(&rg, "Microsoft.Storage/storageAccounts", name);
         let addr = ResourceAddr::module(_ctx.label, "account", None);
         Ok(Expansion {
+            diagnostics: None,
             resources: vec![strata_core::DesiredResource::new(
                 addr.clone(),
                 id.clone(),

@@ -10,20 +10,20 @@
 mod api_version;
 mod extensions;
 mod ids;
+mod inject;
 mod lists;
 mod lro;
 mod reply;
 mod resources;
 mod route;
+mod scope;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, Method, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use chrono::Utc;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
@@ -32,10 +32,16 @@ pub(crate) use api_version::{NETWORK_VERSIONS, check_provider, check_resources};
 pub(crate) use lro::{accepted, retry_after, status_url, with_async_operation};
 pub(crate) use reply::{ArmError, Reply};
 pub(crate) use route::{ExtensionPath, ResourcePath};
+pub(crate) use scope::describe;
 
 use crate::config::Latency;
+use crate::faults::{Draw, Faults};
+use crate::identity::{self, Access, Identity};
+use crate::stats::{self, Fault, Stats};
 use crate::store::State;
+use crate::throttle::Throttler;
 use crate::types::{self, Ctx};
+use crate::{front, metadata};
 use route::Route;
 
 /// What every request handler shares.
@@ -45,6 +51,11 @@ pub(crate) struct App {
     pub addr: SocketAddr,
     /// Woken after every change to the estate, so the persister writes it.
     pub changed: Notify,
+    /// The identity endpoint and token checks, when authentication is on.
+    pub identity: Option<Identity>,
+    pub throttle: Option<Throttler>,
+    pub faults: Option<Faults>,
+    pub stats: Stats,
 }
 
 impl App {
@@ -55,9 +66,18 @@ impl App {
     }
 }
 
+/// The emulator's paths: its own (`/_emulator/*`), the identity endpoints, the cloud metadata,
+/// and everything else as ARM.
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
-        .fallback(handle)
+        .route("/_emulator/stats", get(stats::get).delete(stats::reset))
+        .route("/_emulator/oidc/token", post(identity::mint))
+        .route("/_emulator/oidc/github", get(identity::mint_github))
+        .route("/_emulator/oidc/ado", post(identity::mint_ado))
+        .route("/metadata/identity/oauth2/token", get(identity::imds))
+        .route("/metadata/endpoints", get(metadata::endpoints))
+        .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
+        .fallback(front::handle)
         .layer(axum::middleware::from_fn(ids::stamp))
         .with_state(app)
 }
@@ -94,26 +114,24 @@ impl Query {
     }
 }
 
-async fn handle(
-    AxumState(app): AxumState<Arc<App>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    match serve(&app, &method, &uri, &headers, &body) {
-        Ok(reply) => {
-            tracing::debug!(%method, %uri, status = reply.status.as_u16(), "served");
-            reply.into_response()
-        }
-        Err(e) => {
-            tracing::debug!(%method, %uri, status = e.status.as_u16(), code = e.code(), "answered with an error");
-            e.into_response()
-        }
-    }
+/// What the front door decided for a request before it is served.
+pub(crate) struct Admitted<'a> {
+    /// The request's fault draw, when faults are on.
+    pub draw: Option<&'a Draw<'a>>,
+    /// What the caller may see, when authentication is on.
+    pub access: Option<&'a Access>,
 }
 
-fn serve(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Reply, ArmError> {
+/// Serves an ARM request under the store's lock, after completing the operations that fell
+/// due.
+pub(crate) fn serve(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    admitted: &Admitted<'_>,
+) -> Result<Reply, ArmError> {
     let query = Query::parse(uri.query())?;
     let route = route::parse(uri.path(), method == Method::POST)
         .ok_or_else(|| ArmError::unsupported_path(method.as_str(), uri.path()))?;
@@ -123,17 +141,54 @@ fn serve(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]
     let now = Utc::now();
     let removed = state.settle(now);
     types::after_group_deletion(&mut state, now, removed);
-    let result = {
-        let mut ctx = Ctx {
-            state: &mut state,
-            now,
-            latency: &app.latency,
-            api_version: &query.api_version,
-            base_url: &base_url,
-            params: &query.params,
-        };
-        dispatch(&mut ctx, method, route, &query, body, uri.path())
+    let injection = match (&app.faults, admitted.draw) {
+        (Some(faults), Some(draw)) => Some(inject::Injection {
+            faults,
+            draw,
+            stats: &app.stats,
+        }),
+        _ => None,
     };
+    let fault = injection
+        .as_ref()
+        .and_then(|i| i.before_dispatch(&state, method, &route, body, &base_url, &query.api_version));
+    // A PUT to a key that holds nothing yet is a create.
+    let creating = inject::create_key(method, &route).filter(|k| state.stored_id(k).is_none());
+    let result = match fault {
+        Some(e) => Err(e),
+        None => {
+            let tenant = app
+                .identity
+                .as_ref()
+                .map_or(types::subscriptions::EMULATOR_TENANT_ID, Identity::tenant);
+            let mut ctx = Ctx {
+                state: &mut state,
+                now,
+                latency: &app.latency,
+                api_version: &query.api_version,
+                base_url: &base_url,
+                params: &query.params,
+                tenant,
+                access: admitted.access,
+                slowdown: admitted.draw.map_or(1.0, Draw::slowdown),
+                slowed: 0,
+            };
+            let result = dispatch(&mut ctx, method, route, &query, body, uri.path());
+            if ctx.slowed > 0 {
+                app.stats.fault(Fault::SlowOperation, ctx.slowed);
+            }
+            result
+        }
+    };
+    if result.is_ok()
+        && let Some(key) = creating
+        && let Some(id) = state.stored_id(&key)
+    {
+        app.stats.created(id);
+        if let Some(draw) = admitted.draw {
+            draw.after_create(&key, std::time::Instant::now());
+        }
+    }
     if state.generation() != before {
         app.changed.notify_one();
     }
@@ -142,7 +197,7 @@ fn serve(app: &App, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]
 
 /// The scheme and authority clients reached us at, for the absolute URLs of long-running
 /// operations.
-fn base_url(headers: &HeaderMap, addr: SocketAddr) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, addr: SocketAddr) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -182,7 +237,7 @@ fn dispatch(
         Route::Subscription { sub } => {
             read_only(method)?;
             api_version::check_format(ctx.api_version)?;
-            Ok(types::subscriptions::get(&sub))
+            Ok(types::subscriptions::get(ctx, &sub))
         }
         Route::Providers { sub } => {
             read_only(method)?;

@@ -227,6 +227,15 @@ impl State {
         self.resources.get(key)
     }
 
+    /// The stored id of the resource or group at `key`, even a resource still hidden by its
+    /// creation: what tells a create from an update.
+    pub fn stored_id(&self, key: &str) -> Option<&str> {
+        self.resources
+            .get(key)
+            .map(|r| r.id.as_str())
+            .or_else(|| self.groups.get(key).map(|g| g.id.as_str()))
+    }
+
     /// True for a resource still being created the legacy way.
     pub fn is_hidden(&self, key: &str) -> bool {
         self.ops.is_hidden(key)

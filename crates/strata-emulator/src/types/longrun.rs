@@ -67,7 +67,7 @@ fn capitalize(s: &str) -> String {
 
 /// Schedules `new`; it completes after the latency of its type.
 pub(crate) fn schedule(ctx: &mut Ctx<'_>, new: NewOp<'_>) -> Operation {
-    let latency = chrono::Duration::from_std(ctx.latency.for_type(new.latency_type)).unwrap_or_default();
+    let latency = ctx.latency_of(new.latency_type);
     let op = Operation {
         id: Uuid::new_v4().to_string(),
         subscription: new.subscription.to_string(),

@@ -42,6 +42,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::config::Latency;
+use crate::identity::Access;
 use crate::protocol::{ArmError, Reply, ResourcePath};
 use crate::store::{Group, Resource, State};
 
@@ -55,6 +56,15 @@ pub(crate) struct Ctx<'a> {
     pub base_url: &'a str,
     /// The query parameters other than `api-version` and the list ones (`force`, …).
     pub params: &'a [(String, String)],
+    /// The tenant the subscriptions belong to.
+    pub tenant: &'a str,
+    /// What the caller may see, when authentication is on (`None`: everything).
+    pub access: Option<&'a Access>,
+    /// The factor on the latency of the operations this request schedules (a fault: slow
+    /// long-running operations).
+    pub slowdown: f64,
+    /// How many operations were slowed, for the fault counts.
+    pub slowed: u64,
 }
 
 impl Ctx<'_> {
@@ -64,6 +74,19 @@ impl Ctx<'_> {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// How long an operation on `resource_type` takes, slowed down if this request drew that
+    /// fault.
+    pub fn latency_of(&mut self, resource_type: &str) -> chrono::Duration {
+        let base = self.latency.for_type(resource_type);
+        let latency = if self.slowdown > 1.0 {
+            self.slowed += 1;
+            base.mul_f64(self.slowdown)
+        } else {
+            base
+        };
+        chrono::Duration::from_std(latency).unwrap_or_default()
     }
 
     /// True when a flag parameter is `true` (`?force=true`).

@@ -141,7 +141,7 @@ fn delete(ctx: &mut Ctx<'_>, sub: &str, name: &str, key: &str) -> Result<Reply, 
         return Ok(protocol::accepted(ctx.base_url, op, ctx.now, false));
     }
     let location = group.location.clone();
-    let due = ctx.now + chrono::Duration::from_std(ctx.latency.for_type(TYPE)).unwrap_or_default();
+    let due = ctx.now + ctx.latency_of(TYPE);
     let op = Operation {
         id: Uuid::new_v4().to_string(),
         subscription: sub.to_string(),

@@ -1,13 +1,15 @@
 //! Subscriptions and resource providers.
 //!
 //! The emulator has no tenant to enumerate: every well-formed subscription id is accepted, and
-//! `GET /subscriptions` lists those that hold resource groups plus a default one. Display names
-//! say plainly that this is the emulator.
+//! `GET /subscriptions` lists those that hold resource groups plus a default one (with
+//! authentication on, only those the caller may use). Display names say plainly that this is
+//! the emulator.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{Ctx, MODELLED, rules_for};
+use crate::identity::Access;
 use crate::protocol::Reply;
 
 /// The subscription `GET /subscriptions` always lists, for clients that pick the first one.
@@ -16,13 +18,13 @@ pub const DEFAULT_SUBSCRIPTION_ID: &str = "00000000-0000-0000-0000-000000000001"
 /// The tenant every emulated subscription belongs to.
 pub const EMULATOR_TENANT_ID: &str = "00000000-0000-0000-0000-00000000e1e1";
 
-fn document(sub: &str) -> Value {
+fn document(sub: &str, tenant: &str) -> Value {
     json!({
         "id": format!("/subscriptions/{sub}"),
         "authorizationSource": "RoleBased",
         "managedByTenants": [],
         "subscriptionId": sub,
-        "tenantId": EMULATOR_TENANT_ID,
+        "tenantId": tenant,
         "displayName": format!("strata emulator ({sub})"),
         "state": "Enabled",
         "subscriptionPolicies": {
@@ -34,6 +36,16 @@ fn document(sub: &str) -> Value {
 }
 
 pub(crate) fn list(ctx: &Ctx<'_>) -> Reply {
+    // A caller restricted to some subscriptions sees exactly those.
+    if let Some(Access::Only(allowed)) = ctx.access {
+        let mut subs: Vec<String> = Vec::new();
+        for s in allowed {
+            if !subs.iter().any(|x| x.eq_ignore_ascii_case(s)) {
+                subs.push(s.clone());
+            }
+        }
+        return listing(ctx, &subs);
+    }
     let mut subs = ctx.state.subscriptions();
     if !subs
         .iter()
@@ -41,15 +53,19 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Reply {
     {
         subs.insert(0, DEFAULT_SUBSCRIPTION_ID.to_string());
     }
-    let value: Vec<Value> = subs.iter().map(|s| document(s)).collect();
+    listing(ctx, &subs)
+}
+
+fn listing(ctx: &Ctx<'_>, subs: &[String]) -> Reply {
+    let value: Vec<Value> = subs.iter().map(|s| document(s, ctx.tenant)).collect();
     Reply::json(
         StatusCode::OK,
         json!({ "value": value, "count": { "type": "Total", "value": subs.len() } }),
     )
 }
 
-pub(crate) fn get(sub: &str) -> Reply {
-    Reply::json(StatusCode::OK, document(sub))
+pub(crate) fn get(ctx: &Ctx<'_>, sub: &str) -> Reply {
+    Reply::json(StatusCode::OK, document(sub, ctx.tenant))
 }
 
 /// The providers the emulator models.

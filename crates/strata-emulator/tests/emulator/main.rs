@@ -3,9 +3,15 @@
 // Test helpers fail loudly, like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
+// ARM's 401/403 answers with authentication on.
+mod arm_auth;
 mod compute;
+// Injected faults, reproducible by seed.
+mod faults;
 mod frontdoor;
 mod groups;
+// The identity endpoint: tokens for each grant, Entra's refusals.
+mod identity;
 mod keyvault;
 mod lists;
 mod monitor;
@@ -15,6 +21,12 @@ mod persistence;
 mod postgres;
 mod protocol;
 mod security_groups;
+// `/_emulator/stats`.
+mod stats;
 mod storage;
 mod support;
+// Token buckets and rate-limit headers.
+mod throttling;
+// Requests with chosen headers and bodies.
 mod web;
+mod wire;

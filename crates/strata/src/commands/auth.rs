@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Result, anyhow};
 
 use crate::cli::AuthCommand;
 use crate::session::{self, load_workspace};
@@ -14,11 +14,17 @@ pub async fn run(dir: Option<&Path>, cmd: AuthCommand) -> Result<u8> {
     let ws = load_workspace(dir)?;
     let env = ws.environment(&env)?;
     let Some(endpoint) = session::endpoint_for(&env, false) else {
-        println!("{} targets the embedded emulator, which needs no credential.", env.name);
+        println!(
+            "{} targets the embedded emulator, which needs no credential.",
+            env.name
+        );
         return Ok(0);
     };
     if std::env::var(session::ENDPOINT_VAR).is_ok() && !session::endpoint_wants_auth() {
-        println!("{} goes to {endpoint} without a credential (no ARM_* credential variable is set).", env.name);
+        println!(
+            "{} goes to {endpoint} without a credential (no ARM_* credential variable is set).",
+            env.name
+        );
         return Ok(0);
     }
     let cred = session::credential(&endpoint).await?;
@@ -51,8 +57,14 @@ pub async fn run(dir: Option<&Path>, cmd: AuthCommand) -> Result<u8> {
     println!("  authority:       {}", cred.cloud.authority_host);
     println!("  subscription:    {}", env.subscription_id);
     println!("  credential:      {}", cred.info.kind);
-    println!("  tenant:          {}", cred.info.tenant_id.as_deref().unwrap_or("(from the credential)"));
-    println!("  client id:       {}", cred.info.client_id.as_deref().unwrap_or("-"));
+    println!(
+        "  tenant:          {}",
+        cred.info.tenant_id.as_deref().unwrap_or("(from the credential)")
+    );
+    println!(
+        "  client id:       {}",
+        cred.info.client_id.as_deref().unwrap_or("-")
+    );
     if !cred.info.source.is_empty() {
         println!("  configured from: {}", cred.info.source.join(", "));
     }
@@ -64,7 +76,10 @@ pub async fn run(dir: Option<&Path>, cmd: AuthCommand) -> Result<u8> {
             c.expires_on.map_or_else(|| "?".into(), rfc3339)
         );
     } else if !check {
-        println!("  {}", style::dim("pass --check to obtain a token and prove the credential works"));
+        println!(
+            "  {}",
+            style::dim("pass --check to obtain a token and prove the credential works")
+        );
     }
     Ok(0)
 }

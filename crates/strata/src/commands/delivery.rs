@@ -3,15 +3,14 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 use strata_delivery::{CiSpec, EnvPlan, Format};
-use strata_engine::{planfile, PlanInput};
-use strata_state::StateStore;
+use strata_engine::{PlanInput, planfile};
 
 use crate::cli::{CiCommand, PromoteArgs, ShowArgs};
 use crate::render::progress::HumanReporter;
-use crate::session::{self, load_workspace, Workspace};
-use crate::{gitinfo, render, style, Exit};
+use crate::session::{self, Workspace, load_workspace};
+use crate::{Exit, gitinfo, render, style};
 
 pub fn show(args: ShowArgs) -> Result<u8> {
     let plans = args
@@ -27,13 +26,22 @@ pub fn show(args: ShowArgs) -> Result<u8> {
     }
     if args.json {
         let [plan] = plans.as_slice() else {
-            return Err(anyhow!("-json shows one plan file at a time\n  {} run it once per file", style::hint_label()));
+            return Err(anyhow!(
+                "-json shows one plan file at a time\n  {} run it once per file",
+                style::hint_label()
+            ));
         };
-        println!("{}", serde_json::to_string_pretty(&strata_delivery::to_tofu_json(plan))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&strata_delivery::to_tofu_json(plan))?
+        );
         return Ok(0);
     }
     for plan in &plans {
-        println!("{}", style::bold(&format!("Plan for {} / {}", plan.stack, plan.environment)));
+        println!(
+            "{}",
+            style::bold(&format!("Plan for {} / {}", plan.stack, plan.environment))
+        );
         print!("{}", render::plan::render(plan));
     }
     Ok(0)
@@ -41,19 +49,44 @@ pub fn show(args: ShowArgs) -> Result<u8> {
 
 /// dev, staging, prod first (in that order), then any others by name.
 fn promotion_order(mut names: Vec<String>) -> Vec<String> {
-    let rank = |n: &str| ["dev", "development", "test", "staging", "stage", "preprod", "prod", "production"].iter().position(|x| *x == n).unwrap_or(usize::MAX);
+    let rank = |n: &str| {
+        [
+            "dev",
+            "development",
+            "test",
+            "staging",
+            "stage",
+            "preprod",
+            "prod",
+            "production",
+        ]
+        .iter()
+        .position(|x| *x == n)
+        .unwrap_or(usize::MAX)
+    };
     names.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
     names
 }
 
 pub fn ci(dir: Option<&Path>, cmd: CiCommand) -> Result<u8> {
-    let CiCommand::Init { system, main_branch, force } = cmd;
+    let CiCommand::Init {
+        system,
+        main_branch,
+        force,
+    } = cmd;
     let ws = load_workspace(dir)?;
     let dir = ws.dir.canonicalize().unwrap_or_else(|_| ws.dir.clone());
     let root = gitinfo::toplevel(&dir).unwrap_or_else(|| dir.clone());
-    let stack_dir = dir.strip_prefix(&root).map(|p| p.display().to_string()).unwrap_or_default();
+    let stack_dir = dir
+        .strip_prefix(&root)
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let spec = CiSpec {
-        stack_dir: if stack_dir.is_empty() { ".".into() } else { stack_dir },
+        stack_dir: if stack_dir.is_empty() {
+            ".".into()
+        } else {
+            stack_dir
+        },
         stack_name: ws.stack.name().to_string(),
         environments: promotion_order(ws.stack.environment_names()),
         strata_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -67,7 +100,12 @@ pub fn ci(dir: Option<&Path>, cmd: CiCommand) -> Result<u8> {
     for f in &files {
         let path = root.join(&f.path);
         if path.exists() && !force {
-            eprintln!("{} {} exists\n  {} pass --force to overwrite it", style::error_label(), path.display(), style::hint_label());
+            eprintln!(
+                "{} {} exists\n  {} pass --force to overwrite it",
+                style::error_label(),
+                path.display(),
+                style::hint_label()
+            );
             return Err(Exit(1).into());
         }
     }
@@ -89,20 +127,39 @@ pub fn ci(dir: Option<&Path>, cmd: CiCommand) -> Result<u8> {
 pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
     let from = ws.environment(&args.from)?;
-    let from_state = ws.store(&from)?.as_dyn().read().await.map_err(|e| anyhow!("{e}"))?;
+    let from_state = ws
+        .store(&from)?
+        .as_dyn()
+        .read()
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
     let applied = from_state.and_then(|s| s.applied_from);
     let tmp = tempfile_dir()?;
-    let config_ws = match applied.as_ref().and_then(|a| Some((a.git_commit.clone()?, a.git_path.clone().unwrap_or_default()))) {
+    let config_ws = match applied
+        .as_ref()
+        .and_then(|a| Some((a.git_commit.clone()?, a.git_path.clone().unwrap_or_default())))
+    {
         Some((commit, path)) => {
-            let root = gitinfo::toplevel(&ws.dir).ok_or_else(|| anyhow!("{} is no longer in a git repository", ws.dir.display()))?;
+            let root = gitinfo::toplevel(&ws.dir)
+                .ok_or_else(|| anyhow!("{} is no longer in a git repository", ws.dir.display()))?;
             gitinfo::export(&root, &commit, &path, &tmp).map_err(|e| anyhow!("{e}"))?;
-            eprintln!("{}", style::dim(&format!("{} runs the configuration of commit {}", from.name, &commit[..commit.len().min(12)])));
+            eprintln!(
+                "{}",
+                style::dim(&format!(
+                    "{} runs the configuration of commit {}",
+                    from.name,
+                    &commit[..commit.len().min(12)]
+                ))
+            );
             let stack_dir = tmp.join(&path);
             let stack = strata_config::Stack::load(&stack_dir).map_err(|d| {
                 render::diag::print(&d);
                 anyhow!("the configuration {} runs no longer loads", from.name)
             })?;
-            Workspace { dir: stack_dir, stack }
+            Workspace {
+                dir: stack_dir,
+                stack,
+            }
         }
         None => {
             eprintln!(
@@ -112,7 +169,10 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
                     from.name
                 ))
             );
-            Workspace { dir: ws.dir.clone(), stack: strata_config::Stack::load(&ws.dir).map_err(|_| anyhow!("cannot load the stack"))? }
+            Workspace {
+                dir: ws.dir.clone(),
+                stack: strata_config::Stack::load(&ws.dir).map_err(|_| anyhow!("cannot load the stack"))?,
+            }
         }
     };
     let to = config_ws.environment(&args.to)?;
@@ -139,7 +199,9 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
             refresh: true,
             parallelism: crate::DEFAULT_PARALLELISM,
         };
-        let planned = strata_engine::plan(&target.arm, input, &reporter).await.map_err(|e| anyhow!("{e}"));
+        let planned = strata_engine::plan(&target.arm, input, &reporter)
+            .await
+            .map_err(|e| anyhow!("{e}"));
         reporter.finish();
         target.close().await;
         planned
@@ -148,8 +210,15 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
     let _ = store.unlock(guard).await;
     let _ = std::fs::remove_dir_all(&tmp);
     let planned = result?;
-    let format = if args.markdown { Format::Markdown } else { Format::Text };
-    print!("{}", strata_delivery::promotion_report(&from.name, &real_to.name, &planned.plan, format));
+    let format = if args.markdown {
+        Format::Markdown
+    } else {
+        Format::Text
+    };
+    print!(
+        "{}",
+        strata_delivery::promotion_report(&from.name, &real_to.name, &planned.plan, format)
+    );
     Ok(0)
 }
 

@@ -1,7 +1,9 @@
 //! `strata emulator`: serve the ARM emulator until interrupted.
 
 use anyhow::{Context, Result, anyhow};
-use strata_emulator::{EmulatorConfig, Latency};
+use strata_emulator::{
+    AuthConfig, EmulatorConfig, FaultConfig, FaultSpec, Latency, TestClient, ThrottleConfig,
+};
 
 use crate::cli::EmulatorArgs;
 use crate::style;
@@ -14,31 +16,186 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
     if let Some(d) = &args.data {
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
+    let auth = if args.auth {
+        Some(auth_config(&args)?)
+    } else {
+        None
+    };
+    let throttle = match &args.throttle {
+        Some(spec) => Some(ThrottleConfig::parse(spec).map_err(|e| anyhow!("--throttle: {e}"))?),
+        None => None,
+    };
+    let faults = match &args.faults {
+        Some(spec) => {
+            let spec = FaultSpec::parse(spec).map_err(|e| anyhow!("--faults: {e}"))?;
+            let seed = args.seed.unwrap_or_else(FaultConfig::random_seed);
+            Some(FaultConfig { spec, seed })
+        }
+        None => None,
+    };
     let config = EmulatorConfig {
         listen: args.listen,
         data_dir: args.data.clone(),
         latency,
+        auth: auth.clone(),
+        throttle: throttle.clone(),
+        faults: faults.clone(),
     };
     let handle = strata_emulator::start(config)
         .await
         .context("cannot start the emulator")?;
+    let endpoint = handle.endpoint();
     println!(
         "{}",
         style::bold(&format!(
-            "strata emulator listening on {} — an Azure Resource Manager emulator, NOT Azure",
-            handle.endpoint()
+            "strata emulator listening on {endpoint} — an Azure Resource Manager emulator, NOT Azure"
         ))
     );
     match &args.data {
         Some(d) => println!("estate kept in {}", d.display()),
         None => println!("estate kept in memory (use --data DIR to keep it)"),
     }
-    println!(
-        "point strata at it with: export STRATA_ARM_ENDPOINT={}",
-        handle.endpoint()
-    );
+    match &auth {
+        Some(auth) => {
+            println!(
+                "authentication required: tenant {}, {} registered credential(s), tokens valid {}",
+                auth.tenant_id,
+                auth.clients.len(),
+                humantime::format_duration(auth.token_lifetime)
+            );
+            println!(
+                "  token endpoint {endpoint}/{}/oauth2/v2.0/token (authority host {endpoint})",
+                auth.tenant_id
+            );
+            println!("  managed identity {endpoint}/metadata/identity/oauth2/token");
+            println!("  federated test tokens: POST {endpoint}/_emulator/oidc/token {{\"subject\": \"…\"}}");
+        }
+        None => println!("authentication off (use --auth to require tokens)"),
+    }
+    if let Some(t) = &throttle {
+        let network = t.network_writes.map_or_else(
+            || "none".to_string(),
+            |n| {
+                format!(
+                    "{} per {:.0}s",
+                    n.capacity,
+                    f64::from(n.capacity) / n.refill_per_second
+                )
+            },
+        );
+        println!(
+            "throttling like ARM: reads {}/{}/s, writes {}/{}/s, deletes {}/{}/s, subscription-wide ×{}, \
+             Microsoft.Network writes {network}",
+            t.reads.capacity,
+            t.reads.refill_per_second,
+            t.writes.capacity,
+            t.writes.refill_per_second,
+            t.deletes.capacity,
+            t.deletes.refill_per_second,
+            t.global_factor
+        );
+    }
+    if let Some(f) = &faults {
+        println!(
+            "{}",
+            style::bold(&format!(
+                "injecting faults (seed {}; rerun with --seed {} to reproduce): {}",
+                f.seed,
+                f.seed,
+                describe_faults(&f.spec)
+            ))
+        );
+    }
+    println!("counters at {endpoint}/_emulator/stats");
+    println!("point strata at it with: export STRATA_ARM_ENDPOINT={endpoint}");
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     println!("stopping");
     handle.shutdown().await;
     Ok(0)
+}
+
+fn auth_config(args: &EmulatorArgs) -> Result<AuthConfig> {
+    let mut auth = AuthConfig {
+        other_tenants: args.other_tenants.clone(),
+        token_lifetime: args.token_lifetime,
+        ..AuthConfig::default()
+    };
+    if let Some(tenant) = &args.tenant {
+        auth.tenant_id = tenant.clone();
+    }
+    let kinds: [(&str, &Vec<String>, fn(&str) -> Result<TestClient, String>); 4] = [
+        ("--client", &args.clients, TestClient::parse_secret),
+        ("--client-cert", &args.client_certs, TestClient::parse_certificate),
+        ("--federated", &args.federated, TestClient::parse_federated),
+        (
+            "--managed-identity",
+            &args.managed_identities,
+            TestClient::parse_managed_identity,
+        ),
+    ];
+    for (flag, specs, parse) in kinds {
+        for spec in specs {
+            // The spec may hold a secret: name the flag and the client, never the value.
+            let client = spec.split(':').next().unwrap_or_default();
+            auth.clients
+                .push(parse(spec).map_err(|e| anyhow!("{flag} for client `{client}`: {}", scrub(&e, spec)))?);
+        }
+    }
+    if auth.clients.is_empty() {
+        eprintln!(
+            "note: no client is registered, so no token can be had; add --client ID:SECRET (or \
+             --client-cert, --federated, --managed-identity)"
+        );
+    }
+    Ok(auth)
+}
+
+/// An error message without the secret part of a `--client` spec.
+fn scrub(message: &str, spec: &str) -> String {
+    match spec.split_once(':') {
+        Some((_, rest)) if !rest.is_empty() => message.replace(rest, "…"),
+        _ => message.to_string(),
+    }
+}
+
+fn describe_faults(spec: &FaultSpec) -> String {
+    let pct = |r: f64| format!("{}%", (r * 1000.0).round() / 10.0);
+    let mut parts = Vec::new();
+    if spec.transient > 0.0 {
+        parts.push(format!("{} transient 500/503", pct(spec.transient)));
+    }
+    if spec.read_after_create > 0.0 {
+        parts.push(format!(
+            "{} of creates unreadable for {}",
+            pct(spec.read_after_create),
+            humantime::format_duration(spec.read_after_create_window)
+        ));
+    }
+    if spec.dropped > 0.0 {
+        parts.push(format!("{} dropped answers", pct(spec.dropped)));
+    }
+    if spec.slow > 0.0 && spec.slow_factor > 1.0 {
+        parts.push(format!(
+            "{} of long-running operations ×{}",
+            pct(spec.slow),
+            spec.slow_factor
+        ));
+    }
+    if spec.conflict > 0.0 {
+        parts.push(format!(
+            "{} conflicts on network child writes",
+            pct(spec.conflict)
+        ));
+    }
+    if spec.not_provisioned > 0.0 {
+        parts.push(format!(
+            "{} references still provisioning",
+            pct(spec.not_provisioned)
+        ));
+    }
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join(", ")
+    }
 }

@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Result, anyhow};
 use strata_config::BackendKind;
-use strata_state_blob::bootstrap::{bootstrap, BootstrapSpec, Step};
+use strata_state_blob::bootstrap::{BootstrapSpec, Step, bootstrap};
 
 use crate::backend;
 use crate::cli::InitArgs;
 use crate::session::{self, load_workspace};
-use crate::{style, Exit};
+use crate::{Exit, style};
 
 pub async fn run(dir: Option<&Path>, args: InitArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
@@ -31,7 +31,10 @@ pub async fn run(dir: Option<&Path>, args: InitArgs) -> Result<u8> {
     saved.settings.extend(given.settings.clone());
     if kind == BackendKind::AzureRm {
         saved.kind = Some("azurerm".into());
-        saved.settings.entry("key".into()).or_insert_with(|| settings["key"].clone());
+        saved
+            .settings
+            .entry("key".into())
+            .or_insert_with(|| settings["key"].clone());
     }
 
     if args.bootstrap {
@@ -53,22 +56,48 @@ pub async fn run(dir: Option<&Path>, args: InitArgs) -> Result<u8> {
         // A container made through the emulator's ARM does not exist in a local blob service
         // (Azurite); in Azure it does, and this is a no-op.
         if args.bootstrap {
-            blob.create_container_if_missing().await.map_err(|e| anyhow!("{e}"))?;
+            blob.create_container_if_missing()
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
         }
     }
-    let state = store.as_dyn().read().await.map_err(|e| anyhow!("cannot read the state ({}): {e}", store.as_dyn().describe()))?;
-    println!("{}", style::green(&style::bold(&format!("strata has been initialised for {}.", env.name))));
+    let state = store
+        .as_dyn()
+        .read()
+        .await
+        .map_err(|e| anyhow!("cannot read the state ({}): {e}", store.as_dyn().describe()))?;
+    println!(
+        "{}",
+        style::green(&style::bold(&format!(
+            "strata has been initialised for {}.",
+            env.name
+        )))
+    );
     println!("  backend: {} — {}", kind.as_str(), store.as_dyn().describe());
     println!(
         "  state:   {}",
         match &state {
-            Some(s) => format!("serial {}, lineage {}, {} resources", s.serial, s.lineage, s.resources.len()),
+            Some(s) => format!(
+                "serial {}, lineage {}, {} resources",
+                s.serial,
+                s.lineage,
+                s.resources.len()
+            ),
             None => "none yet (the first apply creates it)".into(),
         }
     );
-    println!("  settings saved in {}", path.strip_prefix(&ws.dir).unwrap_or(&path).display());
-    if given.settings.keys().any(|k| backend::SECRET_KEYS.contains(&k.as_str())) {
-        println!("  secrets given with -backend-config were used for this run only; set ARM_ACCESS_KEY or ARM_SAS_TOKEN for later runs");
+    println!(
+        "  settings saved in {}",
+        path.strip_prefix(&ws.dir).unwrap_or(&path).display()
+    );
+    if given
+        .settings
+        .keys()
+        .any(|k| backend::SECRET_KEYS.contains(&k.as_str()))
+    {
+        println!(
+            "  secrets given with -backend-config were used for this run only; set ARM_ACCESS_KEY or ARM_SAS_TOKEN for later runs"
+        );
     }
     Ok(0)
 }
@@ -81,19 +110,34 @@ async fn run_bootstrap(
 ) -> Result<()> {
     let need = |k: &str| {
         settings.get(k).cloned().ok_or_else(|| {
-            anyhow!("--bootstrap needs `{k}`\n  {} pass -backend-config {k}=… or set it in the backend block", style::hint_label())
+            anyhow!(
+                "--bootstrap needs `{k}`\n  {} pass -backend-config {k}=… or set it in the backend block",
+                style::hint_label()
+            )
         })
     };
     let spec = BootstrapSpec {
-        subscription_id: settings.get("subscription_id").cloned().unwrap_or_else(|| env.subscription_id.clone()),
+        subscription_id: settings
+            .get("subscription_id")
+            .cloned()
+            .unwrap_or_else(|| env.subscription_id.clone()),
         resource_group: need("resource_group_name")?,
-        location: settings.get("location").cloned().unwrap_or_else(|| env.location.clone()),
+        location: settings
+            .get("location")
+            .cloned()
+            .unwrap_or_else(|| env.location.clone()),
         storage_account_name: need("storage_account_name")?,
         container_name: need("container_name")?,
         entra_only: settings.get("use_azuread_auth").is_some_and(|v| v == "true"),
-        tags: [("managed_by".to_string(), serde_json::Value::String("strata".into())), ("purpose".to_string(), "state".into())]
-            .into_iter()
-            .collect(),
+        tags: [
+            (
+                "managed_by".to_string(),
+                serde_json::Value::String("strata".into()),
+            ),
+            ("purpose".to_string(), "state".into()),
+        ]
+        .into_iter()
+        .collect(),
     };
     eprintln!("{}", style::cyan(&session::banner(ws, env, emulator)));
     let target = session::connect(ws, env, emulator).await?;

@@ -16,6 +16,7 @@ enum Mode {
     Plan {
         out: Option<PathBuf>,
         detailed: bool,
+        report: bool,
     },
     Apply {
         saved: Option<PathBuf>,
@@ -41,6 +42,7 @@ pub async fn plan(dir: Option<&Path>, a: PlanArgs) -> Result<u8> {
         mode: Mode::Plan {
             out: a.out,
             detailed: a.detailed_exitcode,
+            report: a.report.is_some(),
         },
         json: a.json,
         refresh: a.refresh,
@@ -163,7 +165,13 @@ async fn locked(
             human.finish();
             if report {
                 // The pull request still gets a report, saying what failed.
-                print!("{}", strata_delivery::markdown_report(ws.stack.name(), &[strata_delivery::EnvPlan::failed(env, e.to_string())]));
+                print!(
+                    "{}",
+                    strata_delivery::markdown_report(
+                        ws.stack.name(),
+                        &[strata_delivery::EnvPlan::failed(env, e.to_string())]
+                    )
+                );
             }
             return Err(anyhow!("{e}"));
         }
@@ -182,7 +190,10 @@ async fn locked(
     } else if report {
         print!(
             "{}",
-            strata_delivery::markdown_report(ws.stack.name(), &[strata_delivery::EnvPlan::planned(planned.plan.clone())])
+            strata_delivery::markdown_report(
+                ws.stack.name(),
+                &[strata_delivery::EnvPlan::planned(planned.plan.clone())]
+            )
         );
     } else if run.json && matches!(run.mode, Mode::Plan { .. }) {
         println!("{}", serde_json::to_string_pretty(&planned.plan)?);

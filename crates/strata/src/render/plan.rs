@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use strata_engine::{Action, Plan, ResourceChange, Shown};
 
-use super::value::shown;
+use super::value::{shown, shown_block};
 use crate::style;
 
 fn colour_symbol(action: Action, s: &str) -> String {
@@ -131,7 +131,7 @@ fn render_change(out: &mut String, c: &ResourceChange) {
                 "{} {:width$} = {}",
                 style::green("+"),
                 p.path,
-                shown(&p.after),
+                shown_block(&p.after, 8),
                 width = width
             )
         } else {

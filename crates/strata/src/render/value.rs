@@ -22,6 +22,32 @@ pub fn json(j: &Json) -> String {
     }
 }
 
+/// Like [`json`], but a long list puts one element per line, indented by `indent` spaces.
+pub fn json_block(j: &Json, indent: usize) -> String {
+    let one = json(j);
+    match j {
+        Json::Array(a) if one.len() > 100 && !a.is_empty() => {
+            let pad = " ".repeat(indent + 4);
+            let mut out = String::from("[\n");
+            for x in a {
+                out.push_str(&format!("{pad}{},\n", json(x)));
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push(']');
+            out
+        }
+        _ => one,
+    }
+}
+
+/// [`shown`] with long lists broken over lines.
+pub fn shown_block(s: &Shown, indent: usize) -> String {
+    match s {
+        Shown::Known(j) => json_block(j, indent),
+        other => shown(other),
+    }
+}
+
 pub fn shown(s: &Shown) -> String {
     match s {
         Shown::Absent => "null".into(),

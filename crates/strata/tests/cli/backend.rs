@@ -67,7 +67,10 @@ fn bootstrap_is_idempotent_and_apply_keeps_state_in_blob_storage() {
 
     let r = ctx.run_env(&["apply", "-e", "dev", "--auto-approve"], &[]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(!ctx.path().join(".strata/state/dev.json").exists(), "state went to the blob, not a local file");
+    assert!(
+        !ctx.path().join(".strata/state/dev.json").exists(),
+        "state went to the blob, not a local file"
+    );
     let list = ctx.run_env(&["state", "list", "-e", "dev"], &[]);
     assert!(list.stdout.contains("module.network.vnet"), "{}", list.all());
     let plan = ctx.run_env(&["plan", "-e", "dev", "-detailed-exitcode"], &[]);
@@ -87,12 +90,23 @@ fn history_lists_versions_and_restore_brings_one_back() {
     // Azurite has no blob versioning: keep a snapshot before each write instead.
     let r = ctx.run_env(&["init", "-e", "dev", "-backend-config", "snapshot=true"], &[]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert_eq!(ctx.run_env(&["apply", "-e", "dev", "--auto-approve"], &[]).code, 0);
+    assert_eq!(
+        ctx.run_env(&["apply", "-e", "dev", "--auto-approve"], &[]).code,
+        0
+    );
     ctx.edit("strata.hcl", "cost_center = \"shop\"", "cost_center = \"web\"");
-    assert_eq!(ctx.run_env(&["apply", "-e", "dev", "--auto-approve"], &[]).code, 0);
+    assert_eq!(
+        ctx.run_env(&["apply", "-e", "dev", "--auto-approve"], &[]).code,
+        0
+    );
     let h = ctx.run_env(&["state", "history", "-e", "dev"], &[]);
     assert_eq!(h.code, 0, "{}", h.all());
-    let versions: Vec<&str> = h.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    let versions: Vec<&str> = h
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert!(versions.len() >= 3, "{}", h.all());
     // Restore the oldest, then plan shows the difference from Azure.
     let oldest = versions.last().unwrap();
@@ -116,16 +130,27 @@ fn eight_concurrent_applies_take_turns() {
                 .unwrap()
         })
         .collect();
-    let runs: Vec<Run> = children.into_iter().map(|c| Run::from(c.wait_with_output().unwrap())).collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| Run::from(c.wait_with_output().unwrap()))
+        .collect();
     for r in &runs {
         assert_eq!(r.code, 0, "{}", r.all());
     }
-    let applied = runs.iter().filter(|r| r.stdout.contains("Apply complete!")).count();
+    let applied = runs
+        .iter()
+        .filter(|r| r.stdout.contains("Apply complete!"))
+        .count();
     let idle = runs.iter().filter(|r| r.stdout.contains("No changes.")).count();
     assert_eq!((applied, idle), (1, 7), "exactly one run applied");
     let pulled = ctx.run_env(&["state", "pull", "-e", "dev"], &[]);
     let state: serde_json::Value = serde_json::from_str(&pulled.stdout).unwrap();
-    let addrs: Vec<&str> = state["resources"].as_array().unwrap().iter().map(|r| r["addr"].as_str().unwrap()).collect();
+    let addrs: Vec<&str> = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["addr"].as_str().unwrap())
+        .collect();
     let mut unique = addrs.clone();
     unique.sort_unstable();
     unique.dedup();
@@ -139,13 +164,22 @@ fn a_killed_run_frees_the_lock_within_one_lease_and_the_next_apply_converges() {
     let az = azurite::shared();
     let init = ctx.run_env(
         &[
-            "init", "-e", "dev", "--bootstrap",
-            "-backend-config", "type=azurerm",
-            "-backend-config", &format!("storage_account_name={}", azurite::ACCOUNT),
-            "-backend-config", "container_name=tfstate-kill",
-            "-backend-config", "resource_group_name=rg-strata-state",
-            "-backend-config", &format!("endpoint={}", az.endpoint()),
-            "-backend-config", "lease_duration=15s",
+            "init",
+            "-e",
+            "dev",
+            "--bootstrap",
+            "-backend-config",
+            "type=azurerm",
+            "-backend-config",
+            &format!("storage_account_name={}", azurite::ACCOUNT),
+            "-backend-config",
+            "container_name=tfstate-kill",
+            "-backend-config",
+            "resource_group_name=rg-strata-state",
+            "-backend-config",
+            &format!("endpoint={}", az.endpoint()),
+            "-backend-config",
+            "lease_duration=15s",
         ],
         &[],
     );
@@ -173,10 +207,20 @@ fn a_killed_run_frees_the_lock_within_one_lease_and_the_next_apply_converges() {
     let _ = child.wait();
 
     let started = Instant::now();
-    let r = ctx.run_env(&["apply", "-e", "dev", "--auto-approve", "--lock-timeout", "60s"], &[]);
+    let r = ctx.run_env(
+        &["apply", "-e", "dev", "--auto-approve", "--lock-timeout", "60s"],
+        &[],
+    );
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(started.elapsed() < Duration::from_secs(55), "the lease should free itself within one period");
-    assert!(!r.stdout.contains("Plan: 8 to add"), "what completed before the kill was kept in state:\n{}", r.all());
+    assert!(
+        started.elapsed() < Duration::from_secs(55),
+        "the lease should free itself within one period"
+    );
+    assert!(
+        !r.stdout.contains("Plan: 8 to add"),
+        "what completed before the kill was kept in state:\n{}",
+        r.all()
+    );
     let plan = ctx.run_env(&["plan", "-e", "dev", "-detailed-exitcode"], &[]);
     assert_eq!(plan.code, 0, "{}", plan.all());
 }

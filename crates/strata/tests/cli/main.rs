@@ -10,6 +10,7 @@ mod common;
 
 mod apply;
 mod backend;
+mod delivery;
 mod errors;
 mod locking;
 mod plan;

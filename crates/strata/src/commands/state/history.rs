@@ -3,22 +3,22 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{Context, Result, anyhow};
 use strata_state::{State, StateStore};
 use strata_state_blob::StateVersionId;
 
 use crate::session::{self, Workspace};
-use crate::{style, Exit};
+use crate::{Exit, style};
 
 pub async fn history(ws: &Workspace, env: &str) -> Result<u8> {
     let env = ws.environment(env)?;
     let store = ws.store(&env)?;
     let Some(blob) = store.blob() else {
         eprintln!(
-            "{} state history needs the azurerm backend (blob versions and snapshots); {} keeps only the previous state, as {}",
+            "{} state history needs the azurerm backend (blob versions and snapshots); {} keeps only the previous state, as .strata/state/{}.json.backup",
             style::error_label(),
             env.name,
-            ".strata/state/<env>.json.backup"
+            env.name
         );
         return Err(Exit(1).into());
     };
@@ -27,7 +27,7 @@ pub async fn history(ws: &Workspace, env: &str) -> Result<u8> {
         println!("No state yet for {}.", env.name);
         return Ok(0);
     }
-    println!("{:<44} {:>6}  {:<25} {}", "VERSION", "SERIAL", "WRITTEN", "BY");
+    println!("{:<44} {:>6}  {:<25} BY", "VERSION", "SERIAL", "WRITTEN");
     for v in versions {
         println!(
             "{:<44} {:>6}  {:<25} {}",
@@ -47,9 +47,13 @@ pub async fn restore(ws: &Workspace, env: &str, version: &str, auto_approve: boo
         eprintln!("{} state restore needs the azurerm backend", style::error_label());
         return Err(Exit(1).into());
     };
-    let id: StateVersionId = version
-        .parse()
-        .map_err(|e| anyhow!("{version:?} is not a version id: {e}\n  {} `strata state history -e {}` lists them", style::hint_label(), env.name))?;
+    let id: StateVersionId = version.parse().map_err(|e| {
+        anyhow!(
+            "{version:?} is not a version id: {e}\n  {} `strata state history -e {}` lists them",
+            style::hint_label(),
+            env.name
+        )
+    })?;
     let old = blob.read_version(&id).await.map_err(|e| anyhow!("{e}"))?;
     let current = store.as_dyn().read().await.map_err(|e| anyhow!("{e}"))?;
     println!("Restoring {} of {} (serial {}):", id, env.name, old.serial);
@@ -58,11 +62,22 @@ pub async fn restore(ws: &Workspace, env: &str, version: &str, auto_approve: boo
         println!("Restore cancelled.");
         return Ok(1);
     }
-    let guard = session::lock(store.as_dyn(), strata_state::operation::STATE_PUSH, std::time::Duration::ZERO).await?;
+    let guard = session::lock(
+        store.as_dyn(),
+        strata_state::operation::STATE_PUSH,
+        std::time::Duration::ZERO,
+    )
+    .await?;
     let result = blob.restore(&id, &guard).await;
     let _ = store.as_dyn().unlock(guard).await;
     let restored = result.map_err(|e| anyhow!("{e}"))?;
-    println!("{}", style::green(&format!("Restored; the state is now serial {}. Run `strata plan -e {}` to see what differs from Azure.", restored.serial, env.name)));
+    println!(
+        "{}",
+        style::green(&format!(
+            "Restored; the state is now serial {}. Run `strata plan -e {}` to see what differs from Azure.",
+            restored.serial, env.name
+        ))
+    );
     Ok(0)
 }
 
@@ -71,7 +86,10 @@ pub async fn pull(ws: &Workspace, env: &str) -> Result<u8> {
     let store = ws.store(&env)?;
     match store.as_dyn().read().await.map_err(|e| anyhow!("{e}"))? {
         Some(state) => {
-            println!("{}", String::from_utf8_lossy(&state.encode().map_err(|e| anyhow!("{e}"))?));
+            println!(
+                "{}",
+                String::from_utf8_lossy(&state.encode().map_err(|e| anyhow!("{e}"))?)
+            );
             Ok(0)
         }
         None => {
@@ -88,35 +106,63 @@ pub async fn push(ws: &Workspace, env: &str, file: &Path, force: bool) -> Result
     let mut incoming = State::decode(&bytes, &file.display().to_string())
         .map_err(|e| anyhow!("{e}"))?
         .ok_or_else(|| anyhow!("{} holds no state", file.display()))?;
-    let guard = session::lock(store.as_dyn(), strata_state::operation::STATE_PUSH, std::time::Duration::ZERO).await?;
+    let guard = session::lock(
+        store.as_dyn(),
+        strata_state::operation::STATE_PUSH,
+        std::time::Duration::ZERO,
+    )
+    .await?;
     let result = push_locked(store.as_dyn(), &mut incoming, &guard, force).await;
     let _ = store.as_dyn().unlock(guard).await;
     result?;
     println!(
         "{}",
-        style::green(&format!("Pushed {} into {} (serial {}).", file.display(), store.as_dyn().describe(), incoming.serial))
+        style::green(&format!(
+            "Pushed {} into {} (serial {}).",
+            file.display(),
+            store.as_dyn().describe(),
+            incoming.serial
+        ))
     );
     Ok(0)
 }
 
 /// OpenTofu's import checks: same lineage, not an older serial, not the same serial with other
 /// content; `--force` overrides; an empty destination takes anything.
-async fn push_locked(store: &dyn StateStore, incoming: &mut State, guard: &strata_state::LockGuard, force: bool) -> Result<()> {
+async fn push_locked(
+    store: &dyn StateStore,
+    incoming: &mut State,
+    guard: &strata_state::LockGuard,
+    force: bool,
+) -> Result<()> {
     let current = store.read().await.map_err(|e| anyhow!("{e}"))?;
     let refuse = |why: String| -> Result<()> {
-        eprintln!("{} {why}\n  {} check you are pushing the right file to the right environment, or pass --force", style::error_label(), style::hint_label());
+        eprintln!(
+            "{} {why}\n  {} check you are pushing the right file to the right environment, or pass --force",
+            style::error_label(),
+            style::hint_label()
+        );
         Err(Exit(1).into())
     };
     match &current {
         Some(cur) if !force => {
             if cur.lineage != incoming.lineage {
-                return refuse(format!("the state there has lineage {}, the file {}: they are different states", cur.lineage, incoming.lineage));
+                return refuse(format!(
+                    "the state there has lineage {}, the file {}: they are different states",
+                    cur.lineage, incoming.lineage
+                ));
             }
             if incoming.serial < cur.serial {
-                return refuse(format!("the file is older (serial {}) than the state there (serial {})", incoming.serial, cur.serial));
+                return refuse(format!(
+                    "the file is older (serial {}) than the state there (serial {})",
+                    incoming.serial, cur.serial
+                ));
             }
             if incoming.serial == cur.serial && incoming.resources != cur.resources {
-                return refuse(format!("the file and the state there have the same serial {} but different contents", cur.serial));
+                return refuse(format!(
+                    "the file and the state there have the same serial {} but different contents",
+                    cur.serial
+                ));
             }
         }
         _ => {}
@@ -174,7 +220,11 @@ fn print_difference(current: Option<&State>, old: &State) {
 
 fn confirm(question: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
-        eprintln!("{} no terminal to confirm on\n  {} pass --auto-approve", style::error_label(), style::hint_label());
+        eprintln!(
+            "{} no terminal to confirm on\n  {} pass --auto-approve",
+            style::error_label(),
+            style::hint_label()
+        );
         return Err(Exit(1).into());
     }
     print!("{} [y/N] ", style::bold(question));

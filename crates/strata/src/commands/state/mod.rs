@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use strata_core::{PathStep, ResourceAddr};
 
 use crate::cli::StateCommand;
-use crate::session::{load_workspace, Workspace};
+use crate::session::{Workspace, load_workspace};
 use crate::{Exit, style};
 
 pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
@@ -18,7 +18,11 @@ pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
         StateCommand::List { env } => list(&ws, &env).await,
         StateCommand::Show { env, address } => show(&ws, &env, &address).await,
         StateCommand::History { env } => history::history(&ws, &env).await,
-        StateCommand::Restore { env, version, auto_approve } => history::restore(&ws, &env, &version, auto_approve).await,
+        StateCommand::Restore {
+            env,
+            version_id,
+            auto_approve,
+        } => history::restore(&ws, &env, &version_id, auto_approve).await,
         StateCommand::Pull { env } => history::pull(&ws, &env).await,
         StateCommand::Push { env, file, force } => history::push(&ws, &env, &file, force).await,
     }
@@ -67,7 +71,14 @@ async fn show(ws: &Workspace, env: &str, address: &str) -> Result<u8> {
     println!("api_version   = {}", r.api_version);
     println!("layer         = {}", r.layer);
     if !r.dependencies.is_empty() {
-        println!("depends_on    = [{}]", r.dependencies.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+        println!(
+            "depends_on    = [{}]",
+            r.dependencies
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     println!("attributes    = {}", serde_json::to_string_pretty(&attrs)?);
     Ok(0)

@@ -1,0 +1,431 @@
+//! `database`: an Azure Database for PostgreSQL flexible server with private access only.
+//!
+//! Resources: a private DNS zone (`dns_zone`, `<name>.private.postgres.database.azure.com`)
+//! linked to the server's virtual network (`dns_link`), the server (`server`) injected into a
+//! data subnet delegated to `Microsoft.DBforPostgreSQL/flexibleServers` with public network
+//! access disabled, its databases (`database["<name>"]`) and, when given, its Microsoft
+//! Entra administrator (`entra_admin`).
+//!
+//! Authentication: with `administrator_password` (which must come from a sensitive variable,
+//! so it is never in a file or a plan) the server has a password administrator; without one
+//! it uses Microsoft Entra ID only — there is then no password anywhere to leak or rotate.
+//! strata never invents a password: ARM cannot read a Key Vault secret back, so a generated
+//! password would live only in state. The profile chooses the sku, storage, backup retention,
+//! geo-redundant backups and zone-redundant high availability.
+
+mod settings;
+
+use std::collections::BTreeMap;
+
+use strata_core::{
+    Deferred, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value,
+};
+
+use crate::common::{self, Placement, SubnetRef, path, reference};
+use crate::inputs::{Errors, Fields};
+use crate::profiles::Profile;
+
+pub const API_VERSION: &str = "2024-08-01";
+pub const DNS_API_VERSION: &str = "2024-06-01";
+const SERVER_TYPE: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
+const ZONE_TYPE: &str = "Microsoft.Network/privateDnsZones";
+const DELEGATION: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
+
+/// The `database` module.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DatabaseModule;
+
+const INPUTS: &[InputSpec] = &[
+    InputSpec {
+        name: "resource_group",
+        ty: "string",
+        required: true,
+        description: "The name of the resource group to create the server in.",
+    },
+    InputSpec {
+        name: "location",
+        ty: "string",
+        required: false,
+        description: "The Azure region; defaults to the environment's location.",
+    },
+    InputSpec {
+        name: "name",
+        ty: "string",
+        required: true,
+        description: "The server name: 3-63 lowercase letters, digits and `-`, unique across Azure.",
+    },
+    InputSpec {
+        name: "subnet",
+        ty: "any",
+        required: true,
+        description: "A data subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers: \
+                      `module.network.subnets[\"data\"]`.",
+    },
+    InputSpec {
+        name: "version",
+        ty: "string",
+        required: false,
+        description: "The PostgreSQL major version, 13-17 (default 16).",
+    },
+    InputSpec {
+        name: "sku",
+        ty: "string",
+        required: false,
+        description: "The compute sku (profile: Standard_B1ms, Standard_D2ds_v5, Standard_D4ds_v5).",
+    },
+    InputSpec {
+        name: "storage_gb",
+        ty: "number",
+        required: false,
+        description: "Storage in GiB: 32, 64, 128, 256, 512, 1024, … (profile: 32, 64, 128).",
+    },
+    InputSpec {
+        name: "backup_retention_days",
+        ty: "number",
+        required: false,
+        description: "Days of point-in-time restore, 7-35 (profile: 7, 14, 35).",
+    },
+    InputSpec {
+        name: "geo_redundant_backup",
+        ty: "bool",
+        required: false,
+        description: "Keep backups in the paired region too (profile: off in dev); fixed at creation.",
+    },
+    InputSpec {
+        name: "high_availability",
+        ty: "string",
+        required: false,
+        description: "Disabled, SameZone or ZoneRedundant: a standby server (profile: ZoneRedundant in staging and \
+                      prod); not available on Burstable skus.",
+    },
+    InputSpec {
+        name: "administrator_login",
+        ty: "string",
+        required: false,
+        description: "The password administrator's login (default strata_admin), when a password is given.",
+    },
+    InputSpec {
+        name: "administrator_password",
+        ty: "string",
+        required: false,
+        description: "The administrator's password, from a sensitive variable. Without it the server uses \
+                      Microsoft Entra ID authentication only.",
+    },
+    InputSpec {
+        name: "tenant_id",
+        ty: "string",
+        required: false,
+        description: "The Microsoft Entra tenant for Entra ID authentication (required without a password).",
+    },
+    InputSpec {
+        name: "entra_admin",
+        ty: "object",
+        required: false,
+        description: "An Entra administrator: { object_id, principal_name, principal_type = \"Group\" | \"User\" | \
+                      \"ServicePrincipal\" }.",
+    },
+    InputSpec {
+        name: "databases",
+        ty: "list(string)",
+        required: false,
+        description: "Databases to create (default [\"app\"]).",
+    },
+    InputSpec {
+        name: "tags",
+        ty: "map(string)",
+        required: false,
+        description: "Tags on the server and the DNS zone.",
+    },
+];
+
+const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "server_id",
+        sensitive: false,
+        description: "The server's ARM id.",
+    },
+    OutputSpec {
+        name: "server_name",
+        sensitive: false,
+        description: "The server's name.",
+    },
+    OutputSpec {
+        name: "fqdn",
+        sensitive: false,
+        description: "The server's host name, resolvable inside the VNet only (known after apply).",
+    },
+    OutputSpec {
+        name: "database_ids",
+        sensitive: false,
+        description: "Database ids by name.",
+    },
+    OutputSpec {
+        name: "private_dns_zone_id",
+        sensitive: false,
+        description: "The private DNS zone that resolves the server.",
+    },
+    OutputSpec {
+        name: "administrator_login",
+        sensitive: false,
+        description: "The password administrator's login (null with Entra ID only).",
+    },
+    OutputSpec {
+        name: "connection_string",
+        sensitive: true,
+        description: "A libpq connection string for the first database (with the password, when there is one).",
+    },
+];
+
+impl Module for DatabaseModule {
+    fn source(&self) -> &'static str {
+        "database"
+    }
+
+    fn description(&self) -> &'static str {
+        "A PostgreSQL flexible server with private access only, in a delegated data subnet with a private DNS zone."
+    }
+
+    fn inputs(&self) -> &'static [InputSpec] {
+        INPUTS
+    }
+
+    fn outputs(&self) -> &'static [OutputSpec] {
+        OUTPUTS
+    }
+
+    fn layer(&self) -> Layer {
+        Layer::Data
+    }
+
+    fn expand(
+        &self,
+        ctx: &ModuleContext<'_>,
+        inputs: &BTreeMap<String, Value>,
+    ) -> Result<Expansion, Vec<InputError>> {
+        let fields = Fields::root(inputs);
+        let mut errs = Errors::default();
+        let place = Placement::read(&fields, ctx.location, &mut errs);
+        let name = common::read_name(&fields, "name", SERVER_TYPE, &mut errs);
+        let subnet = read_subnet(&fields, &mut errs);
+        let s = settings::read(&fields, Profile::of(ctx), &mut errs);
+        let auth = settings::read_auth(&fields, &mut errs);
+        let databases = settings::read_databases(&fields, &mut errs);
+        errs.finish()?;
+        let (Some(place), Some(name), Some((subnet, vnet_id)), Some(s), Some(auth), Some(databases)) =
+            (place, name, subnet, s, auth, databases)
+        else {
+            return Err(Vec::new());
+        };
+
+        let label = ctx.label;
+        let group = place.group_id(ctx.subscription_id);
+        let zone_name = format!("{name}.private.postgres.database.azure.com");
+        let zone_id = common::id(&fields, "name", &group, ZONE_TYPE, &zone_name)?;
+        let zone_addr = ResourceAddr::module(label, "dns_zone", None);
+        let global = Value::from("global");
+        let mut zone = common::resource(
+            zone_addr.clone(),
+            zone_id.clone(),
+            DNS_API_VERSION,
+            Value::object(place.top_at(global.clone())),
+            Layer::Data,
+            &[],
+        );
+        zone.force_new = vec![path("location")];
+
+        let link_addr = ResourceAddr::module(label, "dns_link", None);
+        let mut link = common::resource(
+            link_addr.clone(),
+            zone_id.child("virtualNetworkLinks", vnet_id.name()),
+            DNS_API_VERSION,
+            Value::object([
+                ("location", global),
+                (
+                    "properties",
+                    Value::object([
+                        ("virtualNetwork", reference(vnet_id.as_str())),
+                        ("registrationEnabled", Value::from(false)),
+                    ]),
+                ),
+            ]),
+            Layer::Data,
+            &[],
+        );
+        link.force_new = vec![path("location"), path("properties.virtualNetwork")];
+
+        let server_id = common::id(&fields, "name", &group, SERVER_TYPE, &name)?;
+        let server_addr = ResourceAddr::module(label, "server", None);
+        let mut props = vec![
+            ("version", Value::from(s.version.as_str())),
+            (
+                "storage",
+                Value::object([("storageSizeGB", Value::from(s.storage_gb))]),
+            ),
+            (
+                "backup",
+                Value::object([
+                    ("backupRetentionDays", Value::from(s.backup_days)),
+                    (
+                        "geoRedundantBackup",
+                        Value::from(if s.geo_backup { "Enabled" } else { "Disabled" }),
+                    ),
+                ]),
+            ),
+            (
+                "highAvailability",
+                Value::object([("mode", Value::from(s.high_availability.as_str()))]),
+            ),
+            (
+                "network",
+                Value::object([
+                    ("delegatedSubnetResourceId", subnet.id.clone()),
+                    ("privateDnsZoneArmResourceId", Value::from(zone_id.as_str())),
+                    ("publicNetworkAccess", Value::from("Disabled")),
+                ]),
+            ),
+            ("authConfig", auth.auth_config()),
+        ];
+        if let Some(p) = &auth.password {
+            props.push(("administratorLogin", Value::from(auth.login.as_str())));
+            props.push(("administratorLoginPassword", common::secret(p.clone())));
+        }
+        let mut body = place.top();
+        body.push((
+            "sku",
+            Value::object([
+                ("name", Value::from(s.sku.as_str())),
+                ("tier", Value::from(s.tier)),
+            ]),
+        ));
+        body.push(("properties", Value::object(props)));
+        let mut server = common::resource(
+            server_addr.clone(),
+            server_id.clone(),
+            API_VERSION,
+            Value::object(body),
+            Layer::Data,
+            &[&zone_addr, &link_addr],
+        );
+        // Fixed when the server is created.
+        server.force_new = vec![
+            path("location"),
+            path("properties.administratorLogin"),
+            path("properties.backup.geoRedundantBackup"),
+            path("properties.network.delegatedSubnetResourceId"),
+            path("properties.network.privateDnsZoneArmResourceId"),
+        ];
+
+        let mut resources = vec![zone, link, server];
+        let mut database_ids = BTreeMap::new();
+        for db in &databases {
+            let id = server_id.child("databases", db);
+            let mut r = common::resource(
+                ResourceAddr::module(label, "database", Some(db)),
+                id.clone(),
+                API_VERSION,
+                Value::object([(
+                    "properties",
+                    Value::object([
+                        ("charset", Value::from("UTF8")),
+                        ("collation", Value::from("en_US.utf8")),
+                    ]),
+                )]),
+                Layer::Data,
+                &[],
+            );
+            // Charset and collation are chosen at creation.
+            r.force_new = vec![path("properties")];
+            database_ids.insert(db.clone(), Value::from(id.as_str()));
+            resources.push(r);
+        }
+        if let Some(admin) = &auth.entra_admin {
+            let mut r = common::resource(
+                ResourceAddr::module(label, "entra_admin", None),
+                server_id.child("administrators", &admin.object_id),
+                API_VERSION,
+                Value::object([(
+                    "properties",
+                    Value::object([
+                        ("principalName", admin.principal_name.clone()),
+                        ("principalType", Value::from(admin.principal_type.as_str())),
+                        ("tenantId", auth.tenant.clone().unwrap_or(Value::Null)),
+                    ]),
+                )]),
+                Layer::Data,
+                &[],
+            );
+            r.force_new = Vec::new();
+            resources.push(r);
+        }
+
+        let fqdn = Value::attr(&server_addr, "properties.fullyQualifiedDomainName");
+        let first_db = databases.first().cloned().unwrap_or_else(|| "postgres".into());
+        let mut parts = vec![Value::from("host="), fqdn.clone(), Value::from(format!(" port=5432 dbname={first_db}"))];
+        if let Some(p) = &auth.password {
+            parts.push(Value::from(format!(" user={}", auth.login)));
+            parts.push(Value::from(" password="));
+            parts.push(settings::quoted(p));
+        }
+        parts.push(Value::from(" sslmode=require"));
+        let connection = Value::unknown(Deferred::Template { parts }).sensitive();
+        let outputs = BTreeMap::from([
+            ("server_id".to_string(), Value::from(server_id.as_str())),
+            ("server_name".to_string(), Value::from(name)),
+            ("fqdn".to_string(), fqdn),
+            ("database_ids".to_string(), Value::Object(database_ids)),
+            ("private_dns_zone_id".to_string(), Value::from(zone_id.as_str())),
+            (
+                "administrator_login".to_string(),
+                if auth.password.is_some() {
+                    Value::from(auth.login)
+                } else {
+                    Value::Null
+                },
+            ),
+            ("connection_string".to_string(), connection),
+        ]);
+        Ok(Expansion {
+            resources,
+            outputs,
+            diagnostics: None,
+        })
+    }
+}
+
+/// The subnet (a delegated data subnet) and its virtual network.
+fn read_subnet(fields: &Fields<'_>, errs: &mut Errors) -> Option<(SubnetRef, strata_core::ArmId)> {
+    let subnet = match errs.take(SubnetRef::read(fields, "subnet"))? {
+        Some(s) => s,
+        None => {
+            errs.push(
+                fields
+                    .error("subnet", "`subnet` is required")
+                    .hint("pass the data subnet: `subnet = module.network.subnets[\"data\"]`"),
+            );
+            return None;
+        }
+    };
+    // A subnet of the wrong role is the mistake to report, not its delegation.
+    let ok = match subnet
+        .require_role("data", "a database")
+        .and_then(|()| subnet.require_delegation(DELEGATION, "a PostgreSQL flexible server"))
+    {
+        Ok(()) => true,
+        Err(e) => {
+            errs.push(e);
+            false
+        }
+    };
+    let Some(vnet) = subnet.vnet_id.clone() else {
+        errs.push(
+            fields
+                .error("subnet", "the subnet must be known at plan time: its virtual network gets the server's private DNS zone")
+                .hint("pass `module.network.subnets[\"data\"]` or a literal subnet id"),
+        );
+        return None;
+    };
+    ok.then_some((subnet, vnet))
+}
+
+#[cfg(test)]
+mod tests;

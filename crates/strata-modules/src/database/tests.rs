@@ -1,0 +1,204 @@
+use serde_json::json;
+use strata_core::PathStep;
+
+use super::*;
+use crate::test_support::*;
+
+const PG: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
+const PASSWORD: &str = "Planted-Pa55word!";
+
+fn base() -> Vec<(&'static str, Value)> {
+    vec![
+        ("resource_group", s("rg-shop-dev")),
+        ("name", s("psql-shop-dev")),
+        ("subnet", subnet("data", "data", Some(PG))),
+        ("administrator_password", s(PASSWORD).sensitive()),
+    ]
+}
+
+fn expand(profile: &'static str, pairs: Vec<(&str, Value)>) -> Result<Expansion, Vec<InputError>> {
+    DatabaseModule.expand(&ctx("db", profile), &inputs(pairs))
+}
+
+fn with(mut pairs: Vec<(&'static str, Value)>, extra: Vec<(&'static str, Value)>) -> Vec<(&'static str, Value)> {
+    for (k, v) in extra {
+        pairs.retain(|(n, _)| *n != k);
+        pairs.push((k, v));
+    }
+    pairs
+}
+
+#[test]
+fn a_private_server_with_its_dns_zone() {
+    let e = expand("dev", base()).unwrap();
+    assert_eq!(
+        addrs(&e),
+        ["module.db.dns_zone", "module.db.dns_link", "module.db.server", "module.db.database[\"app\"]"]
+    );
+    let zone = find(&e, "module.db.dns_zone");
+    assert!(zone.id.as_str().ends_with("/privateDnsZones/psql-shop-dev.private.postgres.database.azure.com"));
+    assert_eq!(at(zone, "location"), "global");
+    let link = find(&e, "module.db.dns_link");
+    assert!(link.id.as_str().ends_with("/virtualNetworkLinks/vnet-shop-dev"));
+    assert!(at(link, "properties.virtualNetwork.id").as_str().unwrap().ends_with("/virtualNetworks/vnet-shop-dev"));
+    let server = find(&e, "module.db.server");
+    assert_eq!(at(server, "sku"), json!({"name": "Standard_B1ms", "tier": "Burstable"}));
+    assert_eq!(
+        at(server, "properties.network.publicNetworkAccess"),
+        "Disabled"
+    );
+    assert!(
+        at(server, "properties.network.delegatedSubnetResourceId")
+            .as_str()
+            .unwrap()
+            .ends_with("/subnets/data")
+    );
+    assert_eq!(at(server, "properties.highAvailability.mode"), "Disabled");
+    assert_eq!(at(server, "properties.backup"), json!({"backupRetentionDays": 7, "geoRedundantBackup": "Disabled"}));
+    assert_eq!(at(server, "properties.authConfig"), json!({"passwordAuth": "Enabled", "activeDirectoryAuth": "Disabled"}));
+    assert_eq!(
+        server.body.sensitive_paths(),
+        vec![vec![
+            PathStep::Key("properties".into()),
+            PathStep::Key("administratorLoginPassword".into())
+        ]]
+    );
+    assert_eq!(server.depends_on.len(), 2);
+    outputs_match(&DatabaseModule, &e);
+    let conn = &e.outputs["connection_string"];
+    assert!(conn.is_sensitive() && conn.is_unknown());
+    assert!(e.outputs["fqdn"].is_unknown() && !e.outputs["fqdn"].is_sensitive());
+    // The password never shows in anything that could be printed.
+    let printable = format!("{:?}", strata_core::path_to_string(&server.body.sensitive_paths()[0]));
+    assert!(!printable.contains(PASSWORD));
+}
+
+#[test]
+fn prod_is_zone_redundant_with_geo_backups_and_inputs_override() {
+    let e = expand("prod", base()).unwrap();
+    let server = find(&e, "module.db.server");
+    assert_eq!(at(server, "sku"), json!({"name": "Standard_D4ds_v5", "tier": "GeneralPurpose"}));
+    assert_eq!(at(server, "properties.highAvailability.mode"), "ZoneRedundant");
+    assert_eq!(at(server, "properties.backup"), json!({"backupRetentionDays": 35, "geoRedundantBackup": "Enabled"}));
+    assert_eq!(at(server, "properties.storage.storageSizeGB"), 128);
+    let e = expand(
+        "prod",
+        with(base(), vec![("high_availability", s("Disabled")), ("storage_gb", Value::from(256))]),
+    )
+    .unwrap();
+    let server = find(&e, "module.db.server");
+    assert_eq!(at(server, "properties.highAvailability.mode"), "Disabled");
+    assert_eq!(at(server, "properties.storage.storageSizeGB"), 256);
+}
+
+#[test]
+fn entra_only_without_a_password() {
+    let pairs = with(
+        base().into_iter().filter(|(k, _)| *k != "administrator_password").collect(),
+        vec![
+            ("tenant_id", s(TENANT)),
+            (
+                "entra_admin",
+                Value::object([
+                    ("object_id", s("11111111-2222-3333-4444-555555555555")),
+                    ("principal_name", s("dba-team")),
+                ]),
+            ),
+        ],
+    );
+    let e = expand("dev", pairs).unwrap();
+    let server = find(&e, "module.db.server");
+    assert_eq!(
+        at(server, "properties.authConfig"),
+        json!({"passwordAuth": "Disabled", "activeDirectoryAuth": "Enabled", "tenantId": TENANT})
+    );
+    assert_eq!(at(server, "properties.administratorLogin"), serde_json::Value::Null);
+    assert!(server.body.sensitive_paths().is_empty());
+    let admin = find(&e, "module.db.entra_admin");
+    assert!(admin.id.as_str().ends_with("/administrators/11111111-2222-3333-4444-555555555555"));
+    assert_eq!(at(admin, "properties.principalType"), "Group");
+    assert_eq!(e.outputs["administrator_login"], Value::Null);
+}
+
+#[test]
+fn a_database_in_a_subnet_that_is_not_a_data_subnet_fails() {
+    let (path, msg, hint) = one_error(expand(
+        "dev",
+        with(base(), vec![("subnet", subnet("app", "app", Some("Microsoft.Web/serverFarms")))]),
+    ));
+    assert_eq!(path, "subnet");
+    assert!(msg.contains("a database must be placed in a data subnet, but subnet `app` has the app role"), "{msg}");
+    assert!(hint.contains("module.network.subnets[\"data\"]"), "{hint}");
+    // A plain id is judged by the subnet's name.
+    let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/mgmt";
+    let (path, msg, _) = one_error(expand("dev", with(base(), vec![("subnet", s(id))])));
+    assert_eq!(path, "subnet");
+    assert!(msg.contains("management role"), "{msg}");
+    // A data subnet without the delegation.
+    let (path, msg, hint) = one_error(expand("dev", with(base(), vec![("subnet", subnet("data", "data", None))])));
+    assert_eq!(path, "subnet");
+    assert!(msg.contains("has no delegation"), "{msg}");
+    assert!(hint.contains("delegation = \"Microsoft.DBforPostgreSQL/flexibleServers\""), "{hint}");
+}
+
+#[test]
+fn passwords_must_be_sensitive_and_strong_and_are_never_echoed() {
+    let (path, msg, hint) = one_error(expand("dev", with(base(), vec![("administrator_password", s(PASSWORD))])));
+    assert_eq!(path, "administrator_password");
+    assert!(msg.contains("not marked sensitive"));
+    assert!(hint.contains("sensitive = true"));
+    assert!(!msg.contains(PASSWORD) && !hint.contains(PASSWORD));
+    let weak = "weakpassword";
+    let (path, msg, hint) = one_error(expand(
+        "dev",
+        with(base(), vec![("administrator_password", s(weak).sensitive())]),
+    ));
+    assert_eq!(path, "administrator_password");
+    assert!(!msg.contains(weak) && !hint.contains(weak));
+    let (path, ..) = one_error(expand(
+        "dev",
+        base().into_iter().filter(|(k, _)| *k != "administrator_password").collect(),
+    ));
+    assert_eq!(path, "administrator_password");
+}
+
+#[test]
+fn other_inputs_are_checked() {
+    let errs = errors(expand(
+        "dev",
+        with(
+            base(),
+            vec![
+                ("name", s("PSQL")),
+                ("sku", s("B1ms")),
+                ("storage_gb", Value::from(100)),
+                ("backup_retention_days", Value::from(3)),
+                ("version", s("9")),
+                ("administrator_login", s("azure_superuser")),
+                ("databases", list(&["postgres", "1bad"])),
+            ],
+        ),
+    ));
+    let paths: Vec<&str> = errs.iter().map(|(p, ..)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "name",
+            "version",
+            "sku",
+            "storage_gb",
+            "backup_retention_days",
+            "administrator_login",
+            "databases[0]",
+            "databases[1]"
+        ],
+        "{errs:#?}"
+    );
+    assert!(errs.iter().all(|(_, _, h)| !h.is_empty()), "{errs:#?}");
+    let (path, msg, _) = one_error(expand(
+        "dev",
+        with(base(), vec![("high_availability", s("ZoneRedundant"))]),
+    ));
+    assert_eq!(path, "high_availability");
+    assert!(msg.contains("Burstable"), "{msg}");
+}

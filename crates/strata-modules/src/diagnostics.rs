@@ -1,0 +1,154 @@
+//! Diagnostic settings: which resource types can send logs and metrics to Azure Monitor, and
+//! the `Microsoft.Insights/diagnosticSettings` extension resource that sends them to a Log
+//! Analytics workspace.
+//!
+//! The configuration asks the registry for a setting for every resource of a stack once a
+//! monitoring module collects diagnostics ([`strata_core::ModuleRegistry::diagnostic_setting`]);
+//! the answer comes from [`SUPPORT`]. Logs go as the `allLogs` category group (every log
+//! category the type has, including ones Azure adds later); metrics as the type's metric
+//! category. Types without diagnostic settings (subnets, secrets, containers, DNS links,
+//! resource groups) get none.
+
+use strata_core::module::DiagnosticsSink;
+use strata_core::{Dependency, DesiredResource, Layer, ResourceAddr, Value, id_for};
+
+pub const TYPE: &str = "Microsoft.Insights/diagnosticSettings";
+pub const API_VERSION: &str = "2021-05-01-preview";
+/// The name of the settings strata manages on each resource.
+pub const SETTING_NAME: &str = "strata-to-log-analytics";
+
+/// What one resource type can send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Support {
+    /// The type, as ARM spells it.
+    pub resource_type: &'static str,
+    /// Whether it has resource logs (sent as the `allLogs` group).
+    pub logs: bool,
+    /// Its metric category, if it exports metrics.
+    pub metrics: Option<&'static str>,
+}
+
+const fn s(resource_type: &'static str, logs: bool, metrics: Option<&'static str>) -> Support {
+    Support {
+        resource_type,
+        logs,
+        metrics,
+    }
+}
+
+const ALL: Option<&str> = Some("AllMetrics");
+
+/// The types the built-in modules create that support diagnostic settings. Storage accounts
+/// export only transaction metrics at the account; their blob service has the logs.
+pub const SUPPORT: &[Support] = &[
+    s("Microsoft.Network/virtualNetworks", true, ALL),
+    s("Microsoft.Network/networkSecurityGroups", true, None),
+    s("Microsoft.Network/publicIPAddresses", true, ALL),
+    s("Microsoft.Network/networkInterfaces", false, ALL),
+    s("Microsoft.Network/applicationGateways", true, ALL),
+    s("Microsoft.Network/privateDnsZones", false, ALL),
+    s("Microsoft.Storage/storageAccounts", false, Some("Transaction")),
+    s("Microsoft.Storage/storageAccounts/blobServices", true, Some("Transaction")),
+    s("Microsoft.KeyVault/vaults", true, ALL),
+    s("Microsoft.Compute/virtualMachines", false, ALL),
+    s("Microsoft.Compute/virtualMachineScaleSets", false, ALL),
+    s("Microsoft.Web/serverfarms", false, ALL),
+    s("Microsoft.Web/sites", true, ALL),
+    s("Microsoft.DBforPostgreSQL/flexibleServers", true, ALL),
+    s("Microsoft.Cdn/profiles", true, ALL),
+    s("Microsoft.OperationalInsights/workspaces", true, ALL),
+    s("Microsoft.Insights/components", true, ALL),
+];
+
+/// What `resource_type` supports, if anything.
+pub fn support(resource_type: &str) -> Option<Support> {
+    SUPPORT
+        .iter()
+        .find(|s| s.resource_type.eq_ignore_ascii_case(resource_type))
+        .copied()
+}
+
+/// The setting at `addr` sending `target`'s diagnostics to `sink`, if its type has any.
+pub fn setting(addr: ResourceAddr, target: &DesiredResource, sink: &DiagnosticsSink) -> Option<DesiredResource> {
+    let support = support(&target.resource_type())?;
+    let id = id_for(&target.id, TYPE, SETTING_NAME).ok()?;
+    let mut props = vec![("workspaceId", Value::from(sink.workspace_id.as_str()))];
+    if support.logs {
+        props.push((
+            "logs",
+            Value::List(vec![Value::object([
+                ("categoryGroup", Value::from("allLogs")),
+                ("enabled", Value::from(true)),
+            ])]),
+        ));
+    }
+    if let Some(category) = support.metrics {
+        props.push((
+            "metrics",
+            Value::List(vec![Value::object([
+                ("category", Value::from(category)),
+                ("enabled", Value::from(true)),
+            ])]),
+        ));
+    }
+    let mut r = DesiredResource::new(addr, id, API_VERSION, Value::object([("properties", Value::object(props))]));
+    r.layer = Layer::Monitoring;
+    // An extension resource has no location; everything else is updated in place.
+    r.force_new = Vec::new();
+    r.depends_on = vec![
+        Dependency::Resource(target.addr.clone()),
+        Dependency::Resource(sink.workspace.clone()),
+    ];
+    r.loc.clone_from(&target.loc);
+    Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_core::ArmId;
+
+    use super::*;
+
+    fn target(t: &str) -> DesiredResource {
+        let rg = ArmId::resource_group("s", "rg");
+        DesiredResource::new(
+            ResourceAddr::module("m", "x", None),
+            ArmId::provider_resource(&rg, t, "x"),
+            "2024-01-01",
+            Value::Null,
+        )
+    }
+
+    fn sink() -> DiagnosticsSink {
+        DiagnosticsSink {
+            workspace_id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w"
+                .into(),
+            workspace: ResourceAddr::module("monitoring", "workspace", None),
+        }
+    }
+
+    #[test]
+    fn settings_for_supported_types() {
+        let addr = ResourceAddr::module("m", "diagnostics", Some("x"));
+        let kv = setting(addr.clone(), &target("Microsoft.KeyVault/vaults"), &sink()).unwrap();
+        assert_eq!(
+            kv.id.as_str(),
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/x/providers/Microsoft.Insights/diagnosticSettings/strata-to-log-analytics"
+        );
+        assert_eq!(kv.resource_type(), TYPE);
+        assert_eq!(kv.layer, Layer::Monitoring);
+        assert_eq!(
+            kv.body.to_json().unwrap(),
+            serde_json::json!({"properties": {
+                "workspaceId": sink().workspace_id,
+                "logs": [{"categoryGroup": "allLogs", "enabled": true}],
+                "metrics": [{"category": "AllMetrics", "enabled": true}],
+            }})
+        );
+        assert_eq!(kv.depends_on.len(), 2);
+        let nsg = setting(addr.clone(), &target("Microsoft.Network/networkSecurityGroups"), &sink()).unwrap();
+        assert!(nsg.body.get("properties").unwrap().get("metrics").is_none());
+        assert!(setting(addr, &target("Microsoft.Resources/deployments"), &sink()).is_none());
+        assert!(support("microsoft.web/SITES").is_some());
+    }
+}

@@ -1,0 +1,98 @@
+//! Helpers for the modules' unit tests.
+
+use std::collections::BTreeMap;
+
+use strata_core::{DesiredResource, Expansion, InputError, Module, ModuleContext, ResourceAddr, Value, path_to_string};
+
+pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
+pub const TENANT: &str = "00000000-0000-0000-0000-0000000000aa";
+
+pub fn ctx(label: &'static str, profile: &'static str) -> ModuleContext<'static> {
+    ModuleContext {
+        label,
+        subscription_id: SUB,
+        location: "westeurope",
+        environment: profile,
+        profile,
+    }
+}
+
+pub fn s(v: &str) -> Value {
+    Value::from(v)
+}
+
+pub fn list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|i| s(i)).collect())
+}
+
+pub fn inputs(pairs: Vec<(&str, Value)>) -> BTreeMap<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// A value known only after apply.
+pub fn unknown(path: &str) -> Value {
+    Value::attr(&ResourceAddr::module("other", "thing", None), path)
+}
+
+/// A subnet as the networking module outputs it.
+pub fn subnet(name: &str, role: &str, delegation: Option<&str>) -> Value {
+    let vnet = format!("/subscriptions/{SUB}/resourceGroups/rg-shop-dev/providers/Microsoft.Network/virtualNetworks/vnet-shop-dev");
+    Value::object([
+        ("id", Value::from(format!("{vnet}/subnets/{name}"))),
+        ("name", s(name)),
+        ("role", s(role)),
+        ("address_prefix", s("10.10.1.0/24")),
+        ("delegation", delegation.map_or(Value::Null, s)),
+        ("vnet_id", Value::from(vnet.clone())),
+        ("nsg_id", s("/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkSecurityGroups/z")),
+    ])
+}
+
+/// Every error of a failed expansion, as (path, message, hint).
+pub fn errors(r: Result<Expansion, Vec<InputError>>) -> Vec<(String, String, String)> {
+    match r {
+        Ok(_) => panic!("the expansion succeeded"),
+        Err(errs) => errs
+            .into_iter()
+            .map(|e| (path_to_string(&e.path), e.message, e.hint.unwrap_or_default()))
+            .collect(),
+    }
+}
+
+/// The single error of a failed expansion.
+pub fn one_error(r: Result<Expansion, Vec<InputError>>) -> (String, String, String) {
+    let errs = errors(r);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    errs.into_iter().next().unwrap()
+}
+
+pub fn find<'a>(e: &'a Expansion, addr: &str) -> &'a DesiredResource {
+    e.resources
+        .iter()
+        .find(|r| r.addr.to_string() == addr)
+        .unwrap_or_else(|| panic!("no {addr} in {:?}", addrs(e)))
+}
+
+pub fn addrs(e: &Expansion) -> Vec<String> {
+    e.resources.iter().map(|r| r.addr.to_string()).collect()
+}
+
+/// The JSON at `path` of a resource's body (sensitive marks dropped), `Null` if absent.
+pub fn at(r: &DesiredResource, path: &str) -> serde_json::Value {
+    r.body
+        .at(&strata_core::parse_path(path))
+        .and_then(Value::to_json)
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// Checks that every declared output is produced and nothing else.
+pub fn outputs_match(m: &dyn Module, e: &Expansion) {
+    let mut declared: Vec<&str> = m.outputs().iter().map(|o| o.name).collect();
+    declared.sort_unstable();
+    let produced: Vec<&str> = e.outputs.keys().map(String::as_str).collect();
+    assert_eq!(produced, declared, "{}", m.source());
+    for o in m.outputs().iter().filter(|o| o.sensitive) {
+        let v = &e.outputs[o.name];
+        assert!(v.is_sensitive() || v.is_null(), "{} should be sensitive", o.name);
+    }
+}
