@@ -3,11 +3,15 @@
 //! - [`Stack`]: a folder of `*.hcl` files plus `envs/<name>.hcl`, parsed with spans
 //!   ([`Stack::load`]) and checked for shape; not evaluated.
 //! - [`Environment`] / [`Target`]: one `envs/<name>.hcl`, with `inherits` resolved
-//!   ([`Stack::environment`]).
+//!   ([`Stack::environment`]), including its profile (`dev`, `staging`, `prod`) that
+//!   built-in modules take their defaults from.
 //! - [`evaluate`]: a stack for one environment, with [`EvalOptions`] (the module registry and
 //!   `-var` overrides), gives an [`Evaluated`]: the [`DesiredResource`]s of every module and
 //!   generic `resource` block, the outputs ([`EvaluatedOutput`]) and the modules
-//!   ([`ModuleInfo`]). Every problem is a [`Diagnostic`] with file, line and column.
+//!   ([`ModuleInfo`]). Every problem is a [`Diagnostic`] with file, line and column. When a
+//!   monitoring module collects the stack's diagnostics, every resource whose type supports
+//!   them also gets a diagnostic setting sending to its workspace (`diagnostics = false` on a
+//!   block opts out).
 //! - [`resolve`]: finishes "known after apply" values ([`Deferred`]) once the attributes they
 //!   wait for exist.
 //!

@@ -14,16 +14,17 @@ backend "azurerm" {
 "#;
 
 fn env(name: &str, extra: &str) -> String {
-    format!(
-        "environment \"{name}\" {{\n  target = \"emulator\"\n  location = \"westeurope\"\n{extra}\n}}\n"
-    )
+    format!("environment \"{name}\" {{\n  target = \"emulator\"\n  location = \"westeurope\"\n{extra}\n}}\n")
 }
 
 #[test]
 fn environments_choose_and_merge_backends() {
     let dir = write(&[
         ("strata.hcl", STACK),
-        ("envs/prod.hcl", &env("prod", "  backend = { container_name = \"prod-state\" }")),
+        (
+            "envs/prod.hcl",
+            &env("prod", "  backend = { container_name = \"prod-state\" }"),
+        ),
         ("envs/staging.hcl", &env("staging", "  inherits = \"prod\"")),
         ("envs/dev.hcl", &env("dev", "  backend = { type = \"local\" }")),
     ]);
@@ -42,7 +43,10 @@ fn environments_choose_and_merge_backends() {
 
 #[test]
 fn no_backend_means_local() {
-    let dir = write(&[("strata.hcl", "stack \"s\" {}\n"), ("envs/dev.hcl", &env("dev", ""))]);
+    let dir = write(&[
+        ("strata.hcl", "stack \"s\" {}\n"),
+        ("envs/dev.hcl", &env("dev", "")),
+    ]);
     let stack = load(dir.path());
     assert_eq!(stack.environment("dev").unwrap().backend.kind, BackendKind::Local);
 }
@@ -50,14 +54,23 @@ fn no_backend_means_local() {
 #[test]
 fn secrets_and_unknown_kinds_are_refused_with_a_hint() {
     let dir = write(&[
-        ("strata.hcl", "stack \"s\" {}\nbackend \"azurerm\" {\n  access_key = \"abc\"\n}\n"),
+        (
+            "strata.hcl",
+            "stack \"s\" {}\nbackend \"azurerm\" {\n  access_key = \"abc\"\n}\n",
+        ),
         ("envs/dev.hcl", &env("dev", "")),
     ]);
     let err = Stack::load(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("access_key") && err.contains("ARM_ACCESS_KEY"), "{err}");
+    assert!(
+        err.contains("access_key") && err.contains("ARM_ACCESS_KEY"),
+        "{err}"
+    );
     assert!(err.contains("strata.hcl:3"), "{err}");
 
-    let dir = write(&[("strata.hcl", "stack \"s\" {}\nbackend \"s3\" {}\n"), ("envs/dev.hcl", &env("dev", ""))]);
+    let dir = write(&[
+        ("strata.hcl", "stack \"s\" {}\nbackend \"s3\" {}\n"),
+        ("envs/dev.hcl", &env("dev", "")),
+    ]);
     let err = Stack::load(dir.path()).unwrap_err().to_string();
     assert!(err.contains("`s3` is not a state backend"), "{err}");
 

@@ -93,7 +93,11 @@ fn profiles_default_from_the_environment_name_and_can_be_set() {
     let stack = load(dir.path());
     assert_eq!(stack.environment("dev").unwrap().profile, "dev");
     assert_eq!(stack.environment("prod").unwrap().profile, "prod");
-    assert_eq!(stack.environment("qa").unwrap().profile, "dev", "not a profile name: the cheapest");
+    assert_eq!(
+        stack.environment("qa").unwrap().profile,
+        "dev",
+        "not a profile name: the cheapest"
+    );
     assert_eq!(stack.environment("canary").unwrap().profile, "prod");
 
     // The profile picks the modules' defaults.
@@ -135,7 +139,11 @@ fn an_unknown_profile_is_refused_with_file_line_and_hint() {
 fn env_profile_is_visible_to_expressions() {
     let stack = format!("{STACK}\noutput \"profile\" {{\n  value = env.profile\n}}\n");
     let dev = env_file("staging", "");
-    let e = eval(&[("strata.hcl", stack.as_str()), ("envs/staging.hcl", dev.as_str())], "staging").unwrap();
+    let e = eval(
+        &[("strata.hcl", stack.as_str()), ("envs/staging.hcl", dev.as_str())],
+        "staging",
+    )
+    .unwrap();
     let out = e.outputs.iter().find(|o| o.name == "profile").unwrap();
     assert_eq!(out.value, strata_core::Value::from("staging"));
 }
@@ -170,17 +178,19 @@ fn every_supported_resource_gets_a_diagnostic_setting_to_the_workspace() {
     assert!(vnet.id.as_str().ends_with(
         "/virtualNetworks/vnet-dev/providers/Microsoft.Insights/diagnosticSettings/strata-to-log-analytics"
     ));
+    assert!(vnet.depends_on.contains(&strata_core::Dependency::Resource(
+        strata_core::ResourceAddr::module("monitoring", "workspace", None)
+    )));
     assert!(
-        vnet.depends_on
-            .contains(&strata_core::Dependency::Resource(strata_core::ResourceAddr::module(
-                "monitoring",
-                "workspace",
-                None
-            )))
+        vnet.loc.as_ref().unwrap().line > 1,
+        "errors point at the watched block"
     );
-    assert!(vnet.loc.as_ref().unwrap().line > 1, "errors point at the watched block");
     assert_eq!(
-        body(&e, "module.network.diagnostics[\"vnet\"]", "properties.workspaceId"),
+        body(
+            &e,
+            "module.network.diagnostics[\"vnet\"]",
+            "properties.workspaceId"
+        ),
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dev/providers/Microsoft.OperationalInsights/workspaces/log-dev"
     );
 }
@@ -192,26 +202,42 @@ fn blocks_opt_out_and_monitoring_can_stop_collecting() {
         "  containers     = { assets = {} }\n",
         "  containers     = { assets = {} }\n  diagnostics    = false\n",
     );
-    let e = eval(&[("strata.hcl", opted.as_str()), ("envs/dev.hcl", dev.as_str())], "dev").unwrap();
+    let e = eval(
+        &[("strata.hcl", opted.as_str()), ("envs/dev.hcl", dev.as_str())],
+        "dev",
+    )
+    .unwrap();
     assert!(
         !e.resources
             .iter()
             .any(|r| r.addr.module.as_deref() == Some("storage") && r.addr.name == "diagnostics")
     );
-    assert!(e.resources.iter().any(|r| r.addr.to_string() == "module.network.diagnostics[\"vnet\"]"));
+    assert!(
+        e.resources
+            .iter()
+            .any(|r| r.addr.to_string() == "module.network.diagnostics[\"vnet\"]")
+    );
 
     let off = STACK.replace(
         "  name           = \"log-${env.name}\"\n",
         "  name           = \"log-${env.name}\"\n  collect_diagnostics = false\n",
     );
-    let e = eval(&[("strata.hcl", off.as_str()), ("envs/dev.hcl", dev.as_str())], "dev").unwrap();
+    let e = eval(
+        &[("strata.hcl", off.as_str()), ("envs/dev.hcl", dev.as_str())],
+        "dev",
+    )
+    .unwrap();
     assert!(!e.resources.iter().any(|r| r.addr.name == "diagnostics"));
 
     let bad = STACK.replace(
         "  containers     = { assets = {} }\n",
         "  containers     = { assets = {} }\n  diagnostics    = \"no\"\n",
     );
-    let d = eval(&[("strata.hcl", bad.as_str()), ("envs/dev.hcl", dev.as_str())], "dev").unwrap_err();
+    let d = eval(
+        &[("strata.hcl", bad.as_str()), ("envs/dev.hcl", dev.as_str())],
+        "dev",
+    )
+    .unwrap_err();
     let err = find(&d, "`diagnostics` must be true or false");
     assert!(err.hint.is_some());
 }
@@ -223,7 +249,11 @@ fn modules_the_monitoring_module_depends_on_are_left_out_with_a_warning() {
         "  name           = \"log-${env.name}\"\n",
         "  name           = \"log-${env.name}\"\n  depends_on     = [module.storage]\n",
     );
-    let e = eval(&[("strata.hcl", looped.as_str()), ("envs/dev.hcl", dev.as_str())], "dev").unwrap();
+    let e = eval(
+        &[("strata.hcl", looped.as_str()), ("envs/dev.hcl", dev.as_str())],
+        "dev",
+    )
+    .unwrap();
     assert!(
         !e.resources
             .iter()
@@ -239,9 +269,18 @@ fn two_collecting_monitoring_modules_are_an_error() {
     let two = format!(
         "{STACK}\nmodule \"monitoring2\" {{\n  source         = \"monitoring\"\n  resource_group = module.rg.name\n  name           = \"log2-${{env.name}}\"\n}}\n"
     );
-    let d = eval(&[("strata.hcl", two.as_str()), ("envs/dev.hcl", dev.as_str())], "dev").unwrap_err();
+    let d = eval(
+        &[("strata.hcl", two.as_str()), ("envs/dev.hcl", dev.as_str())],
+        "dev",
+    )
+    .unwrap_err();
     let e = find(&d, "both collect the stack's diagnostics");
-    assert!(e.hint.as_deref().unwrap_or_default().contains("collect_diagnostics = false"));
+    assert!(
+        e.hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("collect_diagnostics = false")
+    );
 }
 
 /// The example stack evaluates in every environment, with the profile differences.
@@ -275,8 +314,15 @@ fn the_shop_example_evaluates_in_every_environment() {
             _ => {
                 assert_eq!(sku, "Standard_RAGZRS");
                 assert_eq!(plan, serde_json::json!({"name": "P1v3", "capacity": 3}));
-                assert_eq!(body(&e, "module.database.server", "properties.highAvailability.mode"), "ZoneRedundant");
-                assert!(e.resources.iter().any(|r| r.addr.to_string() == "module.edge.waf_policy"));
+                assert_eq!(
+                    body(&e, "module.database.server", "properties.highAvailability.mode"),
+                    "ZoneRedundant"
+                );
+                assert!(
+                    e.resources
+                        .iter()
+                        .any(|r| r.addr.to_string() == "module.edge.waf_policy")
+                );
             }
         }
     }

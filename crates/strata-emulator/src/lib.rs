@@ -8,9 +8,26 @@
 //! # Map
 //!
 //! - [`start`] takes an [`EmulatorConfig`] (listen address, optional data directory,
-//!   [`Latency`]) and returns an [`EmulatorHandle`] once the socket is bound; the handle gives
-//!   the [`endpoint`](EmulatorHandle::endpoint) and a graceful
+//!   [`Latency`], and the optional [`AuthConfig`], [`ThrottleConfig`] and [`FaultConfig`])
+//!   and returns an [`EmulatorHandle`] once the socket is bound; the handle gives the
+//!   [`endpoint`](EmulatorHandle::endpoint) and a graceful
 //!   [`shutdown`](EmulatorHandle::shutdown). Startup failures are [`EmulatorError`]s.
+//! - `front`: ARM's front door, in ARM's order: authentication and authorisation (`identity`),
+//!   throttling (`throttle`), the faults decided up front (`faults`), then `protocol`; a dropped
+//!   answer cuts the connection after the request was served (`conn`). `stats` counts it all
+//!   for `GET /_emulator/stats`.
+//! - `identity` (with `--auth`): Entra ID's token endpoint for registered [`TestClient`]s
+//!   (client secret, certificate assertion, federated token), the metadata service's managed
+//!   identity endpoint, an OIDC issuer minting federated test tokens, and ARM's 401/403
+//!   answers to tokens that are missing, malformed, expired, for another audience or tenant,
+//!   or without access to the subscription.
+//! - `throttle` (with `--throttle`): ARM's token buckets per subscription, principal and
+//!   operation class, the subscription-wide ones, and Microsoft.Network's write limit; the
+//!   `x-ms-ratelimit-remaining-*` headers and 429 `TooManyRequests` with `Retry-After`.
+//! - `faults` (with `--faults`, reproducible by seed): transient 500/503, dropped answers,
+//!   404s right after a create, slow long-running operations, `AnotherOperationInProgress`
+//!   and `ReferencedResourceNotProvisioned`. `metadata` serves the cloud metadata document
+//!   (`/metadata/endpoints`) naming the emulator as ARM and authority.
 //! - `protocol`: the generic ARM layer. Case-insensitive routing, `api-version` checks, request
 //!   ids, the error envelope, list paging and `$filter`, the operation endpoints of both
 //!   long-running patterns (`Azure-AsyncOperation` status, `Location` results), extension
@@ -52,13 +69,32 @@
 //! therefore deterministic, and operations in flight when the emulator stopped complete after
 //! a restart.
 //!
+//! The keys that sign access tokens are made at startup and never written: after a restart,
+//! tokens issued before it answer 401 and clients sign in again, as they would after a key
+//! rollover.
+//!
 //! ```no_run
-//! # async fn demo() -> Result<(), strata_emulator::EmulatorError> {
-//! use strata_emulator::{EmulatorConfig, Latency, start};
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use strata_emulator::{
+//!     AuthConfig, EmulatorConfig, FaultConfig, FaultSpec, Latency, TestClient, ThrottleConfig, start,
+//! };
 //!
 //! let emulator = start(EmulatorConfig { latency: Latency::none(), ..Default::default() }).await?;
 //! println!("ARM endpoint: {}", emulator.endpoint());
 //! emulator.shutdown().await;
+//!
+//! // Tokens required, ARM's throttling, and the realistic fault mix with seed 7.
+//! let strict = start(EmulatorConfig {
+//!     auth: Some(AuthConfig {
+//!         clients: vec![TestClient::parse_secret("app:s3cret")?],
+//!         ..AuthConfig::default()
+//!     }),
+//!     throttle: Some(ThrottleConfig::default()),
+//!     faults: Some(FaultConfig { spec: FaultSpec::realistic(), seed: 7 }),
+//!     ..Default::default()
+//! })
+//! .await?;
+//! strict.shutdown().await;
 //! # Ok(())
 //! # }
 //! ```

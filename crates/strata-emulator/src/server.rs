@@ -81,6 +81,7 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     );
     Ok(EmulatorHandle {
         addr,
+        app,
         stop_server,
         stop_persister,
         server: Some(server),
@@ -138,9 +139,9 @@ async fn flush(app: &App, dir: &Arc<DataDir>, written: u64) -> u64 {
 
 /// A running emulator. Dropping it stops the server (without waiting); [`EmulatorHandle::shutdown`]
 /// stops it gracefully and writes the estate.
-#[derive(Debug)]
 pub struct EmulatorHandle {
     addr: SocketAddr,
+    app: Arc<App>,
     stop_server: watch::Sender<bool>,
     stop_persister: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
@@ -158,6 +159,25 @@ impl EmulatorHandle {
         format!("http://{}", self.addr)
     }
 
+    /// The counters `GET /_emulator/stats` answers with.
+    pub fn stats(&self) -> serde_json::Value {
+        self.app.stats.to_json()
+    }
+
+    /// Starts the counters afresh (`DELETE /_emulator/stats`).
+    pub fn reset_stats(&self) {
+        self.app.stats.reset();
+    }
+
+    /// A federated token for `subject` from the emulator's OIDC issuer, with the audience
+    /// Entra ID expects and a lifetime of `lifetime`: what `ARM_OIDC_TOKEN` would hold in CI.
+    /// `None` when authentication is off.
+    pub fn federated_token(&self, subject: &str, lifetime: Duration) -> Option<String> {
+        let identity = self.app.identity.as_ref()?;
+        let (token, _) = identity.mint_federated(subject, crate::FEDERATION_AUDIENCE, lifetime.as_secs());
+        Some(token)
+    }
+
     /// Stops accepting requests, lets running ones finish, and writes the estate.
     pub async fn shutdown(mut self) {
         let _ = self.stop_server.send(true);
@@ -172,6 +192,17 @@ impl EmulatorHandle {
         {
             tracing::error!(error = %e, "the emulator's persister task failed");
         }
+    }
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .field("auth", &self.app.identity.is_some())
+            .field("throttle", &self.app.throttle.is_some())
+            .field("faults", &self.app.faults.is_some())
+            .finish_non_exhaustive()
     }
 }
 

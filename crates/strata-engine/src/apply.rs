@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use sha2::{Digest, Sha256};
 use strata_arm::ArmClient;
 use strata_config::Evaluated;
 use strata_core::{DesiredResource, PathStep, ResourceAddr};
@@ -68,7 +67,24 @@ struct Ctx {
     locks: SerialLocks,
     /// id and api-version of resources known only to state (for deletes).
     state_targets: HashMap<ResourceAddr, (String, String)>,
+    /// Ids (lower case) this run deletes or replaces.
+    deleting: HashSet<String>,
 }
+
+/// Child types ARM cannot delete on the management plane: they go with their parent.
+const DELETED_WITH_PARENT: &[&str] = &[
+    "microsoft.keyvault/vaults/secrets",
+    "microsoft.keyvault/vaults/keys",
+];
+
+/// Settings singletons of a parent (a storage account's blob service): they exist as long as
+/// their parent does and have no DELETE; leaving the configuration only forgets them.
+const SETTINGS_SINGLETONS: &[&str] = &[
+    "microsoft.storage/storageaccounts/blobservices",
+    "microsoft.storage/storageaccounts/fileservices",
+    "microsoft.storage/storageaccounts/queueservices",
+    "microsoft.storage/storageaccounts/tableservices",
+];
 
 enum Outcome {
     Written {
@@ -143,6 +159,13 @@ pub async fn apply(
         attrs: Mutex::new(planned.attributes.clone()),
         locks: SerialLocks::default(),
         state_targets,
+        deleting: planned
+            .plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
+            .map(|c| c.id.key())
+            .collect(),
     });
     let shared_state = Arc::new(Mutex::new(input.state));
     let persist = Persister::new();
@@ -351,6 +374,7 @@ async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
             names.join(", ")
         ));
     };
+    let digest = crate::planner::body_digest(&json);
     let _guard = ctx.locks.lock(&d.id).await;
     if !d.preserve.is_empty() {
         // Carry children the configuration manages elsewhere (a VNet's subnets) from the live
@@ -384,10 +408,6 @@ async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
         }
         sensitive.push(vec![PathStep::Key(key)]);
     }
-    let digest = format!(
-        "{:x}",
-        Sha256::digest(serde_json::to_vec(&json).unwrap_or_default())
-    );
     Ok(Outcome::Written {
         doc,
         sensitive,
@@ -402,6 +422,22 @@ async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
         (None, None) => return Err(format!("{addr} is neither in state nor in the configuration")),
     };
     let parsed = strata_core::ArmId::parse(&id).map_err(|e| e.to_string())?;
+    let resource_type = parsed.resource_type().to_ascii_lowercase();
+    if SETTINGS_SINGLETONS.contains(&resource_type.as_str()) {
+        return Ok(Outcome::Deleted);
+    }
+    if DELETED_WITH_PARENT.contains(&resource_type.as_str()) {
+        let parent = parsed.parent().map(|p| p.key()).unwrap_or_default();
+        if ctx.deleting.contains(&parent) {
+            // Deleting the vault deletes (soft-deletes) what it holds.
+            return Ok(Outcome::Deleted);
+        }
+        return Err(format!(
+            "Azure Resource Manager cannot delete a {} on its own (only its data plane can); \
+             delete it with `az keyvault secret delete --id …` (or remove its vault), then run again",
+            parsed.resource_type()
+        ));
+    }
     let _guard = ctx.locks.lock(&parsed).await;
     ctx.arm.delete(&id, &api).await.map_err(|e| e.to_string())?;
     Ok(Outcome::Deleted)

@@ -36,11 +36,17 @@ fn walk(
     out: &mut Vec<PropertyDiff>,
 ) {
     let push = |out: &mut Vec<PropertyDiff>, path: &[PathStep], sensitive: bool| {
+        let sensitive = sensitive || desired.is_sensitive();
         out.push(PropertyDiff {
             path: path.to_vec(),
             before: live.cloned(),
-            after: desired.clone(),
-            sensitive: sensitive || desired.is_sensitive(),
+            // A value under a sensitive mark keeps the mark, whatever renders it.
+            after: if sensitive {
+                desired.clone().sensitive()
+            } else {
+                desired.clone()
+            },
+            sensitive,
         });
     };
     match desired {

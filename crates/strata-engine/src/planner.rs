@@ -247,6 +247,15 @@ fn chrono_now() -> String {
     format!("{}", now.as_secs())
 }
 
+/// The digest of a body as sent to ARM (before any preserved children are carried in), kept
+/// in state to recognise write-only values that ARM never returns.
+pub(crate) fn body_digest(json: &Json) -> String {
+    format!(
+        "{:x}",
+        Sha256::digest(serde_json::to_vec(json).unwrap_or_default())
+    )
+}
+
 /// The action for one desired resource.
 fn decide(
     d: &DesiredResource,
@@ -285,7 +294,14 @@ fn decide(
         change.changes = flatten(&body);
         return Ok(change);
     }
-    let diffs = diff(&body, live);
+    let mut diffs = diff(&body, live);
+    // Write-only secrets (secret values, passwords) never come back from ARM. When the body is
+    // exactly what the last apply sent, a secret ARM does not echo is not a change.
+    if let (Some(r), Some(json)) = (in_state, body.to_json())
+        && r.desired_digest.as_deref() == Some(body_digest(&json).as_str())
+    {
+        diffs.retain(|pd| pd.before.is_some() || !pd.sensitive);
+    }
     if diffs.is_empty() {
         change.action = Action::NoOp;
         return Ok(change);
@@ -309,7 +325,11 @@ fn decide(
             } else {
                 shown_json(pd.before.as_ref())
             },
-            after: shown_value(&pd.after),
+            after: if secret_before {
+                Shown::Sensitive
+            } else {
+                shown_value(&pd.after)
+            },
             forces_replacement: force,
         });
     }

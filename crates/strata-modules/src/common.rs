@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use strata_core::{ArmId, Dependency, DesiredResource, InputError, PathStep, ResourceAddr, Value, id_for, naming};
+use strata_core::{
+    ArmId, Dependency, DesiredResource, InputError, PathStep, ResourceAddr, Value, id_for, naming,
+};
 
 use crate::inputs::{self, Errors, Fields, Input, error_at};
 use crate::resource_group::check_name;
@@ -77,7 +79,10 @@ pub(crate) fn check_derived_name(
     let rule = naming::rule_for(resource_type);
     rule.check(derived).map_err(|why| {
         fields
-            .error(field, format!("the module would name a resource `{derived}`, and {why}"))
+            .error(
+                field,
+                format!("the module would name a resource `{derived}`, and {why}"),
+            )
             .hint(format!("shorten `{field}`"))
     })
 }
@@ -248,17 +253,18 @@ impl SubnetRef {
                     Some(d) if d.is_null() => Some(None),
                     Some(d) => d.as_str().map(|d| Some(d.to_string())),
                 };
-                if let Some(vnet) = o.get("vnet_id").and_then(Value::as_str).and_then(|v| ArmId::parse(v).ok()) {
+                if let Some(vnet) = o
+                    .get("vnet_id")
+                    .and_then(Value::as_str)
+                    .and_then(|v| ArmId::parse(v).ok())
+                {
                     s.vnet_id = Some(vnet);
                 }
                 Ok(Some(s))
             }
             Value::String(_) | Value::Unknown(_) => from_id(v.clone(), path).map(Some),
-            _ => Err(error_at(
-                path,
-                format!("must be a subnet, not {}", v.type_name()),
-            )
-            .hint("pass `module.network.subnets[\"<name>\"]` or a subnet id")),
+            _ => Err(error_at(path, format!("must be a subnet, not {}", v.type_name()))
+                .hint("pass `module.network.subnets[\"<name>\"]` or a subnet id")),
         }
     }
 
@@ -320,12 +326,7 @@ impl SubnetRef {
 }
 
 /// A list of zones (`"1"`, `"2"`, `"3"`), or the profile's.
-pub(crate) fn zones(
-    fields: &Fields<'_>,
-    field: &str,
-    default: &[&str],
-    errs: &mut Errors,
-) -> Vec<String> {
+pub(crate) fn zones(fields: &Fields<'_>, field: &str, default: &[&str], errs: &mut Errors) -> Vec<String> {
     let given = errs
         .take(fields.opt_known_list_string(field, "it decides where instances are placed"))
         .flatten();
@@ -343,12 +344,10 @@ pub(crate) fn zones(
                 .hint("zones are \"1\", \"2\" and \"3\"; use [] for no zones"),
             );
         } else if out.contains(&z) {
-            errs.push(
-                error_at(
-                    inputs::join(&fields.path_to(field), &[PathStep::Index(i)]),
-                    format!("zone `{z}` is listed twice"),
-                ),
-            );
+            errs.push(error_at(
+                inputs::join(&fields.path_to(field), &[PathStep::Index(i)]),
+                format!("zone `{z}` is listed twice"),
+            ));
         } else {
             out.push(z);
         }
@@ -370,7 +369,10 @@ pub(crate) fn choice(
         .map(|a| (*a).to_string())
         .ok_or_else(|| {
             fields
-                .error(field, format!("`{given}` is not a valid {}", field.replace('_', " ")))
+                .error(
+                    field,
+                    format!("`{given}` is not a valid {}", field.replace('_', " ")),
+                )
                 .hint(format!("use one of: {}", allowed.join(", ")))
         })
 }
@@ -388,10 +390,7 @@ pub(crate) fn int_in(
         && !range.contains(&n)
     {
         return Err(fields
-            .error(
-                field,
-                format!("{n} is outside {}-{}", range.start(), range.end()),
-            )
+            .error(field, format!("{n} is outside {}-{}", range.start(), range.end()))
             .hint(hint.to_string()));
     }
     Ok(input)
@@ -429,7 +428,10 @@ mod tests {
         assert_eq!(a.delegation, None);
         assert_eq!(a.vnet_id.as_ref().unwrap().name(), "v");
         assert!(a.require_role("data", "a database").is_ok());
-        assert!(a.require_delegation("X/y", "it").is_ok(), "unknown delegations pass");
+        assert!(
+            a.require_delegation("X/y", "it").is_ok(),
+            "unknown delegations pass"
+        );
 
         let b = SubnetRef::read(&f, "b").unwrap().unwrap();
         let e = b.require_role("data", "a database").unwrap_err();
@@ -442,7 +444,12 @@ mod tests {
         assert!(e.message.contains("is delegated to Microsoft.Web/serverFarms"));
         assert!(b.require_no_delegation("a VM").is_err());
 
-        assert!(SubnetRef::read(&f, "c").unwrap_err().message.contains("not a subnet id"));
+        assert!(
+            SubnetRef::read(&f, "c")
+                .unwrap_err()
+                .message
+                .contains("not a subnet id")
+        );
         assert!(SubnetRef::read(&f, "d").is_err());
         assert!(SubnetRef::read(&f, "missing").unwrap().is_none());
     }
@@ -451,10 +458,7 @@ mod tests {
     fn secret_attribute_markers_are_sensitive_nulls() {
         let mut body = Value::object([("properties", Value::object([("a", Value::from(1))]))]);
         mark_secret_attributes(&mut body, &["properties.ConnectionString"]);
-        assert_eq!(
-            body.sensitive_paths(),
-            vec![path("properties.ConnectionString")]
-        );
+        assert_eq!(body.sensitive_paths(), vec![path("properties.ConnectionString")]);
         assert_eq!(
             body.to_json().unwrap(),
             serde_json::json!({"properties": {"a": 1, "ConnectionString": null}})

@@ -338,7 +338,10 @@ pub(crate) fn count(c: &Common<'_>, range: std::ops::RangeInclusive<i64>, errs: 
     if !range.contains(&n) {
         errs.push(
             c.fields
-                .error("count", format!("{n} is outside {}-{}", range.start(), range.end()))
+                .error(
+                    "count",
+                    format!("{n} is outside {}-{}", range.start(), range.end()),
+                )
                 .hint(format!(
                     "the {} profile's default is {}",
                     c.profile,

@@ -360,7 +360,11 @@ impl Module for DatabaseModule {
 
         let fqdn = Value::attr(&server_addr, "properties.fullyQualifiedDomainName");
         let first_db = databases.first().cloned().unwrap_or_else(|| "postgres".into());
-        let mut parts = vec![Value::from("host="), fqdn.clone(), Value::from(format!(" port=5432 dbname={first_db}"))];
+        let mut parts = vec![
+            Value::from("host="),
+            fqdn.clone(),
+            Value::from(format!(" port=5432 dbname={first_db}")),
+        ];
         if let Some(p) = &auth.password {
             parts.push(Value::from(format!(" user={}", auth.login)));
             parts.push(Value::from(" password="));

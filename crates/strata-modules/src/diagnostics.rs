@@ -48,7 +48,11 @@ pub const SUPPORT: &[Support] = &[
     s("Microsoft.Network/applicationGateways", true, ALL),
     s("Microsoft.Network/privateDnsZones", false, ALL),
     s("Microsoft.Storage/storageAccounts", false, Some("Transaction")),
-    s("Microsoft.Storage/storageAccounts/blobServices", true, Some("Transaction")),
+    s(
+        "Microsoft.Storage/storageAccounts/blobServices",
+        true,
+        Some("Transaction"),
+    ),
     s("Microsoft.KeyVault/vaults", true, ALL),
     s("Microsoft.Compute/virtualMachines", false, ALL),
     s("Microsoft.Compute/virtualMachineScaleSets", false, ALL),
@@ -69,7 +73,11 @@ pub fn support(resource_type: &str) -> Option<Support> {
 }
 
 /// The setting at `addr` sending `target`'s diagnostics to `sink`, if its type has any.
-pub fn setting(addr: ResourceAddr, target: &DesiredResource, sink: &DiagnosticsSink) -> Option<DesiredResource> {
+pub fn setting(
+    addr: ResourceAddr,
+    target: &DesiredResource,
+    sink: &DiagnosticsSink,
+) -> Option<DesiredResource> {
     let support = support(&target.resource_type())?;
     let id = id_for(&target.id, TYPE, SETTING_NAME).ok()?;
     let mut props = vec![("workspaceId", Value::from(sink.workspace_id.as_str()))];
@@ -91,7 +99,12 @@ pub fn setting(addr: ResourceAddr, target: &DesiredResource, sink: &DiagnosticsS
             ])]),
         ));
     }
-    let mut r = DesiredResource::new(addr, id, API_VERSION, Value::object([("properties", Value::object(props))]));
+    let mut r = DesiredResource::new(
+        addr,
+        id,
+        API_VERSION,
+        Value::object([("properties", Value::object(props))]),
+    );
     r.layer = Layer::Monitoring;
     // An extension resource has no location; everything else is updated in place.
     r.force_new = Vec::new();
@@ -121,8 +134,9 @@ mod tests {
 
     fn sink() -> DiagnosticsSink {
         DiagnosticsSink {
-            workspace_id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w"
-                .into(),
+            workspace_id:
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w"
+                    .into(),
             workspace: ResourceAddr::module("monitoring", "workspace", None),
         }
     }
@@ -146,7 +160,12 @@ mod tests {
             }})
         );
         assert_eq!(kv.depends_on.len(), 2);
-        let nsg = setting(addr.clone(), &target("Microsoft.Network/networkSecurityGroups"), &sink()).unwrap();
+        let nsg = setting(
+            addr.clone(),
+            &target("Microsoft.Network/networkSecurityGroups"),
+            &sink(),
+        )
+        .unwrap();
         assert!(nsg.body.get("properties").unwrap().get("metrics").is_none());
         assert!(setting(addr, &target("Microsoft.Resources/deployments"), &sink()).is_none());
         assert!(support("microsoft.web/SITES").is_some());

@@ -193,7 +193,9 @@ impl Module for EdgeModule {
         let place = Placement::read(&fields, ctx.location, &mut errs);
         let name = errs.take(fields.req_known_string("name", "it is part of the resources' ids"));
         let origins = match errs.take(fields.req_list_string("origins")) {
-            Some(Input { known: Some(items), .. }) if items.is_empty() => {
+            Some(Input {
+                known: Some(items), ..
+            }) if items.is_empty() => {
                 errs.push(
                     fields
                         .error("origins", "`origins` is empty")
@@ -201,11 +203,16 @@ impl Module for EdgeModule {
                 );
                 None
             }
-            Some(Input { known: Some(items), .. }) => Some(items),
+            Some(Input {
+                known: Some(items), ..
+            }) => Some(items),
             Some(_) => {
                 errs.push(
                     fields
-                        .error("origins", "`origins` must be known at plan time as a list (each origin is a resource)")
+                        .error(
+                            "origins",
+                            "`origins` must be known at plan time as a list (each origin is a resource)",
+                        )
                         .hint("write the list literally; its entries may come from other modules"),
                 );
                 None
@@ -218,17 +225,19 @@ impl Module for EdgeModule {
             &["Prevention", "Detection"],
             "Prevention",
         ));
-        let probe_path = errs.take(fields.string_or("health_probe_path", "/")).and_then(|p| {
-            if p.known.as_deref().is_some_and(|s| !s.starts_with('/')) {
-                errs.push(
-                    fields
-                        .error("health_probe_path", "the probe path must start with `/`")
-                        .hint("for example \"/healthz\""),
-                );
-                return None;
-            }
-            Some(p.value)
-        });
+        let probe_path = errs
+            .take(fields.string_or("health_probe_path", "/"))
+            .and_then(|p| {
+                if p.known.as_deref().is_some_and(|s| !s.starts_with('/')) {
+                    errs.push(
+                        fields
+                            .error("health_probe_path", "the probe path must start with `/`")
+                            .hint("for example \"/healthz\""),
+                    );
+                    return None;
+                }
+                Some(p.value)
+            });
         let (Some(kind), Some(place), Some(name), Some(origins), Some(waf_mode), Some(probe_path)) =
             (kind, place, name, origins, waf_mode, probe_path)
         else {

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use strata_core::{Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value};
+use strata_core::{
+    Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value,
+};
 
 use crate::common::{self, Placement, path};
 use crate::inputs::{Errors, Fields, Input, error_at};
@@ -175,7 +177,12 @@ impl Module for KeyVaultModule {
             }
             Ok(t)
         }));
-        let sku = errs.take(common::choice(&fields, "sku", &["standard", "premium"], "standard"));
+        let sku = errs.take(common::choice(
+            &fields,
+            "sku",
+            &["standard", "premium"],
+            "standard",
+        ));
         let rbac = errs.take(fields.bool_or("rbac_authorization", true));
         let retention = errs.take(common::int_in(
             &fields,
@@ -210,7 +217,18 @@ impl Module for KeyVaultModule {
             Some(action),
             Some(subnets),
             Some(ips),
-        ) = (place, name, tenant, sku, rbac, retention, purge_protection, action, subnets, ips)
+        ) = (
+            place,
+            name,
+            tenant,
+            sku,
+            rbac,
+            retention,
+            purge_protection,
+            action,
+            subnets,
+            ips,
+        )
         else {
             return Err(Vec::new());
         };
@@ -262,10 +280,7 @@ impl Module for KeyVaultModule {
                 addr.clone(),
                 id.clone(),
                 API_VERSION,
-                Value::object([(
-                    "properties",
-                    Value::object([("value", common::secret(value))]),
-                )]),
+                Value::object([("properties", Value::object([("value", common::secret(value))]))]),
                 Layer::Data,
                 &[],
             );
@@ -300,7 +315,10 @@ fn known_list(fields: &Fields<'_>, field: &str, key: &str) -> Result<Value, Inpu
     };
     let Some(items) = list.known else {
         return Err(fields
-            .error(field, format!("`{field}` must be known at plan time (its length decides the rules)"))
+            .error(
+                field,
+                format!("`{field}` must be known at plan time (its length decides the rules)"),
+            )
             .hint("list the entries; each entry may still come from another module"));
     };
     Ok(Value::List(
@@ -319,7 +337,10 @@ fn read_secrets(fields: &Fields<'_>, errs: &mut Errors) -> Vec<(String, Value)> 
     let Some(items) = map.known else {
         errs.push(
             fields
-                .error("secrets", "`secrets` must be known at plan time (its keys name the secrets)")
+                .error(
+                    "secrets",
+                    "`secrets` must be known at plan time (its keys name the secrets)",
+                )
                 .hint("write the map literally; its values may come from other modules"),
         );
         return Vec::new();
@@ -329,8 +350,11 @@ fn read_secrets(fields: &Fields<'_>, errs: &mut Errors) -> Vec<(String, Value)> 
     for (name, value) in items {
         if let Err(why) = rule.check(&name) {
             errs.push(
-                error_at(crate::inputs::join(&fields.path_to("secrets"), &[crate::inputs::key(&name)]), why)
-                    .hint(rule.hint(&name)),
+                error_at(
+                    crate::inputs::join(&fields.path_to("secrets"), &[crate::inputs::key(&name)]),
+                    why,
+                )
+                .hint(rule.hint(&name)),
             );
             continue;
         }

@@ -11,7 +11,9 @@
 use std::collections::BTreeMap;
 
 use strata_core::module::DiagnosticsSink;
-use strata_core::{Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value};
+use strata_core::{
+    Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value,
+};
 
 use crate::common::{self, Placement, path, secret};
 use crate::inputs::{Errors, Fields};
@@ -150,11 +152,17 @@ impl Module for MonitoringModule {
         let mut errs = Errors::default();
         let place = Placement::read(&fields, ctx.location, &mut errs);
         let name = common::read_name(&fields, "name", WORKSPACE_TYPE, &mut errs);
-        let insights_name = match errs.take(fields.opt_known_string("insights_name", "it is part of the resource's id")) {
-            Some(Some(n)) => errs.take(crate::resource_group::check_name(&fields, "insights_name", INSIGHTS_TYPE, n)),
-            Some(None) => name.as_ref().map(|n| format!("{n}-insights")),
-            None => None,
-        };
+        let insights_name =
+            match errs.take(fields.opt_known_string("insights_name", "it is part of the resource's id")) {
+                Some(Some(n)) => errs.take(crate::resource_group::check_name(
+                    &fields,
+                    "insights_name",
+                    INSIGHTS_TYPE,
+                    n,
+                )),
+                Some(None) => name.as_ref().map(|n| format!("{n}-insights")),
+                None => None,
+            };
         let sku = errs.take(common::choice(&fields, "sku", SKUS, "PerGB2018"));
         let retention = errs.take(common::int_in(
             &fields,
@@ -180,8 +188,15 @@ impl Module for MonitoringModule {
             "it decides which diagnostic settings exist",
         ));
         errs.finish()?;
-        let (Some(place), Some(name), Some(insights_name), Some(sku), Some(retention), Some(quota), Some(collect)) =
-            (place, name, insights_name, sku, retention, quota, collect)
+        let (
+            Some(place),
+            Some(name),
+            Some(insights_name),
+            Some(sku),
+            Some(retention),
+            Some(quota),
+            Some(collect),
+        ) = (place, name, insights_name, sku, retention, quota, collect)
         else {
             return Err(Vec::new());
         };
@@ -195,10 +210,7 @@ impl Module for MonitoringModule {
             Value::object([
                 ("sku", Value::object([("name", Value::from(sku))])),
                 ("retentionInDays", retention.value),
-                (
-                    "workspaceCapping",
-                    Value::object([("dailyQuotaGb", quota.value)]),
-                ),
+                ("workspaceCapping", Value::object([("dailyQuotaGb", quota.value)])),
             ]),
         ));
         let workspace = common::resource(

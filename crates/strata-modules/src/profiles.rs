@@ -221,49 +221,80 @@ pub fn rows() -> Vec<Row> {
         }
     };
     vec![
-        row("storage", "replication", "account redundancy", &|d| d.storage_replication.into()),
-        row("storage", "soft_delete_days", "blob and container soft delete", &|d| {
-            format!("{} days", d.storage_soft_delete_days)
+        row("storage", "replication", "account redundancy", &|d| {
+            d.storage_replication.into()
         }),
-        row("key_vault", "soft_delete_retention_days", "deleted vault retention", &|d| {
-            format!("{} days", d.vault_retention_days)
-        }),
+        row(
+            "storage",
+            "soft_delete_days",
+            "blob and container soft delete",
+            &|d| format!("{} days", d.storage_soft_delete_days),
+        ),
+        row(
+            "key_vault",
+            "soft_delete_retention_days",
+            "deleted vault retention",
+            &|d| format!("{} days", d.vault_retention_days),
+        ),
         row("key_vault", "purge_protection", "purge protection", &|d| {
             on_off(d.vault_purge_protection)
         }),
-        row("key_vault", "network_default_action", "vault firewall default", &|d| {
-            d.vault_network_default_action.into()
-        }),
+        row(
+            "key_vault",
+            "network_default_action",
+            "vault firewall default",
+            &|d| d.vault_network_default_action.into(),
+        ),
         row("compute", "size", "VM and scale set size", &|d| d.vm_size.into()),
-        row("compute", "size", "sizes refused", &|d| match (d.max_vcpus, d.burstable_allowed) {
-            (Some(n), _) => format!("more than {n} vCPUs"),
-            (None, false) => "burstable B-series".into(),
-            (None, true) => "none".into(),
-        }),
-        row("compute", "count", "instances (VMs, scale set, app workers)", &|d| {
-            d.instance_count.to_string()
-        }),
+        row(
+            "compute",
+            "size",
+            "sizes refused",
+            &|d| match (d.max_vcpus, d.burstable_allowed) {
+                (Some(n), _) => format!("more than {n} vCPUs"),
+                (None, false) => "burstable B-series".into(),
+                (None, true) => "none".into(),
+            },
+        ),
+        row(
+            "compute",
+            "count",
+            "instances (VMs, scale set, app workers)",
+            &|d| d.instance_count.to_string(),
+        ),
         row("compute", "zones", "availability zones", &|d| zones(d.zones)),
         row("compute", "os_disk_type", "OS disk", &|d| d.os_disk_type.into()),
-        row("compute", "sku", "App Service plan", &|d| d.app_service_sku.into()),
-        row("compute", "zone_redundant", "App Service plan zone redundancy", &|d| {
-            on_off(d.app_service_zone_redundant)
+        row("compute", "sku", "App Service plan", &|d| {
+            d.app_service_sku.into()
         }),
+        row(
+            "compute",
+            "zone_redundant",
+            "App Service plan zone redundancy",
+            &|d| on_off(d.app_service_zone_redundant),
+        ),
         row("edge", "sku", "Front Door tier", &|d| d.front_door_sku.into()),
         row("edge", "waf", "Web Application Firewall", &|d| {
             if d.waf { "prevention".into() } else { "off".into() }
         }),
-        row("edge", "sku", "Application Gateway tier", &|d| d.app_gateway_sku.into()),
-        row("database", "sku", "PostgreSQL compute", &|d| d.database_sku.into()),
+        row("edge", "sku", "Application Gateway tier", &|d| {
+            d.app_gateway_sku.into()
+        }),
+        row("database", "sku", "PostgreSQL compute", &|d| {
+            d.database_sku.into()
+        }),
         row("database", "storage_gb", "PostgreSQL storage", &|d| {
             format!("{} GiB", d.database_storage_gb)
         }),
         row("database", "high_availability", "standby", &|d| {
             d.database_high_availability.into()
         }),
-        row("database", "geo_redundant_backup", "geo-redundant backups", &|d| {
-            on_off(d.database_geo_redundant_backup)
-        }),
+        row(
+            "database",
+            "geo_redundant_backup",
+            "geo-redundant backups",
+            &|d| on_off(d.database_geo_redundant_backup),
+        ),
         row("database", "backup_retention_days", "backup retention", &|d| {
             format!("{} days", d.database_backup_retention_days)
         }),
@@ -283,7 +314,8 @@ fn on_off(b: bool) -> String {
 
 /// The profile table in Markdown, as the README shows it.
 pub fn markdown_table() -> String {
-    let mut out = String::from("| module | input | what | dev | staging | prod |\n|---|---|---|---|---|---|\n");
+    let mut out =
+        String::from("| module | input | what | dev | staging | prod |\n|---|---|---|---|---|---|\n");
     for r in rows() {
         out.push_str(&format!(
             "| `{}` | `{}` | {} | {} | {} | {} |\n",
@@ -317,7 +349,10 @@ pub fn check_vm_size(profile: Profile, size: &str) -> Result<(), (String, String
     if !size.starts_with("Standard_") || vcpus(size).is_none() {
         return Err((
             format!("`{size}` is not a VM size"),
-            format!("VM sizes are named like `Standard_D2s_v5`; the {profile} profile's default is `{}`", d.vm_size),
+            format!(
+                "VM sizes are named like `Standard_D2s_v5`; the {profile} profile's default is `{}`",
+                d.vm_size
+            ),
         ));
     }
     if let (Some(max), Some(n)) = (d.max_vcpus, vcpus(size))
@@ -362,7 +397,10 @@ mod tests {
         // staging has prod's topology and security, at a smaller scale
         let staging = Profile::Staging.defaults();
         assert_eq!(staging.waf, prod.waf);
-        assert_eq!(staging.database_high_availability, prod.database_high_availability);
+        assert_eq!(
+            staging.database_high_availability,
+            prod.database_high_availability
+        );
         assert!(staging.instance_count < prod.instance_count);
     }
 

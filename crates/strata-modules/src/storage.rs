@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use strata_core::{
-    Deferred, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ReadAction, ResourceAddr,
-    Value,
+    Deferred, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ReadAction,
+    ResourceAddr, Value,
 };
 
 use crate::common::{self, Placement, path};
@@ -32,7 +32,13 @@ const REPLICATIONS: &[&str] = &[
     "Premium_LRS",
     "Premium_ZRS",
 ];
-const KINDS: &[&str] = &["StorageV2", "BlobStorage", "BlockBlobStorage", "FileStorage", "Storage"];
+const KINDS: &[&str] = &[
+    "StorageV2",
+    "BlobStorage",
+    "BlockBlobStorage",
+    "FileStorage",
+    "Storage",
+];
 const ACCESS: &[(&str, &str)] = &[("private", "None"), ("blob", "Blob"), ("container", "Container")];
 const CONTAINER_FIELDS: &[&str] = &["access", "metadata"];
 
@@ -209,7 +215,10 @@ impl Module for StorageModule {
         {
             errs.push(
                 fields
-                    .error("replication", format!("a {kind} account needs a Premium sku, not `{sku}`"))
+                    .error(
+                        "replication",
+                        format!("a {kind} account needs a Premium sku, not `{sku}`"),
+                    )
                     .hint("use Premium_LRS or Premium_ZRS, or kind = \"StorageV2\""),
             );
         }
@@ -225,8 +234,15 @@ impl Module for StorageModule {
         let network = network_acls(&fields, &mut errs);
         let containers = read_containers(&fields, &mut errs);
         errs.finish()?;
-        let (Some(place), Some(name), Some(kind), Some(replication), Some(tier), Some(versioning), Some(soft_delete)) =
-            (place, name, kind, replication, tier, versioning, soft_delete)
+        let (
+            Some(place),
+            Some(name),
+            Some(kind),
+            Some(replication),
+            Some(tier),
+            Some(versioning),
+            Some(soft_delete),
+        ) = (place, name, kind, replication, tier, versioning, soft_delete)
         else {
             return Err(Vec::new());
         };
@@ -266,7 +282,8 @@ impl Module for StorageModule {
         }];
 
         let service_id = account_id.child("blobServices", "default");
-        let retention = |days: &Value| Value::object([("enabled", Value::from(true)), ("days", days.clone())]);
+        let retention =
+            |days: &Value| Value::object([("enabled", Value::from(true)), ("days", days.clone())]);
         let mut service = common::resource(
             ResourceAddr::module(ctx.label, "blob_service", None),
             service_id.clone(),
@@ -305,11 +322,14 @@ impl Module for StorageModule {
             resources.push(r);
         }
 
-        let key = |i: usize| Value::attr(&account_addr, &format!("$action:listKeys.keys[{i}].value")).sensitive();
+        let key =
+            |i: usize| Value::attr(&account_addr, &format!("$action:listKeys.keys[{i}].value")).sensitive();
         let connection = |i: usize| {
             Value::unknown(Deferred::Template {
                 parts: vec![
-                    Value::from(format!("DefaultEndpointsProtocol=https;AccountName={name};AccountKey=")),
+                    Value::from(format!(
+                        "DefaultEndpointsProtocol=https;AccountName={name};AccountKey="
+                    )),
                     key(i),
                     Value::from(";EndpointSuffix=core.windows.net"),
                 ],
@@ -356,7 +376,11 @@ fn read_containers(fields: &Fields<'_>, errs: &mut Errors) -> Vec<Container> {
             errs.push(error_at(c.path().to_vec(), why).hint(rule.hint(&name)));
             continue;
         }
-        let access = match errs.take(c.known_string_or("access", "private", "it decides who can read the blobs")) {
+        let access = match errs.take(c.known_string_or(
+            "access",
+            "private",
+            "it decides who can read the blobs",
+        )) {
             Some(a) => match ACCESS.iter().find(|(k, _)| k.eq_ignore_ascii_case(&a)) {
                 Some((_, arm)) => *arm,
                 None => {
@@ -370,21 +394,31 @@ fn read_containers(fields: &Fields<'_>, errs: &mut Errors) -> Vec<Container> {
             None => continue,
         };
         let metadata = errs.take(c.opt_map_string("metadata")).flatten().map(|m| m.value);
-        out.push(Container { name, access, metadata });
+        out.push(Container {
+            name,
+            access,
+            metadata,
+        });
     }
     out
 }
 
 /// `networkAcls`, when the firewall is asked to deny or to allow something specific.
 fn network_acls(fields: &Fields<'_>, errs: &mut Errors) -> Option<Value> {
-    let action = errs.take(common::choice(fields, "network_default_action", &["Allow", "Deny"], "Allow"))?;
+    let action = errs.take(common::choice(
+        fields,
+        "network_default_action",
+        &["Allow", "Deny"],
+        "Allow",
+    ))?;
     let subnets = errs.take(fields.opt_list_string("allowed_subnet_ids")).flatten();
     let ips = errs.take(fields.opt_list_string("allowed_ip_ranges")).flatten();
     if action == "Allow" && subnets.is_none() && ips.is_none() {
         return None;
     }
-    let mut rules = |list: Option<crate::inputs::Input<Vec<crate::inputs::Input<String>>>>, key: &'static str| {
-        match list {
+    let mut rules =
+        |list: Option<crate::inputs::Input<Vec<crate::inputs::Input<String>>>>, key: &'static str| match list
+        {
             None => Value::List(Vec::new()),
             Some(l) => match l.known {
                 Some(items) => Value::List(
@@ -395,14 +429,17 @@ fn network_acls(fields: &Fields<'_>, errs: &mut Errors) -> Option<Value> {
                 ),
                 None => {
                     errs.push(fields.error(
-                        if key == "id" { "allowed_subnet_ids" } else { "allowed_ip_ranges" },
+                        if key == "id" {
+                            "allowed_subnet_ids"
+                        } else {
+                            "allowed_ip_ranges"
+                        },
                         "the list must be known at plan time (its length decides the rules)",
                     ));
                     Value::List(Vec::new())
                 }
             },
-        }
-    };
+        };
     let vnet_rules = rules(subnets, "id");
     let ip_rules = rules(ips, "value");
     Some(Value::object([

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use strata_core::{DesiredResource, Expansion, InputError, Module, ModuleContext, ResourceAddr, Value, path_to_string};
+use strata_core::{
+    DesiredResource, Expansion, InputError, Module, ModuleContext, ResourceAddr, Value, path_to_string,
+};
 
 pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
 pub const TENANT: &str = "00000000-0000-0000-0000-0000000000aa";
@@ -36,7 +38,9 @@ pub fn unknown(path: &str) -> Value {
 
 /// A subnet as the networking module outputs it.
 pub fn subnet(name: &str, role: &str, delegation: Option<&str>) -> Value {
-    let vnet = format!("/subscriptions/{SUB}/resourceGroups/rg-shop-dev/providers/Microsoft.Network/virtualNetworks/vnet-shop-dev");
+    let vnet = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-shop-dev/providers/Microsoft.Network/virtualNetworks/vnet-shop-dev"
+    );
     Value::object([
         ("id", Value::from(format!("{vnet}/subnets/{name}"))),
         ("name", s(name)),
@@ -44,7 +48,10 @@ pub fn subnet(name: &str, role: &str, delegation: Option<&str>) -> Value {
         ("address_prefix", s("10.10.1.0/24")),
         ("delegation", delegation.map_or(Value::Null, s)),
         ("vnet_id", Value::from(vnet.clone())),
-        ("nsg_id", s("/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkSecurityGroups/z")),
+        (
+            "nsg_id",
+            s("/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkSecurityGroups/z"),
+        ),
     ])
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use strata_core::{Layer, ModuleContext, ModuleRegistry, Value};
+use strata_core::{Layer, Module, ModuleContext, ModuleRegistry, Value};
 
 fn ctx(label: &'static str) -> ModuleContext<'static> {
     ModuleContext {
@@ -14,15 +14,24 @@ fn ctx(label: &'static str) -> ModuleContext<'static> {
     }
 }
 
+fn inputs(pairs: Vec<(&str, Value)>) -> BTreeMap<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Every declared output is produced, and nothing else.
+fn outputs_match(module: &dyn Module, out: &strata_core::Expansion) {
+    let mut declared: Vec<&str> = module.outputs().iter().map(|o| o.name).collect();
+    declared.sort_unstable();
+    let produced: Vec<&str> = out.outputs.keys().map(String::as_str).collect();
+    assert_eq!(produced, declared, "{}", module.source());
+}
+
 #[test]
 fn resource_group_outputs_feed_networking() {
     let registry = strata_modules::builtin_registry();
     let rg = registry.get("resource_group").unwrap();
     let rg_out = rg
-        .expand(
-            &ctx("rg"),
-            &BTreeMap::from([("name".to_string(), Value::from("rg-shop-prod"))]),
-        )
+        .expand(&ctx("rg"), &inputs(vec![("name", Value::from("rg-shop-prod"))]))
         .unwrap();
 
     let network = registry.get("networking").unwrap();
@@ -32,17 +41,18 @@ fn resource_group_outputs_feed_networking() {
             Value::object([("address_prefix", Value::from(format!("10.30.{}.0/24", i + 1)))]),
         )
     }));
-    let inputs = BTreeMap::from([
-        ("resource_group".to_string(), rg_out.outputs["name"].clone()),
-        ("location".to_string(), rg_out.outputs["location"].clone()),
-        ("name".to_string(), Value::from("vnet-shop-prod")),
-        (
-            "address_space".to_string(),
-            Value::List(vec![Value::from("10.30.0.0/16")]),
-        ),
-        ("subnets".to_string(), subnets),
-    ]);
-    let net = network.expand(&ctx("network"), &inputs).unwrap();
+    let net = network
+        .expand(
+            &ctx("network"),
+            &inputs(vec![
+                ("resource_group", rg_out.outputs["name"].clone()),
+                ("location", rg_out.outputs["location"].clone()),
+                ("name", Value::from("vnet-shop-prod")),
+                ("address_space", Value::List(vec![Value::from("10.30.0.0/16")])),
+                ("subnets", subnets),
+            ]),
+        )
+        .unwrap();
 
     let group = &rg_out.resources[0];
     assert_eq!(group.layer, Layer::ResourceGroups);
@@ -54,13 +64,133 @@ fn resource_group_outputs_feed_networking() {
     assert_eq!(net.resources.len(), 7);
     assert_eq!(rg.layer(), Layer::ResourceGroups);
     assert_eq!(network.layer(), Layer::Network);
-    // Every declared output is produced, and nothing else.
-    for (module, out) in [(rg, &rg_out), (network, &net)] {
-        let declared: Vec<&str> = module.outputs().iter().map(|o| o.name).collect();
-        let mut produced: Vec<&str> = out.outputs.keys().map(String::as_str).collect();
-        let mut sorted = declared.clone();
-        sorted.sort_unstable();
-        produced.sort_unstable();
-        assert_eq!(produced, sorted, "{}", module.source());
-    }
+    outputs_match(rg, &rg_out);
+    outputs_match(network, &net);
+}
+
+/// The whole estate, each module taking the previous ones' outputs as the example does.
+#[test]
+fn the_estate_layers_feed_each_other() {
+    let registry = strata_modules::builtin_registry();
+    let run = |source: &str, label: &'static str, pairs: Vec<(&str, Value)>| {
+        let m = registry.get(source).unwrap();
+        let out = m
+            .expand(&ctx(label), &inputs(pairs))
+            .unwrap_or_else(|e| panic!("{source}: {e:#?}"));
+        outputs_match(m, &out);
+        (m.layer(), out)
+    };
+    let rg = Value::from("rg-shop-prod");
+    let delegated = |prefix: &str, service: &str| {
+        Value::object([
+            ("address_prefix", Value::from(prefix)),
+            ("delegation", Value::from(service)),
+        ])
+    };
+    let (_, net) = run(
+        "networking",
+        "network",
+        vec![
+            ("resource_group", rg.clone()),
+            ("name", Value::from("vnet-shop-prod")),
+            ("address_space", Value::List(vec![Value::from("10.30.0.0/16")])),
+            (
+                "subnets",
+                Value::object([
+                    ("app", delegated("10.30.1.0/24", "Microsoft.Web/serverFarms")),
+                    (
+                        "data",
+                        delegated("10.30.2.0/24", "Microsoft.DBforPostgreSQL/flexibleServers"),
+                    ),
+                ]),
+            ),
+        ],
+    );
+    let subnet = |name: &str| net.outputs["subnets"].get(name).cloned().unwrap();
+    let (storage_layer, storage) = run(
+        "storage",
+        "storage",
+        vec![
+            ("resource_group", rg.clone()),
+            ("name", Value::from("stshopprod")),
+        ],
+    );
+    let (_, vault) = run(
+        "key_vault",
+        "vault",
+        vec![
+            ("resource_group", rg.clone()),
+            ("name", Value::from("kv-shop-prod-weu")),
+            ("tenant_id", Value::from("00000000-0000-0000-0000-000000000000")),
+            (
+                "secrets",
+                Value::object([("storage", storage.outputs["primary_connection_string"].clone())]),
+            ),
+        ],
+    );
+    let secret = vault.resources.iter().find(|r| r.addr.name == "secret").unwrap();
+    assert!(secret.body.is_sensitive() && secret.body.is_unknown());
+    let (_, db) = run(
+        "database",
+        "database",
+        vec![
+            ("resource_group", rg.clone()),
+            ("name", Value::from("psql-shop-prod")),
+            ("subnet", subnet("data")),
+            ("tenant_id", Value::from("00000000-0000-0000-0000-000000000000")),
+        ],
+    );
+    let (compute_layer, app) = run(
+        "compute",
+        "app",
+        vec![
+            ("resource_group", rg.clone()),
+            ("kind", Value::from("app_service")),
+            ("name", Value::from("app-shop-prod")),
+            ("subnet", subnet("app")),
+        ],
+    );
+    let (edge_layer, edge) = run(
+        "edge",
+        "edge",
+        vec![
+            ("resource_group", rg.clone()),
+            ("name", Value::from("shop-prod")),
+            (
+                "origins",
+                Value::List(vec![app.outputs["default_hostname"].clone()]),
+            ),
+        ],
+    );
+    let (monitoring_layer, monitoring) = run(
+        "monitoring",
+        "monitoring",
+        vec![
+            ("resource_group", rg.clone()),
+            ("name", Value::from("log-shop-prod")),
+        ],
+    );
+    assert!(storage_layer < compute_layer && compute_layer < edge_layer && edge_layer < monitoring_layer);
+    assert!(
+        edge.resources.iter().any(|r| r.body.is_unknown()),
+        "the origin waits for the app"
+    );
+    assert!(db.outputs["connection_string"].is_sensitive());
+    let sink = monitoring.diagnostics.as_ref().unwrap();
+    // Every resource of a supported type gets a setting from the registry.
+    let all: Vec<_> = [&net, &storage, &vault, &db, &app, &edge, &monitoring]
+        .iter()
+        .flat_map(|e| e.resources.iter())
+        .collect();
+    let settings = all
+        .iter()
+        .filter_map(|r| {
+            let addr = strata_core::ResourceAddr::module("x", "diagnostics", Some(&r.addr.to_string()));
+            registry.diagnostic_setting(addr, r, sink)
+        })
+        .count();
+    assert_eq!(
+        settings, 13,
+        "vnet, 2 NSGs, account, blob service, vault, DNS zone, server, plan, app, profile, workspace, insights"
+    );
 }

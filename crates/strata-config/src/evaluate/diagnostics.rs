@@ -93,10 +93,14 @@ impl Cx<'_> {
                 Value::Bool(b) => *b,
                 other => {
                     let d = self.error(
-                        format!("{context}: `diagnostics` must be true or false, not {}", other.type_name()),
+                        format!(
+                            "{context}: `diagnostics` must be true or false, not {}",
+                            other.type_name()
+                        ),
                         &attr.value_place(),
                     );
-                    d.hint = Some("write `diagnostics = false` to keep diagnostic settings off this block".into());
+                    d.hint =
+                        Some("write `diagnostics = false` to keep diagnostic settings off this block".into());
                     false
                 }
             },

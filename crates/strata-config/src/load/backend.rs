@@ -51,12 +51,21 @@ pub struct Backend {
 
 impl Default for Backend {
     fn default() -> Self {
-        Backend { kind: BackendKind::Local, settings: BTreeMap::new(), loc: None }
+        Backend {
+            kind: BackendKind::Local,
+            settings: BTreeMap::new(),
+            loc: None,
+        }
     }
 }
 
 /// Settings whose values are secrets: refused in files.
-const SECRET_SETTINGS: &[&str] = &["access_key", "sas_token", "client_secret", "client_certificate_password"];
+const SECRET_SETTINGS: &[&str] = &[
+    "access_key",
+    "sas_token",
+    "client_secret",
+    "client_certificate_password",
+];
 
 /// Reads constant settings from attributes; `what` names the block for messages.
 pub(crate) fn settings_from_values(
@@ -66,7 +75,10 @@ pub(crate) fn settings_from_values(
     let mut out = BTreeMap::new();
     for (key, value, place) in values {
         if SECRET_SETTINGS.contains(&key.as_str()) {
-            let d = r.error(format!("`{key}` is a secret and cannot be written in a stack file"), &place);
+            let d = r.error(
+                format!("`{key}` is a secret and cannot be written in a stack file"),
+                &place,
+            );
             d.hint = Some(format!(
                 "set it in the environment (e.g. ARM_{}) or pass it with -backend-config {key}=… in CI",
                 key.to_ascii_uppercase()
@@ -78,7 +90,10 @@ pub(crate) fn settings_from_values(
                 out.insert(key, s);
             }
             None => {
-                let d = r.error(format!("backend setting `{key}` must be a string, number or bool"), &place);
+                let d = r.error(
+                    format!("backend setting `{key}` must be a string, number or bool"),
+                    &place,
+                );
                 d.hint = Some("write it as key = \"value\"".into());
             }
         }
@@ -87,7 +102,12 @@ pub(crate) fn settings_from_values(
 }
 
 /// The stack-level `backend "<kind>" { … }` block.
-pub(crate) fn from_block(r: &mut Reader<'_>, kind: &str, kind_place: &Place, attrs: BTreeMap<String, Attr>) -> Option<Backend> {
+pub(crate) fn from_block(
+    r: &mut Reader<'_>,
+    kind: &str,
+    kind_place: &Place,
+    attrs: BTreeMap<String, Attr>,
+) -> Option<Backend> {
     let Some(kind) = BackendKind::parse(kind) else {
         let d = r.error(format!("`{kind}` is not a state backend"), kind_place);
         d.hint = Some("backends are \"local\" (the default) and \"azurerm\" (Azure Blob Storage)".into());
@@ -100,12 +120,18 @@ pub(crate) fn from_block(r: &mut Reader<'_>, kind: &str, kind_place: &Place, att
         }
     }
     let settings = settings_from_values(r, values);
-    Some(Backend { kind, settings, loc: kind_place.loc(r.sources) })
+    Some(Backend {
+        kind,
+        settings,
+        loc: kind_place.loc(r.sources),
+    })
 }
 
 /// Merges an environment's `backend = { type = …, … }` over `base`.
 pub(crate) fn merge_env_attr(r: &mut Reader<'_>, base: Backend, attr: &Attr) -> Backend {
-    let Some(value) = r.constant(attr) else { return base };
+    let Some(value) = r.constant(attr) else {
+        return base;
+    };
     let Value::Object(mut obj) = value else {
         let d = r.error("`backend` must be an object", &attr.value_place());
         d.hint = Some("write backend = { type = \"azurerm\", storage_account_name = \"…\", container_name = \"tfstate\" }".into());
@@ -116,8 +142,12 @@ pub(crate) fn merge_env_attr(r: &mut Reader<'_>, base: Backend, attr: &Attr) -> 
         Some(t) => match t.as_str().and_then(BackendKind::parse) {
             Some(k) => k,
             None => {
-                let d = r.error("`backend.type` must be \"local\" or \"azurerm\"", &attr.value_place());
-                d.hint = Some("backends are \"local\" (the default) and \"azurerm\" (Azure Blob Storage)".into());
+                let d = r.error(
+                    "`backend.type` must be \"local\" or \"azurerm\"",
+                    &attr.value_place(),
+                );
+                d.hint =
+                    Some("backends are \"local\" (the default) and \"azurerm\" (Azure Blob Storage)".into());
                 return base;
             }
         },
@@ -125,7 +155,15 @@ pub(crate) fn merge_env_attr(r: &mut Reader<'_>, base: Backend, attr: &Attr) -> 
     let place = attr.value_place();
     let values: Vec<_> = obj.into_iter().map(|(k, v)| (k, v, place.clone())).collect();
     let settings = settings_from_values(r, values);
-    let mut merged = if kind == base.kind { base.settings } else { BTreeMap::new() };
+    let mut merged = if kind == base.kind {
+        base.settings
+    } else {
+        BTreeMap::new()
+    };
     merged.extend(settings);
-    Backend { kind, settings: merged, loc: attr.place.loc(r.sources) }
+    Backend {
+        kind,
+        settings: merged,
+        loc: attr.place.loc(r.sources),
+    }
 }

@@ -127,7 +127,8 @@ impl Builder {
     }
 
     fn backend_block(&mut self, r: &mut Reader<'_>, b: &Block, file: FileId) {
-        let Some((kind, label_place)) = r.one_label(b, file, "backend \"azurerm\" { storage_account_name = \"…\" }")
+        let Some((kind, label_place)) =
+            r.one_label(b, file, "backend \"azurerm\" { storage_account_name = \"…\" }")
         else {
             return;
         };

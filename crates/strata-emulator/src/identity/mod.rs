@@ -173,8 +173,9 @@ impl TestClient {
 /// `ID:REST[:SUBS]`: the last part is a subscription list only if it parses as one, so the
 /// middle part may itself hold colons.
 fn split_spec(spec: &str, shape: &str) -> Result<(String, String, Option<Vec<String>>), String> {
+    // Not echoed: the spec may be a secret written without its client id.
     let Some((id, rest)) = spec.split_once(':') else {
-        return Err(format!("`{spec}` is not {shape}"));
+        return Err(format!("expected {shape}"));
     };
     check_client_id(id)?;
     if let Some((middle, last)) = rest.rsplit_once(':')

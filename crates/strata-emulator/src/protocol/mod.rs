@@ -6,6 +6,8 @@
 //!
 //! Every request is handled under one lock on the store, after completing the operations that
 //! fell due: the estate a client sees is always consistent and depends only on the clock.
+//! `scope` tells the front door what a request needs (subscription, RBAC action); `inject`
+//! holds the faults that need the estate at hand, and tells creates from updates.
 
 mod api_version;
 mod extensions;

@@ -77,12 +77,14 @@ impl Ctx<'_> {
     }
 
     /// How long an operation on `resource_type` takes, slowed down if this request drew that
-    /// fault.
+    /// fault. At most a year, which keeps due times representable whatever was configured.
     pub fn latency_of(&mut self, resource_type: &str) -> chrono::Duration {
-        let base = self.latency.for_type(resource_type);
+        const YEAR: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
+        let base = self.latency.for_type(resource_type).min(YEAR);
         let latency = if self.slowdown > 1.0 {
             self.slowed += 1;
-            base.mul_f64(self.slowdown)
+            std::time::Duration::try_from_secs_f64(base.as_secs_f64() * self.slowdown)
+                .map_or(YEAR, |d| d.min(YEAR))
         } else {
             base
         };

@@ -266,6 +266,12 @@ async fn federated_tokens_from_the_test_issuer() {
     assert_eq!(r.status, 200, "{r:?}");
     emu.can_list_groups(r.body["access_token"].as_str().unwrap())
         .await;
+    // The handle mints them too, for tests that set ARM_OIDC_TOKEN.
+    let direct = emu
+        .handle
+        .federated_token(SUBJECT, std::time::Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(emu.assertion_request("app-fed", &direct).await.status, 200);
 
     // The CI-style endpoints: GitHub Actions (GET, `value`) and Azure DevOps (POST, `oidcToken`).
     let github = format!(
@@ -540,6 +546,11 @@ async fn without_auth_the_identity_endpoint_is_off() {
     assert!(r.message().contains("--auth"), "{r:?}");
     let r = emu.federated_token(json!({"subject": "x"})).await;
     assert_eq!(r.status, 404, "{r:?}");
+    assert!(
+        emu.handle
+            .federated_token("x", std::time::Duration::from_secs(60))
+            .is_none()
+    );
     // ARM needs no token then.
     let r = emu
         .arm(

@@ -47,6 +47,8 @@ async fn counts_requests_and_creates() {
     assert_eq!(stats["requests"]["deletes"], 1, "{stats}");
     assert!(stats["requests"]["reads"].as_u64().unwrap() >= 1, "{stats}");
     assert_eq!(stats["throttled"]["total"], 0);
+    // The handle answers the same without HTTP.
+    assert_eq!(emu.handle.stats()["creates"], stats["creates"]);
 
     // Requests to the emulator's own paths are not counted.
     let before = emu.stats().await["requests"]["total"].clone();
@@ -63,5 +65,8 @@ async fn counts_requests_and_creates() {
         stats["creates"],
         json!({"total": 0, "by_id": {}, "duplicates": []})
     );
+    emu.group("again").await;
+    emu.handle.reset_stats();
+    assert_eq!(emu.handle.stats()["creates"]["total"], 0);
     emu.stop().await;
 }

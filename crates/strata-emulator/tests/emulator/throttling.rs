@@ -2,7 +2,7 @@
 //! `TooManyRequests` with `Retry-After` when a bucket is empty, the refill, Microsoft.Network's
 //! own write limit, and the paths that are never throttled.
 //!
-//! Buckets that refill slowly (one token per 100 s) make the counts exact however slow the
+//! Buckets that refill slowly (one token per 1000 s) make the counts exact however slow the
 //! machine; the refill test waits for the `Retry-After` it was given, which is always enough.
 
 use std::time::Duration;
@@ -30,7 +30,7 @@ fn remaining<'a>(r: &'a Resp, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn buckets_count_down_exactly_and_refuse_when_empty() {
-    let emu = start("reads=3/0.01,writes=2/0.01,deletes=2/0.01,global=15").await;
+    let emu = start("reads=3/0.001,writes=2/0.001,deletes=2/0.001,global=15").await;
     let path = rg("rg1");
     for expected in ["2", "1", "0"] {
         let r = emu.get(&path, RES).await;
@@ -41,9 +41,8 @@ async fn buckets_count_down_exactly_and_refuse_when_empty() {
     let r = emu.get(&path, RES).await;
     assert_eq!((r.status, r.code()), (429, "TooManyRequests"), "{r:?}");
     let retry_after: u64 = r.header("retry-after").unwrap().parse().unwrap();
-    // One token per 100 s, almost nothing refilled yet.
-    assert!((1..=100).contains(&retry_after), "{retry_after}");
-    assert!(retry_after > 50, "{retry_after}");
+    // One token per 1000 s, almost nothing refilled yet.
+    assert!((500..=1000).contains(&retry_after), "{retry_after}");
     assert!(
         r.message().starts_with(&format!(
             "Number of 'read' requests for subscription '{SUB}' actor 'anonymous' exceeded."

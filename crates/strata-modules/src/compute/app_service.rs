@@ -62,8 +62,11 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
         && c.profile != crate::profiles::Profile::Dev
     {
         errs.push(
-            f.error("sku", format!("the {} profile does not allow the {name} plan", c.profile))
-                .hint("Free and Shared plans have no SLA, no scale-out and no VNet integration; use B1 or above"),
+            f.error(
+                "sku",
+                format!("the {} profile does not allow the {name} plan", c.profile),
+            )
+            .hint("Free and Shared plans have no SLA, no scale-out and no VNet integration; use B1 or above"),
         );
     }
     let workers = count(c, 1..=30, errs);
@@ -80,8 +83,11 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
             );
         } else if n < 2 {
             errs.push(
-                f.error("count", format!("a zone-redundant plan needs at least 2 workers, not {n}"))
-                    .hint("set count = 2 or more, or zone_redundant = false"),
+                f.error(
+                    "count",
+                    format!("a zone-redundant plan needs at least 2 workers, not {n}"),
+                )
+                .hint("set count = 2 or more, or zone_redundant = false"),
             );
         }
     }
@@ -103,8 +109,11 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
             Some(items) => Some(items),
             None => {
                 errs.push(
-                    f.error("app_settings", "`app_settings` must be known at plan time (its keys name the settings)")
-                        .hint("write the map literally; its values may come from other modules"),
+                    f.error(
+                        "app_settings",
+                        "`app_settings` must be known at plan time (its keys name the settings)",
+                    )
+                    .hint("write the map literally; its values may come from other modules"),
                 );
                 None
             }
@@ -133,7 +142,8 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
             errs.push(e);
         }
     }
-    let (sku, workers, zone_redundant, runtime, settings) = (sku?, workers?, zone_redundant?, runtime?, settings?);
+    let (sku, workers, zone_redundant, runtime, settings) =
+        (sku?, workers?, zone_redundant?, runtime?, settings?);
     if !errs.is_empty() {
         return None;
     }

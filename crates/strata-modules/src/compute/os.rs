@@ -11,9 +11,38 @@ use crate::profiles;
 /// Names Azure refuses as the administrator of a VM ("The Admin Username specified is not
 /// allowed").
 const RESERVED_USERS: &[&str] = &[
-    "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a",
-    "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root",
-    "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5",
+    "administrator",
+    "admin",
+    "user",
+    "user1",
+    "test",
+    "user2",
+    "test1",
+    "user3",
+    "admin1",
+    "1",
+    "123",
+    "a",
+    "actuser",
+    "adm",
+    "admin2",
+    "aspnet",
+    "backup",
+    "console",
+    "david",
+    "guest",
+    "john",
+    "owner",
+    "root",
+    "server",
+    "sql",
+    "support",
+    "support_388945a0",
+    "sys",
+    "test2",
+    "test3",
+    "user4",
+    "user5",
 ];
 
 const DISK_TYPES: &[&str] = &[
@@ -70,7 +99,10 @@ impl Machine {
         if delete_with_vm {
             disk.push(("deleteOption", Value::from("Delete")));
         }
-        Value::object([("imageReference", self.image.clone()), ("osDisk", Value::object(disk))])
+        Value::object([
+            ("imageReference", self.image.clone()),
+            ("osDisk", Value::object(disk)),
+        ])
     }
 }
 
@@ -89,7 +121,11 @@ pub(super) fn read(c: &Common<'_>, errs: &mut Errors) -> Option<Machine> {
         });
     let image = read_image(c, errs);
     let admin = errs
-        .take(f.known_string_or("admin_username", "azureuser", "it is part of the machine's definition"))
+        .take(f.known_string_or(
+            "admin_username",
+            "azureuser",
+            "it is part of the machine's definition",
+        ))
         .and_then(|u| {
             let bad_chars = u.is_empty()
                 || u.chars().count() > 64
@@ -100,8 +136,11 @@ pub(super) fn read(c: &Common<'_>, errs: &mut Errors) -> Option<Machine> {
                 || u.ends_with('.');
             if RESERVED_USERS.contains(&u.to_ascii_lowercase().as_str()) {
                 errs.push(
-                    f.error("admin_username", format!("Azure does not allow `{u}` as the administrator"))
-                        .hint("pick a personal or team name such as `azureuser` or `ops`"),
+                    f.error(
+                        "admin_username",
+                        format!("Azure does not allow `{u}` as the administrator"),
+                    )
+                    .hint("pick a personal or team name such as `azureuser` or `ops`"),
                 );
                 None
             } else if bad_chars {
@@ -133,7 +172,12 @@ pub(super) fn read(c: &Common<'_>, errs: &mut Errors) -> Option<Machine> {
             _ => Some(k),
         },
     };
-    let disk = errs.take(common::choice(f, "os_disk_type", DISK_TYPES, defaults.os_disk_type));
+    let disk = errs.take(common::choice(
+        f,
+        "os_disk_type",
+        DISK_TYPES,
+        defaults.os_disk_type,
+    ));
     let zones = common::zones(f, "zones", defaults.zones, errs);
     Some(Machine {
         size: size?,

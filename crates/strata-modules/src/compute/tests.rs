@@ -28,7 +28,10 @@ fn expand(profile: &'static str, pairs: Vec<(&str, Value)>) -> Result<Expansion,
     ComputeModule.expand(&ctx("compute", profile), &inputs(pairs))
 }
 
-fn with(mut pairs: Vec<(&'static str, Value)>, extra: Vec<(&'static str, Value)>) -> Vec<(&'static str, Value)> {
+fn with(
+    mut pairs: Vec<(&'static str, Value)>,
+    extra: Vec<(&'static str, Value)>,
+) -> Vec<(&'static str, Value)> {
     for (k, v) in extra {
         pairs.retain(|(n, _)| *n != k);
         pairs.push((k, v));
@@ -39,9 +42,16 @@ fn with(mut pairs: Vec<(&'static str, Value)>, extra: Vec<(&'static str, Value)>
 #[test]
 fn a_dev_vm_with_its_nic_and_ssh_only() {
     let e = expand("dev", vm_inputs()).unwrap();
-    assert_eq!(addrs(&e), ["module.compute.nic[\"1\"]", "module.compute.vm[\"1\"]"]);
+    assert_eq!(
+        addrs(&e),
+        ["module.compute.nic[\"1\"]", "module.compute.vm[\"1\"]"]
+    );
     let vm = find(&e, "module.compute.vm[\"1\"]");
-    assert!(vm.id.as_str().ends_with("/Microsoft.Compute/virtualMachines/vm-shop-dev-1"));
+    assert!(
+        vm.id
+            .as_str()
+            .ends_with("/Microsoft.Compute/virtualMachines/vm-shop-dev-1")
+    );
     assert_eq!(at(vm, "properties.hardwareProfile.vmSize"), "Standard_B2s");
     assert_eq!(at(vm, "zones"), serde_json::Value::Null, "dev has no zones");
     assert_eq!(
@@ -55,9 +65,25 @@ fn a_dev_vm_with_its_nic_and_ssh_only() {
             }
         })
     );
-    assert_eq!(at(vm, "properties.storageProfile.imageReference.offer"), "0001-com-ubuntu-server-jammy");
-    assert_eq!(at(vm, "properties.storageProfile.osDisk.managedDisk.storageAccountType"), "StandardSSD_LRS");
-    assert!(vm.depends_on.contains(&strata_core::Dependency::Resource(ResourceAddr::module("compute", "nic", Some("1")))));
+    assert_eq!(
+        at(vm, "properties.storageProfile.imageReference.offer"),
+        "0001-com-ubuntu-server-jammy"
+    );
+    assert_eq!(
+        at(
+            vm,
+            "properties.storageProfile.osDisk.managedDisk.storageAccountType"
+        ),
+        "StandardSSD_LRS"
+    );
+    assert!(
+        vm.depends_on
+            .contains(&strata_core::Dependency::Resource(ResourceAddr::module(
+                "compute",
+                "nic",
+                Some("1")
+            )))
+    );
     let nic = find(&e, "module.compute.nic[\"1\"]");
     assert!(
         at(nic, "properties.ipConfigurations[0].properties.subnet.id")
@@ -79,21 +105,37 @@ fn prod_spreads_three_vms_over_zones_and_public_ips_only_when_asked() {
         .map(|i| at(find(&e, &format!("module.compute.vm[\"{i}\"]")), "zones"))
         .collect();
     assert_eq!(zones, [json!(["1"]), json!(["2"]), json!(["3"])]);
-    assert_eq!(at(find(&e, "module.compute.vm[\"1\"]"), "properties.hardwareProfile.vmSize"), "Standard_D4s_v5");
+    assert_eq!(
+        at(
+            find(&e, "module.compute.vm[\"1\"]"),
+            "properties.hardwareProfile.vmSize"
+        ),
+        "Standard_D4s_v5"
+    );
     let pip = find(&e, "module.compute.public_ip[\"2\"]");
     assert_eq!(at(pip, "sku.name"), "Standard");
     assert_eq!(at(pip, "zones"), json!(["2"]));
     assert!(
-        at(find(&e, "module.compute.nic[\"2\"]"), "properties.ipConfigurations[0].properties.publicIPAddress.id")
-            .as_str()
-            .unwrap()
-            .ends_with("vm-shop-dev-2-pip")
+        at(
+            find(&e, "module.compute.nic[\"2\"]"),
+            "properties.ipConfigurations[0].properties.publicIPAddress.id"
+        )
+        .as_str()
+        .unwrap()
+        .ends_with("vm-shop-dev-2-pip")
     );
     assert_eq!(e.outputs["public_ip_addresses"].as_list().unwrap().len(), 3);
     // Explicit inputs win over the profile.
     let e = expand(
         "prod",
-        with(vm_inputs(), vec![("count", Value::from(2)), ("zones", list(&["3"])), ("size", s("Standard_E4s_v5"))]),
+        with(
+            vm_inputs(),
+            vec![
+                ("count", Value::from(2)),
+                ("zones", list(&["3"])),
+                ("size", s("Standard_E4s_v5")),
+            ],
+        ),
     )
     .unwrap();
     assert_eq!(e.resources.len(), 4);
@@ -102,11 +144,20 @@ fn prod_spreads_three_vms_over_zones_and_public_ips_only_when_asked() {
 
 #[test]
 fn a_size_the_profile_forbids_fails_before_any_call() {
-    let (path, msg, hint) = one_error(expand("dev", with(vm_inputs(), vec![("size", s("Standard_D16s_v5"))])));
+    let (path, msg, hint) = one_error(expand(
+        "dev",
+        with(vm_inputs(), vec![("size", s("Standard_D16s_v5"))]),
+    ));
     assert_eq!(path, "size");
-    assert!(msg.contains("the dev profile does not allow `Standard_D16s_v5`"), "{msg}");
+    assert!(
+        msg.contains("the dev profile does not allow `Standard_D16s_v5`"),
+        "{msg}"
+    );
     assert!(hint.contains("Standard_B2s"), "{hint}");
-    let (path, msg, _) = one_error(expand("prod", with(vm_inputs(), vec![("size", s("Standard_B2s"))])));
+    let (path, msg, _) = one_error(expand(
+        "prod",
+        with(vm_inputs(), vec![("size", s("Standard_B2s"))]),
+    ));
     assert_eq!(path, "size");
     assert!(msg.contains("burstable"), "{msg}");
 }
@@ -129,7 +180,15 @@ fn vm_inputs_are_checked() {
     let paths: Vec<&str> = errs.iter().map(|(p, ..)| p.as_str()).collect();
     assert_eq!(
         paths,
-        ["sku", "image.offer", "admin_username", "ssh_public_key", "zones[0]", "count", "subnet"],
+        [
+            "sku",
+            "image.offer",
+            "admin_username",
+            "ssh_public_key",
+            "zones[0]",
+            "count",
+            "subnet"
+        ],
         "{errs:#?}"
     );
     assert!(errs.iter().all(|(_, _, h)| !h.is_empty()), "{errs:#?}");
@@ -139,7 +198,10 @@ fn vm_inputs_are_checked() {
 fn vms_refuse_delegated_subnets() {
     let (path, msg, _) = one_error(expand(
         "dev",
-        with(vm_inputs(), vec![("subnet", subnet("app", "app", Some("Microsoft.Web/serverFarms")))]),
+        with(
+            vm_inputs(),
+            vec![("subnet", subnet("app", "app", Some("Microsoft.Web/serverFarms")))],
+        ),
     ));
     assert_eq!(path, "subnet");
     assert!(msg.contains("delegated to Microsoft.Web/serverFarms"), "{msg}");
@@ -149,20 +211,32 @@ fn vms_refuse_delegated_subnets() {
 fn a_zone_balanced_scale_set() {
     let pairs = with(
         vm_inputs(),
-        vec![("kind", s("vmss")), ("name", s("vmss-shop")), ("subnet", subnet("app", "app", None))],
+        vec![
+            ("kind", s("vmss")),
+            ("name", s("vmss-shop")),
+            ("subnet", subnet("app", "app", None)),
+        ],
     );
     let e = expand("prod", pairs.clone()).unwrap();
     assert_eq!(addrs(&e), ["module.compute.scale_set"]);
     let ss = find(&e, "module.compute.scale_set");
-    assert_eq!(at(ss, "sku"), json!({"name": "Standard_D4s_v5", "tier": "Standard", "capacity": 3}));
+    assert_eq!(
+        at(ss, "sku"),
+        json!({"name": "Standard_D4s_v5", "tier": "Standard", "capacity": 3})
+    );
     assert_eq!(at(ss, "zones"), json!(["1", "2", "3"]));
     assert_eq!(at(ss, "properties.zoneBalance"), true);
     assert_eq!(at(ss, "properties.upgradePolicy.mode"), "Automatic");
     assert_eq!(
-        at(ss, "properties.virtualMachineProfile.osProfile.linuxConfiguration.disablePasswordAuthentication"),
+        at(
+            ss,
+            "properties.virtualMachineProfile.osProfile.linuxConfiguration.disablePasswordAuthentication"
+        ),
         true
     );
-    assert!(matches!(&e.outputs["scale_set_id"], Value::String(id) if id.ends_with("/virtualMachineScaleSets/vmss-shop")));
+    assert!(
+        matches!(&e.outputs["scale_set_id"], Value::String(id) if id.ends_with("/virtualMachineScaleSets/vmss-shop"))
+    );
     let dev = expand("dev", pairs.clone()).unwrap();
     let ss = find(&dev, "module.compute.scale_set");
     assert_eq!(at(ss, "sku.capacity"), 1);
@@ -187,8 +261,18 @@ fn an_app_service_https_only_in_the_app_subnet() {
     assert_eq!(at(app, "properties.siteConfig.minTlsVersion"), "1.2");
     assert_eq!(at(app, "properties.siteConfig.ftpsState"), "Disabled");
     assert_eq!(at(app, "properties.vnetRouteAllEnabled"), true);
-    assert!(at(app, "properties.virtualNetworkSubnetId").as_str().unwrap().ends_with("/subnets/app"));
-    assert!(app.depends_on.contains(&strata_core::Dependency::Resource(ResourceAddr::module("compute", "plan", None))));
+    assert!(
+        at(app, "properties.virtualNetworkSubnetId")
+            .as_str()
+            .unwrap()
+            .ends_with("/subnets/app")
+    );
+    assert!(
+        app.depends_on
+            .contains(&strata_core::Dependency::Resource(ResourceAddr::module(
+                "compute", "plan", None
+            )))
+    );
     assert!(e.outputs["default_hostname"].is_unknown());
     assert_eq!(e.outputs["vm_ids"], Value::List(vec![]));
     outputs_match(&ComputeModule, &e);
@@ -201,16 +285,28 @@ fn an_app_service_https_only_in_the_app_subnet() {
 
 #[test]
 fn app_settings_may_be_sensitive() {
-    let conn = Value::attr(&ResourceAddr::module("monitoring", "insights", None), "properties.ConnectionString").sensitive();
+    let conn = Value::attr(
+        &ResourceAddr::module("monitoring", "insights", None),
+        "properties.ConnectionString",
+    )
+    .sensitive();
     let e = expand(
         "dev",
-        with(app_inputs(), vec![("app_settings", Value::object([("APPLICATIONINSIGHTS_CONNECTION_STRING", conn)]))]),
+        with(
+            app_inputs(),
+            vec![(
+                "app_settings",
+                Value::object([("APPLICATIONINSIGHTS_CONNECTION_STRING", conn)]),
+            )],
+        ),
     )
     .unwrap();
     let app = find(&e, "module.compute.app");
     assert_eq!(
         app.body.sensitive_paths(),
-        vec![strata_core::parse_path("properties.siteConfig.appSettings[0].value")]
+        vec![strata_core::parse_path(
+            "properties.siteConfig.appSettings[0].value"
+        )]
     );
 }
 
@@ -218,12 +314,21 @@ fn app_settings_may_be_sensitive() {
 fn app_service_inputs_are_checked() {
     let (path, msg, hint) = one_error(expand(
         "dev",
-        with(app_inputs(), vec![("subnet", subnet("data", "data", Some("Microsoft.DBforPostgreSQL/flexibleServers")))]),
+        with(
+            app_inputs(),
+            vec![(
+                "subnet",
+                subnet("data", "data", Some("Microsoft.DBforPostgreSQL/flexibleServers")),
+            )],
+        ),
     ));
     assert_eq!(path, "subnet");
     assert!(msg.contains("has the data role"), "{msg}");
     assert!(!hint.is_empty());
-    let (path, msg, _) = one_error(expand("dev", with(app_inputs(), vec![("subnet", subnet("app", "app", None))])));
+    let (path, msg, _) = one_error(expand(
+        "dev",
+        with(app_inputs(), vec![("subnet", subnet("app", "app", None))]),
+    ));
     assert_eq!(path, "subnet");
     assert!(msg.contains("has no delegation"), "{msg}");
     // F1 in prod: not allowed, not zone redundant (prod's default), no VNet integration.
@@ -231,7 +336,10 @@ fn app_service_inputs_are_checked() {
     let paths: Vec<&str> = errs.iter().map(|(p, ..)| p.as_str()).collect();
     assert_eq!(paths, ["sku", "zone_redundant", "subnet"]);
     assert!(errs[0].1.contains("prod profile does not allow"), "{errs:?}");
-    let (path, msg, _) = one_error(expand("dev", with(app_inputs(), vec![("zone_redundant", Value::from(true))])));
+    let (path, msg, _) = one_error(expand(
+        "dev",
+        with(app_inputs(), vec![("zone_redundant", Value::from(true))]),
+    ));
     assert_eq!(path, "zone_redundant");
     assert!(msg.contains("B1 plan cannot be zone redundant"), "{msg}");
     let (path, ..) = one_error(expand(
@@ -239,7 +347,10 @@ fn app_service_inputs_are_checked() {
         with(app_inputs(), vec![("count", Value::from(1))]),
     ));
     assert_eq!(path, "count");
-    let (path, msg, _) = one_error(expand("dev", with(app_inputs(), vec![("ssh_public_key", s(KEY))])));
+    let (path, msg, _) = one_error(expand(
+        "dev",
+        with(app_inputs(), vec![("ssh_public_key", s(KEY))]),
+    ));
     assert_eq!(path, "ssh_public_key");
     assert!(msg.contains("does not apply to kind \"app_service\""), "{msg}");
     let (path, ..) = one_error(expand("dev", with(app_inputs(), vec![("runtime", s("node"))])));

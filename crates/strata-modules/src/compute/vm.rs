@@ -20,7 +20,8 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
     let f = &c.fields;
     let machine = os::read(c, errs);
     let n = count(c, 1..=50, errs);
-    let public_ip = errs.take(f.known_bool_or("public_ip", false, "it decides whether public IPs are created"));
+    let public_ip =
+        errs.take(f.known_bool_or("public_ip", false, "it decides whether public IPs are created"));
     let subnet = match &c.subnet {
         Some(s) => {
             if let Err(e) = s.require_no_delegation("a VM") {
@@ -61,7 +62,8 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
     for i in 1..=n {
         let key = i.to_string();
         let vm_name = format!("{}-{i}", c.name);
-        let zone = (!machine.zones.is_empty()).then(|| machine.zones[(i as usize - 1) % machine.zones.len()].clone());
+        let zone = (!machine.zones.is_empty())
+            .then(|| machine.zones[(i as usize - 1) % machine.zones.len()].clone());
 
         let mut pip_addr = None;
         let mut ip_config = vec![
@@ -74,7 +76,10 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
             let mut body = c.place.top();
             body.push((
                 "sku",
-                Value::object([("name", Value::from("Standard")), ("tier", Value::from("Regional"))]),
+                Value::object([
+                    ("name", Value::from("Standard")),
+                    ("tier", Value::from("Regional")),
+                ]),
             ));
             if let Some(z) = &zone {
                 body.push(("zones", Value::List(vec![Value::from(z.as_str())])));

@@ -17,26 +17,33 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
     let f = &c.fields;
     let machine = os::read(c, errs);
     let capacity = count(c, 0..=1000, errs);
-    let upgrade = match errs.take(f.known_string_or("upgrade_policy", "Automatic", "it is part of the scale set")) {
-        Some(u) => match ["Automatic", "Manual"].iter().find(|a| a.eq_ignore_ascii_case(&u)) {
-            Some(a) => Some(*a),
-            None if u.eq_ignore_ascii_case("Rolling") => {
-                errs.push(
-                    f.error("upgrade_policy", "rolling upgrades need a health probe, which this module does not configure")
+    let upgrade =
+        match errs.take(f.known_string_or("upgrade_policy", "Automatic", "it is part of the scale set")) {
+            Some(u) => match ["Automatic", "Manual"]
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(&u))
+            {
+                Some(a) => Some(*a),
+                None if u.eq_ignore_ascii_case("Rolling") => {
+                    errs.push(
+                        f.error(
+                            "upgrade_policy",
+                            "rolling upgrades need a health probe, which this module does not configure",
+                        )
                         .hint("use \"Automatic\" or \"Manual\""),
-                );
-                None
-            }
-            None => {
-                errs.push(
-                    f.error("upgrade_policy", format!("`{u}` is not an upgrade policy"))
-                        .hint("use \"Automatic\" or \"Manual\""),
-                );
-                None
-            }
-        },
-        None => None,
-    };
+                    );
+                    None
+                }
+                None => {
+                    errs.push(
+                        f.error("upgrade_policy", format!("`{u}` is not an upgrade policy"))
+                            .hint("use \"Automatic\" or \"Manual\""),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
     let subnet = match &c.subnet {
         Some(s) => {
             if let Err(e) = s.require_no_delegation("a scale set") {

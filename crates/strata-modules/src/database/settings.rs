@@ -11,7 +11,15 @@ const VERSIONS: &[&str] = &["13", "14", "15", "16", "17"];
 const STORAGE_SIZES: &[i64] = &[32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767];
 const HIGH_AVAILABILITY: &[&str] = &["Disabled", "SameZone", "ZoneRedundant"];
 /// Logins PostgreSQL flexible server keeps for itself.
-const RESERVED_LOGINS: &[&str] = &["azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"];
+const RESERVED_LOGINS: &[&str] = &[
+    "azure_superuser",
+    "azure_pg_admin",
+    "admin",
+    "administrator",
+    "root",
+    "guest",
+    "public",
+];
 const PRINCIPAL_TYPES: &[&str] = &["Group", "User", "ServicePrincipal"];
 const ENTRA_FIELDS: &[&str] = &["object_id", "principal_name", "principal_type"];
 const DATABASE_TYPE: &str = "Microsoft.DBforPostgreSQL/flexibleServers/databases";
@@ -61,15 +69,18 @@ pub(super) fn read(f: &Fields<'_>, profile: Profile, errs: &mut Errors) -> Optio
         && !STORAGE_SIZES.contains(&gb)
     {
         errs.push(
-            f.error("storage_gb", format!("{gb} GiB is not a storage size PostgreSQL offers"))
-                .hint(format!(
-                    "use one of {}",
-                    STORAGE_SIZES
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+            f.error(
+                "storage_gb",
+                format!("{gb} GiB is not a storage size PostgreSQL offers"),
+            )
+            .hint(format!(
+                "use one of {}",
+                STORAGE_SIZES
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         );
     }
     let backup_days = errs.take(
@@ -80,7 +91,10 @@ pub(super) fn read(f: &Fields<'_>, profile: Profile, errs: &mut Errors) -> Optio
             d.database_backup_retention_days,
             "PostgreSQL keeps backups for 7 to 35 days",
         )
-        .and_then(|i| i.known.ok_or_else(|| f.error("backup_retention_days", "must be known at plan time"))),
+        .and_then(|i| {
+            i.known
+                .ok_or_else(|| f.error("backup_retention_days", "must be known at plan time"))
+        }),
     );
     let geo_backup = errs.take(f.known_bool_or(
         "geo_redundant_backup",
@@ -147,16 +161,22 @@ impl Auth {
 }
 
 pub(super) fn read_auth(f: &Fields<'_>, errs: &mut Errors) -> Option<Auth> {
-    let login = errs.take(f.known_string_or("administrator_login", "strata_admin", "it is fixed at creation"));
+    let login =
+        errs.take(f.known_string_or("administrator_login", "strata_admin", "it is fixed at creation"));
     if let Some(l) = &login {
         let lower = l.to_ascii_lowercase();
         let well_formed = l.chars().count() <= 63
-            && l.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && l.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if RESERVED_LOGINS.contains(&lower.as_str()) || lower.starts_with("pg_") {
             errs.push(
-                f.error("administrator_login", format!("`{l}` is reserved by PostgreSQL flexible server"))
-                    .hint("pick another name, e.g. `strata_admin`"),
+                f.error(
+                    "administrator_login",
+                    format!("`{l}` is reserved by PostgreSQL flexible server"),
+                )
+                .hint("pick another name, e.g. `strata_admin`"),
             );
         } else if !well_formed {
             errs.push(
@@ -190,7 +210,10 @@ pub(super) fn read_auth(f: &Fields<'_>, errs: &mut Errors) -> Option<Auth> {
                         f.error("administrator_password", "the password does not meet PostgreSQL's complexity rules")
                             .hint("use 8-128 characters from at least three of: uppercase, lowercase, digits, symbols"),
                     );
-                } else if login.as_deref().is_some_and(|l| text.to_ascii_lowercase().contains(&l.to_ascii_lowercase())) {
+                } else if login
+                    .as_deref()
+                    .is_some_and(|l| text.to_ascii_lowercase().contains(&l.to_ascii_lowercase()))
+                {
                     errs.push(
                         f.error("administrator_password", "the password contains the login name")
                             .hint("choose a password that does not contain the administrator's login"),
@@ -245,8 +268,9 @@ fn read_entra_admin(f: &Fields<'_>, has_tenant: bool, errs: &mut Errors) -> Opti
         && !is_guid(id)
     {
         errs.push(
-            o.error("object_id", format!("`{id}` is not an object id"))
-                .hint("an Entra object id is a GUID; `az ad group show --group <name> --query id` prints one"),
+            o.error("object_id", format!("`{id}` is not an object id")).hint(
+                "an Entra object id is a GUID; `az ad group show --group <name> --query id` prints one",
+            ),
         );
     }
     let principal_name = errs.take(o.req_string("principal_name"));
@@ -267,20 +291,34 @@ pub(super) fn read_databases(f: &Fields<'_>, errs: &mut Errors) -> Option<Vec<St
         let path = crate::inputs::join(&f.path_to("databases"), &[strata_core::PathStep::Index(i)]);
         let valid = !n.is_empty()
             && n.chars().count() <= 63
-            && n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            && n.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !valid || strata_core::naming::rule_for(DATABASE_TYPE).check(&n).is_err() {
             errs.push(
                 crate::inputs::error_at(path, format!("`{n}` is not a valid database name"))
                     .hint("use up to 63 letters, digits, `_` and `-`, starting with a letter or `_`"),
             );
-        } else if ["postgres", "azure_maintenance", "azure_sys", "template0", "template1"].contains(&n.as_str()) {
+        } else if [
+            "postgres",
+            "azure_maintenance",
+            "azure_sys",
+            "template0",
+            "template1",
+        ]
+        .contains(&n.as_str())
+        {
             errs.push(
                 crate::inputs::error_at(path, format!("`{n}` is a system database"))
                     .hint("name your database otherwise, e.g. `app`"),
             );
         } else if out.contains(&n) {
-            errs.push(crate::inputs::error_at(path, format!("database `{n}` is listed twice")));
+            errs.push(crate::inputs::error_at(
+                path,
+                format!("database `{n}` is listed twice"),
+            ));
         } else {
             out.push(n);
         }

@@ -20,7 +20,10 @@ fn expand(profile: &'static str, pairs: Vec<(&str, Value)>) -> Result<Expansion,
     DatabaseModule.expand(&ctx("db", profile), &inputs(pairs))
 }
 
-fn with(mut pairs: Vec<(&'static str, Value)>, extra: Vec<(&'static str, Value)>) -> Vec<(&'static str, Value)> {
+fn with(
+    mut pairs: Vec<(&'static str, Value)>,
+    extra: Vec<(&'static str, Value)>,
+) -> Vec<(&'static str, Value)> {
     for (k, v) in extra {
         pairs.retain(|(n, _)| *n != k);
         pairs.push((k, v));
@@ -33,20 +36,34 @@ fn a_private_server_with_its_dns_zone() {
     let e = expand("dev", base()).unwrap();
     assert_eq!(
         addrs(&e),
-        ["module.db.dns_zone", "module.db.dns_link", "module.db.server", "module.db.database[\"app\"]"]
+        [
+            "module.db.dns_zone",
+            "module.db.dns_link",
+            "module.db.server",
+            "module.db.database[\"app\"]"
+        ]
     );
     let zone = find(&e, "module.db.dns_zone");
-    assert!(zone.id.as_str().ends_with("/privateDnsZones/psql-shop-dev.private.postgres.database.azure.com"));
+    assert!(
+        zone.id
+            .as_str()
+            .ends_with("/privateDnsZones/psql-shop-dev.private.postgres.database.azure.com")
+    );
     assert_eq!(at(zone, "location"), "global");
     let link = find(&e, "module.db.dns_link");
     assert!(link.id.as_str().ends_with("/virtualNetworkLinks/vnet-shop-dev"));
-    assert!(at(link, "properties.virtualNetwork.id").as_str().unwrap().ends_with("/virtualNetworks/vnet-shop-dev"));
-    let server = find(&e, "module.db.server");
-    assert_eq!(at(server, "sku"), json!({"name": "Standard_B1ms", "tier": "Burstable"}));
-    assert_eq!(
-        at(server, "properties.network.publicNetworkAccess"),
-        "Disabled"
+    assert!(
+        at(link, "properties.virtualNetwork.id")
+            .as_str()
+            .unwrap()
+            .ends_with("/virtualNetworks/vnet-shop-dev")
     );
+    let server = find(&e, "module.db.server");
+    assert_eq!(
+        at(server, "sku"),
+        json!({"name": "Standard_B1ms", "tier": "Burstable"})
+    );
+    assert_eq!(at(server, "properties.network.publicNetworkAccess"), "Disabled");
     assert!(
         at(server, "properties.network.delegatedSubnetResourceId")
             .as_str()
@@ -54,8 +71,14 @@ fn a_private_server_with_its_dns_zone() {
             .ends_with("/subnets/data")
     );
     assert_eq!(at(server, "properties.highAvailability.mode"), "Disabled");
-    assert_eq!(at(server, "properties.backup"), json!({"backupRetentionDays": 7, "geoRedundantBackup": "Disabled"}));
-    assert_eq!(at(server, "properties.authConfig"), json!({"passwordAuth": "Enabled", "activeDirectoryAuth": "Disabled"}));
+    assert_eq!(
+        at(server, "properties.backup"),
+        json!({"backupRetentionDays": 7, "geoRedundantBackup": "Disabled"})
+    );
+    assert_eq!(
+        at(server, "properties.authConfig"),
+        json!({"passwordAuth": "Enabled", "activeDirectoryAuth": "Disabled"})
+    );
     assert_eq!(
         server.body.sensitive_paths(),
         vec![vec![
@@ -69,7 +92,10 @@ fn a_private_server_with_its_dns_zone() {
     assert!(conn.is_sensitive() && conn.is_unknown());
     assert!(e.outputs["fqdn"].is_unknown() && !e.outputs["fqdn"].is_sensitive());
     // The password never shows in anything that could be printed.
-    let printable = format!("{:?}", strata_core::path_to_string(&server.body.sensitive_paths()[0]));
+    let printable = format!(
+        "{:?}",
+        strata_core::path_to_string(&server.body.sensitive_paths()[0])
+    );
     assert!(!printable.contains(PASSWORD));
 }
 
@@ -77,13 +103,25 @@ fn a_private_server_with_its_dns_zone() {
 fn prod_is_zone_redundant_with_geo_backups_and_inputs_override() {
     let e = expand("prod", base()).unwrap();
     let server = find(&e, "module.db.server");
-    assert_eq!(at(server, "sku"), json!({"name": "Standard_D4ds_v5", "tier": "GeneralPurpose"}));
+    assert_eq!(
+        at(server, "sku"),
+        json!({"name": "Standard_D4ds_v5", "tier": "GeneralPurpose"})
+    );
     assert_eq!(at(server, "properties.highAvailability.mode"), "ZoneRedundant");
-    assert_eq!(at(server, "properties.backup"), json!({"backupRetentionDays": 35, "geoRedundantBackup": "Enabled"}));
+    assert_eq!(
+        at(server, "properties.backup"),
+        json!({"backupRetentionDays": 35, "geoRedundantBackup": "Enabled"})
+    );
     assert_eq!(at(server, "properties.storage.storageSizeGB"), 128);
     let e = expand(
         "prod",
-        with(base(), vec![("high_availability", s("Disabled")), ("storage_gb", Value::from(256))]),
+        with(
+            base(),
+            vec![
+                ("high_availability", s("Disabled")),
+                ("storage_gb", Value::from(256)),
+            ],
+        ),
     )
     .unwrap();
     let server = find(&e, "module.db.server");
@@ -94,7 +132,10 @@ fn prod_is_zone_redundant_with_geo_backups_and_inputs_override() {
 #[test]
 fn entra_only_without_a_password() {
     let pairs = with(
-        base().into_iter().filter(|(k, _)| *k != "administrator_password").collect(),
+        base()
+            .into_iter()
+            .filter(|(k, _)| *k != "administrator_password")
+            .collect(),
         vec![
             ("tenant_id", s(TENANT)),
             (
@@ -112,10 +153,18 @@ fn entra_only_without_a_password() {
         at(server, "properties.authConfig"),
         json!({"passwordAuth": "Disabled", "activeDirectoryAuth": "Enabled", "tenantId": TENANT})
     );
-    assert_eq!(at(server, "properties.administratorLogin"), serde_json::Value::Null);
+    assert_eq!(
+        at(server, "properties.administratorLogin"),
+        serde_json::Value::Null
+    );
     assert!(server.body.sensitive_paths().is_empty());
     let admin = find(&e, "module.db.entra_admin");
-    assert!(admin.id.as_str().ends_with("/administrators/11111111-2222-3333-4444-555555555555"));
+    assert!(
+        admin
+            .id
+            .as_str()
+            .ends_with("/administrators/11111111-2222-3333-4444-555555555555")
+    );
     assert_eq!(at(admin, "properties.principalType"), "Group");
     assert_eq!(e.outputs["administrator_login"], Value::Null);
 }
@@ -124,10 +173,16 @@ fn entra_only_without_a_password() {
 fn a_database_in_a_subnet_that_is_not_a_data_subnet_fails() {
     let (path, msg, hint) = one_error(expand(
         "dev",
-        with(base(), vec![("subnet", subnet("app", "app", Some("Microsoft.Web/serverFarms")))]),
+        with(
+            base(),
+            vec![("subnet", subnet("app", "app", Some("Microsoft.Web/serverFarms")))],
+        ),
     ));
     assert_eq!(path, "subnet");
-    assert!(msg.contains("a database must be placed in a data subnet, but subnet `app` has the app role"), "{msg}");
+    assert!(
+        msg.contains("a database must be placed in a data subnet, but subnet `app` has the app role"),
+        "{msg}"
+    );
     assert!(hint.contains("module.network.subnets[\"data\"]"), "{hint}");
     // A plain id is judged by the subnet's name.
     let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/mgmt";
@@ -135,15 +190,24 @@ fn a_database_in_a_subnet_that_is_not_a_data_subnet_fails() {
     assert_eq!(path, "subnet");
     assert!(msg.contains("management role"), "{msg}");
     // A data subnet without the delegation.
-    let (path, msg, hint) = one_error(expand("dev", with(base(), vec![("subnet", subnet("data", "data", None))])));
+    let (path, msg, hint) = one_error(expand(
+        "dev",
+        with(base(), vec![("subnet", subnet("data", "data", None))]),
+    ));
     assert_eq!(path, "subnet");
     assert!(msg.contains("has no delegation"), "{msg}");
-    assert!(hint.contains("delegation = \"Microsoft.DBforPostgreSQL/flexibleServers\""), "{hint}");
+    assert!(
+        hint.contains("delegation = \"Microsoft.DBforPostgreSQL/flexibleServers\""),
+        "{hint}"
+    );
 }
 
 #[test]
 fn passwords_must_be_sensitive_and_strong_and_are_never_echoed() {
-    let (path, msg, hint) = one_error(expand("dev", with(base(), vec![("administrator_password", s(PASSWORD))])));
+    let (path, msg, hint) = one_error(expand(
+        "dev",
+        with(base(), vec![("administrator_password", s(PASSWORD))]),
+    ));
     assert_eq!(path, "administrator_password");
     assert!(msg.contains("not marked sensitive"));
     assert!(hint.contains("sensitive = true"));
@@ -157,7 +221,10 @@ fn passwords_must_be_sensitive_and_strong_and_are_never_echoed() {
     assert!(!msg.contains(weak) && !hint.contains(weak));
     let (path, ..) = one_error(expand(
         "dev",
-        base().into_iter().filter(|(k, _)| *k != "administrator_password").collect(),
+        base()
+            .into_iter()
+            .filter(|(k, _)| *k != "administrator_password")
+            .collect(),
     ));
     assert_eq!(path, "administrator_password");
 }

@@ -27,9 +27,15 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         && (sku == "WAF_v2") != waf
     {
         let (msg, hint) = if waf {
-            ("a WAF needs the WAF_v2 sku", "set sku = \"WAF_v2\", or waf = false")
+            (
+                "a WAF needs the WAF_v2 sku",
+                "set sku = \"WAF_v2\", or waf = false",
+            )
         } else {
-            ("the WAF_v2 sku runs a WAF, but waf is off", "set waf = true, or sku = \"Standard_v2\"")
+            (
+                "the WAF_v2 sku runs a WAF, but waf is off",
+                "set waf = true, or sku = \"Standard_v2\"",
+            )
         };
         errs.push(f.error("waf", msg).hint(hint));
     }
@@ -62,7 +68,10 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
     let mut body = e.place.top();
     body.push((
         "sku",
-        Value::object([("name", Value::from("Standard")), ("tier", Value::from("Regional"))]),
+        Value::object([
+            ("name", Value::from("Standard")),
+            ("tier", Value::from("Regional")),
+        ]),
     ));
     if !zones.is_empty() {
         body.push(("zones", zone_list()));
@@ -92,7 +101,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
     let backends: Vec<Value> = e
         .origins
         .iter()
-        .map(|o| Value::object([("fqdn", o.value.clone())]))
+        .map(|o| Value::object([(backend_field(o), o.value.clone())]))
         .collect();
     let mut props = vec![
         (
@@ -100,16 +109,22 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
             Value::object([
                 ("name", Value::from(sku.as_str())),
                 ("tier", Value::from(sku.as_str())),
-                ("capacity", Value::from(capacity.value.clone())),
+                ("capacity", capacity.value.clone()),
             ]),
         ),
         (
             "gatewayIPConfigurations",
-            Value::List(vec![named("gateway-ip", vec![("subnet", reference(subnet.id.clone()))])]),
+            Value::List(vec![named(
+                "gateway-ip",
+                vec![("subnet", reference(subnet.id.clone()))],
+            )]),
         ),
         (
             "frontendIPConfigurations",
-            Value::List(vec![named("public", vec![("publicIPAddress", reference(pip_id.as_str()))])]),
+            Value::List(vec![named(
+                "public",
+                vec![("publicIPAddress", reference(pip_id.as_str()))],
+            )]),
         ),
         (
             "frontendPorts",
@@ -117,7 +132,10 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         ),
         (
             "backendAddressPools",
-            Value::List(vec![named("app", vec![("backendAddresses", Value::List(backends))])]),
+            Value::List(vec![named(
+                "app",
+                vec![("backendAddresses", Value::List(backends))],
+            )]),
         ),
         (
             "probes",
@@ -152,7 +170,10 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
             Value::List(vec![named(
                 "http",
                 vec![
-                    ("frontendIPConfiguration", part("frontendIPConfigurations", "public")),
+                    (
+                        "frontendIPConfiguration",
+                        part("frontendIPConfigurations", "public"),
+                    ),
                     ("frontendPort", part("frontendPorts", "http")),
                     ("protocol", Value::from("Http")),
                 ],
@@ -167,7 +188,10 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
                     ("priority", Value::from(RULE_PRIORITY)),
                     ("httpListener", part("httpListeners", "http")),
                     ("backendAddressPool", part("backendAddressPools", "app")),
-                    ("backendHttpSettings", part("backendHttpSettingsCollection", "https")),
+                    (
+                        "backendHttpSettings",
+                        part("backendHttpSettingsCollection", "https"),
+                    ),
                 ],
             )]),
         ),
@@ -205,4 +229,20 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         ),
     ]);
     Some((vec![pip, gateway], outputs))
+}
+
+/// `ipAddress` for an address (known, or an attribute that holds one, such as a NIC's
+/// `privateIPAddress`), `fqdn` for a host name.
+fn backend_field(origin: &crate::inputs::Input<String>) -> &'static str {
+    let is_ip = match &origin.known {
+        Some(s) => s.parse::<std::net::IpAddr>().is_ok(),
+        None => {
+            let mut attrs = Vec::new();
+            origin.value.deferred_attrs(&mut attrs);
+            attrs.iter().any(|(_, path)| {
+                matches!(path.last(), Some(strata_core::PathStep::Key(k)) if k.to_ascii_lowercase().ends_with("ipaddress"))
+            })
+        }
+    };
+    if is_ip { "ipAddress" } else { "fqdn" }
 }

@@ -31,7 +31,13 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
                 .hint("set sku = \"Premium_AzureFrontDoor\", or waf = false"),
         );
     }
-    let waf_name = format!("waf{}", e.name.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
+    let waf_name = format!(
+        "waf{}",
+        e.name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+    );
     for (ty, name) in [
         (PROFILE_TYPE, e.name.as_str()),
         ("Microsoft.Cdn/profiles/afdEndpoints", e.name.as_str()),

@@ -5,7 +5,10 @@ use super::*;
 use crate::test_support::*;
 
 fn app_host() -> Value {
-    Value::attr(&ResourceAddr::module("app", "app", None), "properties.defaultHostName")
+    Value::attr(
+        &ResourceAddr::module("app", "app", None),
+        "properties.defaultHostName",
+    )
 }
 
 fn fd_inputs() -> Vec<(&'static str, Value)> {
@@ -30,7 +33,10 @@ fn expand(profile: &'static str, pairs: Vec<(&str, Value)>) -> Result<Expansion,
     EdgeModule.expand(&ctx("edge", profile), &inputs(pairs))
 }
 
-fn with(mut pairs: Vec<(&'static str, Value)>, extra: Vec<(&'static str, Value)>) -> Vec<(&'static str, Value)> {
+fn with(
+    mut pairs: Vec<(&'static str, Value)>,
+    extra: Vec<(&'static str, Value)>,
+) -> Vec<(&'static str, Value)> {
     for (k, v) in extra {
         pairs.retain(|(n, _)| *n != k);
         pairs.push((k, v));
@@ -56,13 +62,34 @@ fn a_dev_front_door_standard_without_waf() {
     assert_eq!(at(profile, "sku.name"), "Standard_AzureFrontDoor");
     assert_eq!(profile.layer, Layer::Edge);
     let origin = find(&e, "module.edge.origin[\"1\"]");
-    assert!(origin.id.as_str().ends_with("/profiles/shop-dev/originGroups/app/origins/origin-1"));
-    assert!(origin.body.is_unknown(), "the app's host name is known after apply");
+    assert!(
+        origin
+            .id
+            .as_str()
+            .ends_with("/profiles/shop-dev/originGroups/app/origins/origin-1")
+    );
+    assert!(
+        origin.body.is_unknown(),
+        "the app's host name is known after apply"
+    );
     let route = find(&e, "module.edge.route");
-    assert!(route.id.as_str().ends_with("/afdEndpoints/shop-dev/routes/default"));
+    assert!(
+        route
+            .id
+            .as_str()
+            .ends_with("/afdEndpoints/shop-dev/routes/default")
+    );
     assert_eq!(at(route, "properties.httpsRedirect"), "Enabled");
     assert_eq!(at(route, "properties.forwardingProtocol"), "HttpsOnly");
-    assert!(route.depends_on.contains(&Dependency::Resource(ResourceAddr::module("edge", "origin", Some("1")))));
+    assert!(
+        route
+            .depends_on
+            .contains(&Dependency::Resource(ResourceAddr::module(
+                "edge",
+                "origin",
+                Some("1")
+            )))
+    );
     assert!(e.outputs["endpoint_hostname"].is_unknown());
     assert_eq!(e.outputs["waf_policy_id"], Value::Null);
     outputs_match(&EdgeModule, &e);
@@ -71,11 +98,21 @@ fn a_dev_front_door_standard_without_waf() {
 #[test]
 fn prod_front_door_is_premium_with_a_waf_in_prevention() {
     let e = expand("prod", fd_inputs()).unwrap();
-    assert_eq!(at(find(&e, "module.edge.profile"), "sku.name"), "Premium_AzureFrontDoor");
+    assert_eq!(
+        at(find(&e, "module.edge.profile"), "sku.name"),
+        "Premium_AzureFrontDoor"
+    );
     let waf = find(&e, "module.edge.waf_policy");
-    assert!(waf.id.as_str().ends_with("/FrontDoorWebApplicationFirewallPolicies/wafshopdev"));
+    assert!(
+        waf.id
+            .as_str()
+            .ends_with("/FrontDoorWebApplicationFirewallPolicies/wafshopdev")
+    );
     assert_eq!(at(waf, "properties.policySettings.mode"), "Prevention");
-    assert_eq!(at(waf, "properties.managedRules.managedRuleSets[0].ruleSetType"), "Microsoft_DefaultRuleSet");
+    assert_eq!(
+        at(waf, "properties.managedRules.managedRuleSets[0].ruleSetType"),
+        "Microsoft_DefaultRuleSet"
+    );
     let sp = find(&e, "module.edge.security_policy");
     assert!(
         at(sp, "properties.parameters.associations[0].domains[0].id")
@@ -84,7 +121,10 @@ fn prod_front_door_is_premium_with_a_waf_in_prevention() {
             .ends_with("/afdEndpoints/shop-dev")
     );
     assert!(matches!(&e.outputs["waf_policy_id"], Value::String(_)));
-    let (path, msg, hint) = one_error(expand("prod", with(fd_inputs(), vec![("sku", s("Standard_AzureFrontDoor"))])));
+    let (path, msg, hint) = one_error(expand(
+        "prod",
+        with(fd_inputs(), vec![("sku", s("Standard_AzureFrontDoor"))]),
+    ));
     assert_eq!(path, "waf");
     assert!(msg.contains("needs Premium_AzureFrontDoor"), "{msg}");
     assert!(hint.contains("waf = false"));
@@ -97,44 +137,109 @@ fn an_application_gateway_with_a_prioritised_rule() {
     let e = expand("dev", gw_inputs()).unwrap();
     assert_eq!(addrs(&e), ["module.edge.public_ip", "module.edge.gateway"]);
     let gw = find(&e, "module.edge.gateway");
-    assert_eq!(at(gw, "properties.sku"), json!({"name": "Standard_v2", "tier": "Standard_v2", "capacity": 1}));
-    assert_eq!(at(gw, "properties.requestRoutingRules[0].properties.priority"), 100);
+    assert_eq!(
+        at(gw, "properties.sku"),
+        json!({"name": "Standard_v2", "tier": "Standard_v2", "capacity": 1})
+    );
+    assert_eq!(
+        at(gw, "properties.requestRoutingRules[0].properties.priority"),
+        100
+    );
     let listener = at(gw, "properties.requestRoutingRules[0].properties.httpListener.id");
-    assert!(listener.as_str().unwrap().ends_with("/applicationGateways/agw-shop/httpListeners/http"));
+    assert!(
+        listener
+            .as_str()
+            .unwrap()
+            .ends_with("/applicationGateways/agw-shop/httpListeners/http")
+    );
     assert!(
         at(gw, "properties.gatewayIPConfigurations[0].properties.subnet.id")
             .as_str()
             .unwrap()
             .ends_with("/subnets/gateway")
     );
-    assert_eq!(at(gw, "properties.webApplicationFirewallConfiguration"), serde_json::Value::Null);
+    assert_eq!(
+        at(gw, "properties.webApplicationFirewallConfiguration"),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        at(
+            gw,
+            "properties.backendAddressPools[0].properties.backendAddresses"
+        ),
+        json!([{"fqdn": "app-shop-dev.azurewebsites.net"}])
+    );
+    let vm_ip = Value::attr(
+        &ResourceAddr::module("vm", "nic", Some("1")),
+        "properties.ipConfigurations[0].properties.privateIPAddress",
+    );
+    let e = expand(
+        "dev",
+        with(
+            gw_inputs(),
+            vec![("origins", Value::List(vec![s("10.0.1.4"), vm_ip]))],
+        ),
+    )
+    .unwrap();
+    let pool = find(&e, "module.edge.gateway")
+        .body
+        .at(&strata_core::parse_path(
+            "properties.backendAddressPools[0].properties.backendAddresses",
+        ))
+        .cloned()
+        .unwrap();
+    let fields: Vec<&String> = pool
+        .as_list()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b.as_object().unwrap().keys())
+        .collect();
+    assert_eq!(fields, ["ipAddress", "ipAddress"]);
     assert!(e.outputs["frontend_ip"].is_unknown());
     let prod = expand("prod", gw_inputs()).unwrap();
     let gw = find(&prod, "module.edge.gateway");
     assert_eq!(at(gw, "properties.sku.name"), "WAF_v2");
     assert_eq!(at(gw, "zones"), json!(["1", "2", "3"]));
-    assert_eq!(at(gw, "properties.webApplicationFirewallConfiguration.firewallMode"), "Prevention");
+    assert_eq!(
+        at(gw, "properties.webApplicationFirewallConfiguration.firewallMode"),
+        "Prevention"
+    );
 }
 
 #[test]
 fn edge_inputs_are_checked() {
-    let (path, msg, _) = one_error(expand("dev", with(fd_inputs(), vec![("origins", Value::List(vec![]))])));
+    let (path, msg, _) = one_error(expand(
+        "dev",
+        with(fd_inputs(), vec![("origins", Value::List(vec![]))]),
+    ));
     assert_eq!((path.as_str(), msg.as_str()), ("origins", "`origins` is empty"));
     let (path, ..) = one_error(expand("dev", with(fd_inputs(), vec![("origins", unknown("x"))])));
     assert_eq!(path, "origins");
-    let (path, msg, _) = one_error(expand("dev", with(fd_inputs(), vec![("subnet", subnet("app", "app", None))])));
+    let (path, msg, _) = one_error(expand(
+        "dev",
+        with(fd_inputs(), vec![("subnet", subnet("app", "app", None))]),
+    ));
     assert_eq!(path, "subnet");
     assert!(msg.contains("does not apply"), "{msg}");
-    let (path, msg, hint) = one_error(expand("dev", gw_inputs().into_iter().filter(|(k, _)| *k != "subnet").collect()));
+    let (path, msg, hint) = one_error(expand(
+        "dev",
+        gw_inputs().into_iter().filter(|(k, _)| *k != "subnet").collect(),
+    ));
     assert_eq!(path, "subnet");
     assert!(msg.contains("subnet` of its own"), "{msg}");
     assert!(hint.contains("gateway"));
-    let (path, ..) = one_error(expand("dev", with(gw_inputs(), vec![("subnet", subnet("data", "data", None))])));
+    let (path, ..) = one_error(expand(
+        "dev",
+        with(gw_inputs(), vec![("subnet", subnet("data", "data", None))]),
+    ));
     assert_eq!(path, "subnet");
     let (path, msg, _) = one_error(expand("dev", with(gw_inputs(), vec![("sku", s("WAF_v2"))])));
     assert_eq!(path, "waf");
     assert!(msg.contains("waf is off"), "{msg}");
-    let (path, ..) = one_error(expand("dev", with(gw_inputs(), vec![("health_probe_path", s("health"))])));
+    let (path, ..) = one_error(expand(
+        "dev",
+        with(gw_inputs(), vec![("health_probe_path", s("health"))]),
+    ));
     assert_eq!(path, "health_probe_path");
     let (path, ..) = one_error(expand("dev", with(fd_inputs(), vec![("name", s("shop_dev"))])));
     assert_eq!(path, "name");

@@ -48,17 +48,30 @@ fn prod_protects_and_locks_down_and_inputs_override() {
     let mut pairs = base();
     pairs.push(("purge_protection", Value::from(false)));
     pairs.push(("soft_delete_retention_days", Value::from(30)));
-    pairs.push(("allowed_subnet_ids", list(&["/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/app"])));
+    pairs.push((
+        "allowed_subnet_ids",
+        list(&[
+            "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/app",
+        ]),
+    ));
     let e = expand("prod", pairs).unwrap();
     let v = find(&e, "module.vault.vault");
     assert_eq!(at(v, "properties.enablePurgeProtection"), serde_json::Value::Null);
     assert_eq!(at(v, "properties.softDeleteRetentionInDays"), 30);
-    assert_eq!(at(v, "properties.networkAcls.virtualNetworkRules[0].id").as_str().map(|s| s.ends_with("/subnets/app")), Some(true));
+    assert_eq!(
+        at(v, "properties.networkAcls.virtualNetworkRules[0].id")
+            .as_str()
+            .map(|s| s.ends_with("/subnets/app")),
+        Some(true)
+    );
 }
 
 #[test]
 fn secrets_from_other_modules_are_always_sensitive() {
-    let conn = Value::attr(&ResourceAddr::module("storage", "account", None), "$action:listKeys.keys[0].value");
+    let conn = Value::attr(
+        &ResourceAddr::module("storage", "account", None),
+        "$action:listKeys.keys[0].value",
+    );
     let mut pairs = base();
     pairs.push((
         "secrets",
@@ -67,14 +80,21 @@ fn secrets_from_other_modules_are_always_sensitive() {
     let e = expand("dev", pairs).unwrap();
     assert_eq!(
         addrs(&e),
-        ["module.vault.vault", "module.vault.secret[\"plain\"]", "module.vault.secret[\"storage-connection\"]"]
+        [
+            "module.vault.vault",
+            "module.vault.secret[\"plain\"]",
+            "module.vault.secret[\"storage-connection\"]"
+        ]
     );
     let plain = find(&e, "module.vault.secret[\"plain\"]");
     assert!(plain.id.as_str().ends_with("/vaults/kv-shop-dev/secrets/plain"));
     assert!(plain.body.is_sensitive());
     assert!(plain.force_new.is_empty());
     let sc = find(&e, "module.vault.secret[\"storage-connection\"]");
-    assert_eq!(sc.body.sensitive_paths(), vec![strata_core::parse_path("properties.value")]);
+    assert_eq!(
+        sc.body.sensitive_paths(),
+        vec![strata_core::parse_path("properties.value")]
+    );
     assert!(sc.body.is_unknown());
     assert!(e.outputs["secret_ids"].get("plain").is_some());
 }
@@ -96,7 +116,14 @@ fn bad_inputs_fail_with_path_and_hint() {
     let paths: Vec<&str> = errs.iter().map(|(p, ..)| p.as_str()).collect();
     assert_eq!(
         paths,
-        ["name", "tenant_id", "sku", "soft_delete_retention_days", "network_default_action", "secrets.bad_name"],
+        [
+            "name",
+            "tenant_id",
+            "sku",
+            "soft_delete_retention_days",
+            "network_default_action",
+            "secrets.bad_name"
+        ],
         "{errs:#?}"
     );
     assert!(errs.iter().all(|(_, _, h)| !h.is_empty()), "{errs:#?}");

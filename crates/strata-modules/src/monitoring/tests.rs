@@ -14,14 +14,21 @@ fn expand(profile: &'static str, pairs: Vec<(&str, Value)>) -> Result<Expansion,
 #[test]
 fn a_workspace_and_app_insights_linked_to_it() {
     let e = expand("dev", base()).unwrap();
-    assert_eq!(addrs(&e), ["module.monitoring.workspace", "module.monitoring.insights"]);
+    assert_eq!(
+        addrs(&e),
+        ["module.monitoring.workspace", "module.monitoring.insights"]
+    );
     let ws = find(&e, "module.monitoring.workspace");
     assert_eq!(
         at(ws, "properties"),
         json!({"sku": {"name": "PerGB2018"}, "retentionInDays": 30, "workspaceCapping": {"dailyQuotaGb": 1}})
     );
     let ai = find(&e, "module.monitoring.insights");
-    assert!(ai.id.as_str().ends_with("/Microsoft.Insights/components/log-shop-dev-insights"));
+    assert!(
+        ai.id
+            .as_str()
+            .ends_with("/Microsoft.Insights/components/log-shop-dev-insights")
+    );
     assert_eq!(at(ai, "properties.WorkspaceResourceId"), json!(ws.id.as_str()));
     assert_eq!(at(ai, "kind"), "web");
     // The server's secrets are declared sensitive, so the state masks them.
@@ -50,9 +57,20 @@ fn profiles_set_retention_and_caps() {
     pairs.push(("collect_diagnostics", Value::from(false)));
     pairs.push(("insights_name", s("appi-shop")));
     let e = expand("prod", pairs).unwrap();
-    assert_eq!(at(find(&e, "module.monitoring.workspace"), "properties.retentionInDays"), 365);
+    assert_eq!(
+        at(
+            find(&e, "module.monitoring.workspace"),
+            "properties.retentionInDays"
+        ),
+        365
+    );
     assert!(e.diagnostics.is_none());
-    assert!(find(&e, "module.monitoring.insights").id.as_str().ends_with("/appi-shop"));
+    assert!(
+        find(&e, "module.monitoring.insights")
+            .id
+            .as_str()
+            .ends_with("/appi-shop")
+    );
 }
 
 #[test]
@@ -64,5 +82,9 @@ fn bad_inputs() {
     pairs[1] = ("name", s("log"));
     let errs = errors(expand("dev", pairs));
     let paths: Vec<&str> = errs.iter().map(|(p, ..)| p.as_str()).collect();
-    assert_eq!(paths, ["name", "sku", "retention_days", "daily_quota_gb"], "{errs:#?}");
+    assert_eq!(
+        paths,
+        ["name", "sku", "retention_days", "daily_quota_gb"],
+        "{errs:#?}"
+    );
 }

@@ -671,3 +671,34 @@ fn a_network_without_subnets() {
     assert_eq!(e.resources.len(), 1);
     assert_eq!(e.outputs["subnet_ids"], Value::Object(BTreeMap::new()));
 }
+
+#[test]
+fn subnets_output_carries_role_and_delegation_for_later_layers() {
+    let mut inputs = base_inputs();
+    set_subnet(&mut inputs, "edge", "address_prefix", s("10.10.4.0/24"));
+    set_subnet(&mut inputs, "edge", "role", s("app"));
+    set_subnet(&mut inputs, "db2", "address_prefix", s("10.10.5.0/24"));
+    set_subnet(&mut inputs, "db2", "role", unknown("role"));
+    let e = expand(&inputs).unwrap();
+    let subnets = e.outputs["subnets"].as_object().unwrap();
+    let app = subnets["app"].as_object().unwrap();
+    assert_eq!(app["role"], s("app"));
+    assert_eq!(app["delegation"], s("Microsoft.Web/serverFarms"));
+    assert_eq!(app["id"], e.outputs["subnet_ids"].get("app").cloned().unwrap());
+    assert_eq!(app["vnet_id"], e.outputs["vnet_id"]);
+    assert_eq!(app["nsg_id"], e.outputs["nsg_ids"].get("app").cloned().unwrap());
+    assert_eq!(app["address_prefix"], s("10.10.1.0/24"));
+    assert_eq!(subnets["data"].get("role"), Some(&s("data")));
+    assert_eq!(subnets["data"].get("delegation"), Some(&Value::Null));
+    assert_eq!(
+        subnets["mgmt"].get("role"),
+        Some(&s("management")),
+        "inferred from the name"
+    );
+    assert_eq!(subnets["edge"].get("role"), Some(&s("app")));
+    assert_eq!(
+        subnets["db2"].get("role"),
+        Some(&Value::Null),
+        "unknown until apply"
+    );
+}

@@ -37,7 +37,9 @@ fn expansion_shape_and_secure_defaults() {
     let account = find(&e, "module.storage.account");
     assert_eq!(
         account.id.as_str(),
-        format!("/subscriptions/{SUB}/resourceGroups/rg-shop-dev/providers/Microsoft.Storage/storageAccounts/stshopdev")
+        format!(
+            "/subscriptions/{SUB}/resourceGroups/rg-shop-dev/providers/Microsoft.Storage/storageAccounts/stshopdev"
+        )
     );
     assert_eq!(account.layer, Layer::Data);
     assert_eq!(
@@ -58,7 +60,12 @@ fn expansion_shape_and_secure_defaults() {
     assert_eq!(account.read_actions[0].name, "listKeys");
     assert!(account.force_new.contains(&vec![PathStep::Key("kind".into())]));
     let service = find(&e, "module.storage.blob_service");
-    assert!(service.id.as_str().ends_with("/storageAccounts/stshopdev/blobServices/default"));
+    assert!(
+        service
+            .id
+            .as_str()
+            .ends_with("/storageAccounts/stshopdev/blobServices/default")
+    );
     assert_eq!(
         service.body.to_json().unwrap(),
         json!({"properties": {
@@ -67,23 +74,48 @@ fn expansion_shape_and_secure_defaults() {
             "containerDeleteRetentionPolicy": {"enabled": true, "days": 7},
         }})
     );
-    assert_eq!(at(find(&e, "module.storage.container[\"assets\"]"), "properties.publicAccess"), "Blob");
-    assert_eq!(at(find(&e, "module.storage.container[\"uploads\"]"), "properties.publicAccess"), "None");
+    assert_eq!(
+        at(
+            find(&e, "module.storage.container[\"assets\"]"),
+            "properties.publicAccess"
+        ),
+        "Blob"
+    );
+    assert_eq!(
+        at(
+            find(&e, "module.storage.container[\"uploads\"]"),
+            "properties.publicAccess"
+        ),
+        "None"
+    );
     outputs_match(&StorageModule, &e);
 }
 
 #[test]
 fn no_public_access_unless_a_container_asks() {
     let mut pairs = base();
-    pairs[2] = ("containers", Value::object([("private", Value::object::<&str>([]))]));
+    pairs[2] = (
+        "containers",
+        Value::object([("private", Value::object::<&str>([]))]),
+    );
     let e = expand("dev", pairs).unwrap();
-    assert_eq!(at(find(&e, "module.storage.account"), "properties.allowBlobPublicAccess"), false);
+    assert_eq!(
+        at(
+            find(&e, "module.storage.account"),
+            "properties.allowBlobPublicAccess"
+        ),
+        false
+    );
 }
 
 #[test]
 fn keys_and_connection_strings_are_sensitive_and_known_after_apply() {
     let e = expand("dev", base()).unwrap();
-    for name in ["primary_access_key", "primary_connection_string", "secondary_connection_string"] {
+    for name in [
+        "primary_access_key",
+        "primary_connection_string",
+        "secondary_connection_string",
+    ] {
         let v = &e.outputs[name];
         assert!(v.is_sensitive() && v.is_unknown(), "{name}");
     }
@@ -91,14 +123,19 @@ fn keys_and_connection_strings_are_sensitive_and_known_after_apply() {
         panic!()
     };
     let Value::Unknown(d) = &**inner else { panic!() };
-    let Deferred::Template { parts } = &**d else { panic!() };
+    let Deferred::Template { parts } = &**d else {
+        panic!()
+    };
     assert_eq!(
         parts[0],
         s("DefaultEndpointsProtocol=https;AccountName=stshopdev;AccountKey=")
     );
     let mut attrs = Vec::new();
     e.outputs["primary_access_key"].deferred_attrs(&mut attrs);
-    assert_eq!(strata_core::path_to_string(&attrs[0].1), "$action:listKeys.keys[0].value");
+    assert_eq!(
+        strata_core::path_to_string(&attrs[0].1),
+        "$action:listKeys.keys[0].value"
+    );
     assert!(e.outputs["primary_blob_endpoint"].is_unknown());
     assert!(!e.outputs["primary_blob_endpoint"].is_sensitive());
 }
@@ -110,7 +147,10 @@ fn profiles_choose_replication_and_retention_and_inputs_override() {
         pairs.extend(extra);
         let e = expand(profile, pairs).unwrap();
         let acc = find(&e, "module.storage.account");
-        let days = at(find(&e, "module.storage.blob_service"), "properties.deleteRetentionPolicy.days");
+        let days = at(
+            find(&e, "module.storage.blob_service"),
+            "properties.deleteRetentionPolicy.days",
+        );
         (at(acc, "sku.name"), days)
     };
     assert_eq!(sku("dev", vec![]), (json!("Standard_LRS"), json!(7)));
@@ -119,7 +159,10 @@ fn profiles_choose_replication_and_retention_and_inputs_override() {
     assert_eq!(
         sku(
             "prod",
-            vec![("replication", s("standard_zrs")), ("soft_delete_days", Value::from(3))]
+            vec![
+                ("replication", s("standard_zrs")),
+                ("soft_delete_days", Value::from(3))
+            ]
         ),
         (json!("Standard_ZRS"), json!(3))
     );
@@ -162,7 +205,10 @@ fn every_bad_input_is_reported_with_its_path() {
                 "containers",
                 Value::object([
                     ("Bad_Name", Value::object::<&str>([])),
-                    ("okay", Value::object([("access", s("public")), ("acess", s("x"))])),
+                    (
+                        "okay",
+                        Value::object([("access", s("public")), ("acess", s("x"))]),
+                    ),
                 ]),
             ),
             ("network_default_action", s("Block")),

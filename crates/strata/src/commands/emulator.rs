@@ -114,6 +114,9 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// How one of the registration flags is read.
+type ParseClient = fn(&str) -> Result<TestClient, String>;
+
 fn auth_config(args: &EmulatorArgs) -> Result<AuthConfig> {
     let mut auth = AuthConfig {
         other_tenants: args.other_tenants.clone(),
@@ -123,7 +126,19 @@ fn auth_config(args: &EmulatorArgs) -> Result<AuthConfig> {
     if let Some(tenant) = &args.tenant {
         auth.tenant_id = tenant.clone();
     }
-    let kinds: [(&str, &Vec<String>, fn(&str) -> Result<TestClient, String>); 4] = [
+    // Tenants are path segments of the token endpoint: GUIDs or domain names.
+    for tenant in std::iter::once(&auth.tenant_id).chain(&auth.other_tenants) {
+        if tenant.is_empty()
+            || !tenant
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            return Err(anyhow!(
+                "--tenant/--other-tenant: `{tenant}` is not a tenant (a GUID or a domain name such as contoso.onmicrosoft.com)"
+            ));
+        }
+    }
+    let kinds: [(&str, &Vec<String>, ParseClient); 4] = [
         ("--client", &args.clients, TestClient::parse_secret),
         ("--client-cert", &args.client_certs, TestClient::parse_certificate),
         ("--federated", &args.federated, TestClient::parse_federated),
@@ -135,10 +150,15 @@ fn auth_config(args: &EmulatorArgs) -> Result<AuthConfig> {
     ];
     for (flag, specs, parse) in kinds {
         for spec in specs {
-            // The spec may hold a secret: name the flag and the client, never the value.
-            let client = spec.split(':').next().unwrap_or_default();
-            auth.clients
-                .push(parse(spec).map_err(|e| anyhow!("{flag} for client `{client}`: {}", scrub(&e, spec)))?);
+            // A --client spec holds a secret: name the flag and the client, never the value.
+            let client = spec
+                .split_once(':')
+                .map_or(if flag == "--client" { "?" } else { spec.as_str() }, |(id, _)| id);
+            let registered = parse(spec).map_err(|e| {
+                let e = if flag == "--client" { scrub(&e, spec) } else { e };
+                anyhow!("{flag} for client `{client}`: {e}")
+            })?;
+            auth.clients.push(registered);
         }
     }
     if auth.clients.is_empty() {

@@ -293,8 +293,9 @@ async fn locked(
                     report.skipped.len()
                 );
                 eprintln!(
-                    "  {} fix the cause and run `strata apply -e {env}` again to finish the job",
-                    style::hint_label()
+                    "  {} fix the cause and run `strata {} -e {env}` again to finish the job",
+                    style::hint_label(),
+                    if run.destroy_plan { "destroy" } else { "apply" }
                 );
                 Err(Exit(1).into())
             }

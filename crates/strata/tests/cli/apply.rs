@@ -16,13 +16,13 @@ fn first_apply_builds_the_segmented_network_and_replans_to_no_changes() {
         r.all()
     );
     assert!(
-        r.stdout.contains("Plan: 8 to add, 0 to change, 0 to destroy."),
+        r.stdout.contains("Plan: 41 to add, 0 to change, 0 to destroy."),
         "{}",
         r.all()
     );
     assert!(
         r.stdout
-            .contains("Apply complete! Resources: 8 added, 0 changed, 0 destroyed."),
+            .contains("Apply complete! Resources: 41 added, 0 changed, 0 destroyed."),
         "{}",
         r.all()
     );
@@ -60,7 +60,7 @@ fn first_apply_builds_the_segmented_network_and_replans_to_no_changes() {
         state["resources"]
             .as_array()
             .map_or_else(|| state["resources"].as_object().unwrap().len(), Vec::len),
-        8
+        41
     );
 
     let r = ctx.ok(&["plan", "-e", "dev", "-detailed-exitcode"]);
@@ -85,7 +85,7 @@ fn embedded_emulator_keeps_the_estate_between_runs() {
     assert!(r.stdout.contains("No changes."));
     let r = ctx.ok(&["destroy", "-e", "dev", "--auto-approve"]);
     assert!(
-        r.stdout.contains("Destroy complete! Resources: 8 destroyed."),
+        r.stdout.contains("Destroy complete! Resources: 41 destroyed."),
         "{}",
         r.all()
     );
@@ -230,7 +230,7 @@ fn destroy_goes_in_reverse_dependency_order() {
         .filter(|e| e["type"] == "operation_complete")
         .map(|e| e["address"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(finished.len(), 8, "{}", r.all());
+    assert_eq!(finished.len(), 41, "{}", r.all());
     let pos = |a: &str| {
         finished
             .iter()
@@ -296,7 +296,7 @@ module "shared" {
     }
     let r = ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
     assert!(
-        r.stdout.contains("Plan: 8 to add, 0 to change, 0 to destroy."),
+        r.stdout.contains("Plan: 41 to add, 0 to change, 0 to destroy."),
         "{}",
         r.all()
     );

@@ -57,7 +57,7 @@ fn concurrent_applies_on_one_environment_never_interleave() {
     assert_eq!(a.code, 0, "{}", a.all());
     assert_eq!(b.code, 0, "{}", b.all());
     // One created everything; the other found nothing to do.
-    let created = [&a, &b].iter().filter(|r| r.stdout.contains("8 added")).count();
+    let created = [&a, &b].iter().filter(|r| r.stdout.contains("41 added")).count();
     let nothing = [&a, &b]
         .iter()
         .filter(|r| r.stdout.contains("No changes."))
@@ -67,7 +67,7 @@ fn concurrent_applies_on_one_environment_never_interleave() {
     let count = state["resources"]
         .as_array()
         .map_or_else(|| state["resources"].as_object().unwrap().len(), Vec::len);
-    assert_eq!(count, 8);
+    assert_eq!(count, 41);
 }
 
 #[test]

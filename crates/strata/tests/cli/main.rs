@@ -12,5 +12,6 @@ mod apply;
 mod backend;
 mod delivery;
 mod errors;
+mod estate;
 mod locking;
 mod plan;

@@ -53,7 +53,7 @@ fn plan_json_is_machine_readable() {
     let r = ctx.ok(&["plan", "-e", "dev", "--json"]);
     let plan: Json = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.all()));
     let changes = plan["changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 8);
+    assert_eq!(changes.len(), 41);
     assert!(changes.iter().all(|c| c["action"] == "create"));
     assert_eq!(plan["environment"], "dev");
     // The banner goes to stderr so stdout stays JSON.
