@@ -164,7 +164,11 @@ pub async fn apply(
             .changes
             .iter()
             .filter(|c| matches!(c.action, Action::Delete | Action::Replace))
-            .map(|c| c.id.key())
+            .flat_map(|c| {
+                // A replacement with a new id deletes the old one, recorded in state.
+                let old = input.state.resources.get(&c.addr).map(|r| r.id.key());
+                std::iter::once(c.id.key()).chain(old)
+            })
             .collect(),
     });
     let shared_state = Arc::new(Mutex::new(input.state));
@@ -395,6 +399,7 @@ async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
         .put(d.id.as_str(), &d.api_version, &json)
         .await
         .map_err(|e| e.to_string())?;
+    confirm_readable(ctx, d).await?;
     let mut sensitive = body.sensitive_paths();
     for action in &d.read_actions {
         let result = ctx
@@ -413,6 +418,25 @@ async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
         sensitive,
         digest,
     })
+}
+
+/// ARM reads can miss a resource for a moment after it was written (another region's replica
+/// answers). Dependents start only once a read sees it, so their writes never meet a parent
+/// that seems not to exist.
+async fn confirm_readable(ctx: &Ctx, d: &DesiredResource) -> Result<(), String> {
+    let mut delay = std::time::Duration::from_millis(50);
+    for _ in 0..12 {
+        match ctx.arm.get(d.id.as_str(), &d.api_version).await {
+            Ok(Some(_)) => return Ok(()),
+            Ok(None) => {
+                tracing::debug!(id = %d.id, ?delay, "written but not yet readable; waiting");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(5));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Err(format!("{} was written but could not be read back for a minute; run apply again", d.id))
 }
 
 async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {

@@ -287,6 +287,15 @@ fn decide(
         change.changes = flatten(&body);
         return Ok(change);
     };
+    // A new name or parent is a new resource: the old one goes, the new one comes.
+    if let Some(r) = in_state
+        && !r.id.eq_ignore_case(&d.id)
+    {
+        change.action = Action::Replace;
+        change.reasons.push(format!("its id changes from `{}`", r.id));
+        change.changes = flatten(&body);
+        return Ok(change);
+    }
     // A parent that is replaced takes its children with it.
     if let Some(parent) = replaced_ancestor(d, replaced) {
         change.action = Action::Replace;

@@ -155,7 +155,7 @@ fn tag_change_on_the_vnet_keeps_its_subnets() {
 
 #[test]
 fn location_change_replaces_and_says_why() {
-    let ctx = Ctx::example_with_emulator();
+    let ctx = Ctx::network_only();
     ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
     ctx.edit(
         "envs/dev.hcl",

@@ -59,6 +59,20 @@ impl Ctx {
         Ctx { dir, emulator: None }
     }
 
+    /// Only the example's first two layers (resource group and network), against an emulator
+    /// in this process: for tests about the engine rather than the estate.
+    pub fn network_only() -> Ctx {
+        let ctx = Ctx::example_with_emulator();
+        for f in ["compute.hcl", "data.hcl", "edge.hcl", "monitoring.hcl"] {
+            let _ = std::fs::remove_file(ctx.path().join(f));
+        }
+        ctx.write(
+            "outputs.hcl",
+            "output \"vnet_id\" {\n  value = module.network.vnet_id\n}\n\noutput \"subnet_ids\" {\n  value = module.network.subnet_ids\n}\n",
+        );
+        ctx
+    }
+
     /// The example stack, against an emulator in this process the test can reach.
     pub fn example_with_emulator() -> Ctx {
         let mut ctx = Ctx::example();
