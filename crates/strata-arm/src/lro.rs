@@ -63,7 +63,14 @@ enum Outcome {
 
 /// A resource that 404s right after its write reported success is a replication lag, not an
 /// answer; this many consecutive 404s are waited out before giving up.
-const MAX_LAGGING_404S: u32 = 5;
+const MAX_LAGGING_404S: u32 = 12;
+
+/// The wait before re-reading a resource that 404s after success: 100 ms doubling to 5 s,
+/// about half a minute in all, whatever the poll policy (replication lag is ARM's, not the
+/// operation's).
+fn lag_delay(absent: u32) -> Duration {
+    Duration::from_millis(100u64.saturating_mul(1 << absent.min(6))).min(Duration::from_secs(5))
+}
 
 /// The wait between polls, and the overall deadline of one operation.
 struct Poller<'p> {
@@ -332,6 +339,9 @@ impl ClientInner {
             let response = match self.execute(Method::GET, url, None, Purpose::Poll).await {
                 Ok(response) => response,
                 Err(e) if e.is_absent() && max_absent.is_none_or(|max| absent < max) => {
+                    if max_absent.is_some() {
+                        tokio::time::sleep(lag_delay(absent)).await;
+                    }
                     absent += 1;
                     retry_after = None;
                     continue;
@@ -357,7 +367,7 @@ impl ClientInner {
     }
 
     /// Reads the resource after its operation succeeded, waiting out a short replication lag.
-    async fn read_final(&self, url: &Url, poller: &mut Poller<'_>) -> Result<Value, ArmError> {
+    async fn read_final(&self, url: &Url, _poller: &mut Poller<'_>) -> Result<Value, ArmError> {
         let mut absent = 0u32;
         loop {
             match self.execute(Method::GET, url, None, Purpose::Poll).await {
@@ -368,8 +378,9 @@ impl ClientInner {
                     });
                 }
                 Err(e) if e.is_absent() && absent < MAX_LAGGING_404S => {
+                    tracing::debug!(url = %url.path(), absent, "read after success answered 404; waiting out the lag");
+                    tokio::time::sleep(lag_delay(absent)).await;
                     absent += 1;
-                    poller.wait(None).await?;
                 }
                 Err(e) => return Err(e),
             }

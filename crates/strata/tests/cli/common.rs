@@ -92,15 +92,19 @@ impl Ctx {
     }
 
     pub fn start_emulator(&mut self, latency: strata_emulator::Latency) {
+        let config = strata_emulator::EmulatorConfig {
+            latency,
+            ..Default::default()
+        };
+        self.start_emulator_with(config);
+    }
+
+    pub fn start_emulator_with(&mut self, config: strata_emulator::EmulatorConfig) {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let config = strata_emulator::EmulatorConfig {
-            latency,
-            ..Default::default()
-        };
         let handle = rt.block_on(strata_emulator::start(config)).unwrap();
         let endpoint = handle.endpoint();
         self.emulator = Some(Emu {

@@ -9,6 +9,7 @@
 mod common;
 
 mod apply;
+mod azure_ready;
 mod backend;
 mod delivery;
 mod errors;
