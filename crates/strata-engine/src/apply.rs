@@ -436,7 +436,10 @@ async fn confirm_readable(ctx: &Ctx, d: &DesiredResource) -> Result<(), String> 
             Err(e) => return Err(e.to_string()),
         }
     }
-    Err(format!("{} was written but could not be read back for a minute; run apply again", d.id))
+    Err(format!(
+        "{} was written but could not be read back for a minute; run apply again",
+        d.id
+    ))
 }
 
 async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {

@@ -355,6 +355,37 @@ pub(crate) fn zones(fields: &Fields<'_>, field: &str, default: &[&str], errs: &m
     out
 }
 
+/// A firewall rule list from a list of strings: `[{ <key> = entry, …extra }]`. The list's
+/// length must be known at plan time; its entries may come from other modules.
+pub(crate) fn firewall_rules(
+    fields: &Fields<'_>,
+    field: &str,
+    key: &str,
+    extra: &[(&str, Value)],
+) -> Result<Value, InputError> {
+    let Some(list) = fields.opt_list_string(field)? else {
+        return Ok(Value::List(Vec::new()));
+    };
+    let Some(items) = list.known else {
+        return Err(fields
+            .error(
+                field,
+                format!("`{field}` must be known at plan time (its length decides the rules)"),
+            )
+            .hint("list the entries; each entry may still come from another module"));
+    };
+    Ok(Value::List(
+        items
+            .into_iter()
+            .map(|Input { value, .. }| {
+                let mut rule = vec![(key, value)];
+                rule.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+                Value::object(rule)
+            })
+            .collect(),
+    ))
+}
+
 /// One of `allowed`, matched case-insensitively and written as Azure spells it, or `default`.
 pub(crate) fn choice(
     fields: &Fields<'_>,

@@ -13,7 +13,7 @@ use strata_core::{
 };
 
 use crate::common::{self, Placement, path};
-use crate::inputs::{Errors, Fields, Input, error_at};
+use crate::inputs::{Errors, Fields, error_at};
 use crate::profiles::Profile;
 
 pub const API_VERSION: &str = "2024-11-01";
@@ -202,8 +202,8 @@ impl Module for KeyVaultModule {
             &["Allow", "Deny"],
             defaults.vault_network_default_action,
         ));
-        let subnets = errs.take(known_list(&fields, "allowed_subnet_ids", "id"));
-        let ips = errs.take(known_list(&fields, "allowed_ip_ranges", "value"));
+        let subnets = errs.take(common::firewall_rules(&fields, "allowed_subnet_ids", "id", &[]));
+        let ips = errs.take(common::firewall_rules(&fields, "allowed_ip_ranges", "value", &[]));
         let secrets = read_secrets(&fields, &mut errs);
         errs.finish()?;
         let (
@@ -306,27 +306,6 @@ impl Module for KeyVaultModule {
             diagnostics: None,
         })
     }
-}
-
-/// A firewall rule list (`[{ id }]` or `[{ value }]`); its length must be known.
-fn known_list(fields: &Fields<'_>, field: &str, key: &str) -> Result<Value, InputError> {
-    let Some(list) = fields.opt_list_string(field)? else {
-        return Ok(Value::List(Vec::new()));
-    };
-    let Some(items) = list.known else {
-        return Err(fields
-            .error(
-                field,
-                format!("`{field}` must be known at plan time (its length decides the rules)"),
-            )
-            .hint("list the entries; each entry may still come from another module"));
-    };
-    Ok(Value::List(
-        items
-            .into_iter()
-            .map(|Input { value, .. }| Value::object([(key, value)]))
-            .collect(),
-    ))
 }
 
 /// The secrets by name, values as given (they are marked sensitive when written).

@@ -411,37 +411,19 @@ fn network_acls(fields: &Fields<'_>, errs: &mut Errors) -> Option<Value> {
         &["Allow", "Deny"],
         "Allow",
     ))?;
-    let subnets = errs.take(fields.opt_list_string("allowed_subnet_ids")).flatten();
-    let ips = errs.take(fields.opt_list_string("allowed_ip_ranges")).flatten();
-    if action == "Allow" && subnets.is_none() && ips.is_none() {
+    let allow = [("action", Value::from("Allow"))];
+    let vnet_rules = errs.take(common::firewall_rules(fields, "allowed_subnet_ids", "id", &allow))?;
+    let ip_rules = errs.take(common::firewall_rules(
+        fields,
+        "allowed_ip_ranges",
+        "value",
+        &allow,
+    ))?;
+    let no_rules = vnet_rules.as_list().is_some_and(<[Value]>::is_empty)
+        && ip_rules.as_list().is_some_and(<[Value]>::is_empty);
+    if action == "Allow" && no_rules {
         return None;
     }
-    let mut rules =
-        |list: Option<crate::inputs::Input<Vec<crate::inputs::Input<String>>>>, key: &'static str| match list
-        {
-            None => Value::List(Vec::new()),
-            Some(l) => match l.known {
-                Some(items) => Value::List(
-                    items
-                        .into_iter()
-                        .map(|i| Value::object([(key, i.value), ("action", Value::from("Allow"))]))
-                        .collect(),
-                ),
-                None => {
-                    errs.push(fields.error(
-                        if key == "id" {
-                            "allowed_subnet_ids"
-                        } else {
-                            "allowed_ip_ranges"
-                        },
-                        "the list must be known at plan time (its length decides the rules)",
-                    ));
-                    Value::List(Vec::new())
-                }
-            },
-        };
-    let vnet_rules = rules(subnets, "id");
-    let ip_rules = rules(ips, "value");
     Some(Value::object([
         ("bypass", Value::from("AzureServices")),
         ("defaultAction", Value::from(action)),

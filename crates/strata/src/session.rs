@@ -210,10 +210,12 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
         };
         let data = emulator_dir(ws, &env.name);
         std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
-        let mut config = EmulatorConfig::default();
-        config.listen = ([127, 0, 0, 1], 0).into();
-        config.data_dir = Some(data);
-        config.latency = latency;
+        let config = EmulatorConfig {
+            listen: ([127, 0, 0, 1], 0).into(),
+            data_dir: Some(data),
+            latency,
+            ..EmulatorConfig::default()
+        };
         let handle = strata_emulator::start(config)
             .await
             .context("cannot start the embedded emulator")?;
