@@ -70,6 +70,12 @@ fn bound(count: u64, limits: &strata_emulator::BucketLimits) -> f64 {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench targets too: this one takes minutes, so it runs
+    // only under `cargo bench` (which passes --bench).
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("scale benchmark skipped: run it with `cargo bench -p strata --bench scale`");
+        return;
+    }
     let n: usize = std::env::var("STRATA_BENCH_RESOURCES")
         .ok()
         .and_then(|v| v.parse().ok())

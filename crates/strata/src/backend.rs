@@ -135,15 +135,40 @@ pub fn open(dir: &Path, stack: &str, env: &Environment, extra: Option<&SavedBack
         BackendKind::AzureRm => {
             let config = BlobBackendConfig::from_pairs(&settings, &|k| std::env::var(k).ok())
                 .map_err(|e| anyhow!("the azurerm backend of {}: {e}", env.name))?;
-            if config.needs_credential() {
-                return Err(anyhow!(
-                    "the azurerm backend of {} needs a credential\n  {} set ARM_ACCESS_KEY or ARM_SAS_TOKEN for the storage account",
-                    env.name,
-                    style::hint_label()
-                ));
-            }
+            let entra = config.needs_credential();
+            let config = if entra {
+                // Entra ID: the same credential chain as for ARM (no ListKeys call, so no
+                // management-plane throttling), asking for a storage token.
+                let lookup = |k: &str| std::env::var(k).ok();
+                let cloud = match std::env::var("ARM_ENVIRONMENT") {
+                    Ok(name) => strata_auth::CloudConfig::named(&name).ok_or_else(|| {
+                        anyhow!("ARM_ENVIRONMENT={name} is not public, usgovernment or china")
+                    })?,
+                    Err(_) => strata_auth::CloudConfig::azure_public(),
+                };
+                let (credential, _) = strata_auth::CredentialChain::from_env(&lookup, &cloud).map_err(|e| {
+                    anyhow!(
+                        "the azurerm backend of {} uses Entra ID but no credential was found: {e}\n  {} set ARM_ACCESS_KEY or ARM_SAS_TOKEN for the storage account, or an ARM_* credential",
+                        env.name,
+                        style::hint_label()
+                    )
+                })?;
+                config.with_credential(credential)
+            } else {
+                config
+            };
             let store =
-                BlobStore::new(&config).map_err(|e| anyhow!("the azurerm backend of {}: {e}", env.name))?;
+                BlobStore::new(&config).map_err(|e| {
+                    if entra {
+                        anyhow!(
+                            "the azurerm backend of {} (Entra ID): {e}\n  {} for a key or SAS instead, set ARM_ACCESS_KEY or ARM_SAS_TOKEN",
+                            env.name,
+                            style::hint_label()
+                        )
+                    } else {
+                        anyhow!("the azurerm backend of {}: {e}", env.name)
+                    }
+                })?;
             Ok(Store::Blob(Box::new(store)))
         }
     }
