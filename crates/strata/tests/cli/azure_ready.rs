@@ -172,10 +172,10 @@ fn wrong_secret_expired_token_and_wrong_tenant_fail_clearly() {
 
 #[test]
 fn apply_and_destroy_converge_under_throttling_and_faults() {
+    // The whole example estate, with buckets small enough that throttling really happens.
     for seed in [1u64, 7, 42] {
-        let mut ctx = Ctx::network_only();
-        ctx.emulator = None;
-        let throttle = ThrottleConfig::parse("reads=40/20,writes=20/10,deletes=20/10").unwrap();
+        let mut ctx = Ctx::example();
+        let throttle = ThrottleConfig::parse("reads=60/30,writes=30/15,deletes=30/15").unwrap();
         ctx.start_emulator_with(EmulatorConfig {
             latency: Latency::parse("default=20ms").unwrap(),
             throttle: Some(throttle),
