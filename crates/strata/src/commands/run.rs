@@ -283,6 +283,15 @@ async fn locked(
                 eprintln!();
                 for (addr, action, message) in &report.failed {
                     eprintln!("{} {action} of {addr} failed", style::error_label());
+                    // Where the resource is declared, so the fix starts in the right file.
+                    if let Some(loc) = evaluated
+                        .resources
+                        .iter()
+                        .find(|r| &r.addr == addr)
+                        .and_then(|r| r.loc.as_ref())
+                    {
+                        eprintln!("  {} {loc}", style::dim("-->"));
+                    }
                     eprintln!("  {message}");
                 }
                 eprintln!();

@@ -278,6 +278,11 @@ module "shared" {
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("module.shared.group"), "{}", r.all());
     assert!(r.stderr.contains("InvalidResourceGroupLocation"), "{}", r.all());
+    assert!(
+        r.stderr.contains("extra.hcl:2"),
+        "the error names the block: {}",
+        r.all()
+    );
     // The layer order puts networking after every resource group: it is skipped, not failed.
     assert!(r.stderr.contains("skipped"), "{}", r.all());
     let state = ctx.state("dev").to_string();
