@@ -77,6 +77,9 @@ const DELETED_WITH_PARENT: &[&str] = &[
     "microsoft.keyvault/vaults/keys",
 ];
 
+/// Types whose soft delete would keep the name from a replacement: deleted with `force=true`.
+const FORCE_DELETE_ON_REPLACE: &[&str] = &["microsoft.operationalinsights/workspaces"];
+
 /// Settings singletons of a parent (a storage account's blob service): they exist as long as
 /// their parent does and have no DELETE; leaving the configuration only forgets them.
 const SETTINGS_SINGLETONS: &[&str] = &[
@@ -466,7 +469,15 @@ async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
         ));
     }
     let _guard = ctx.locks.lock(&parsed).await;
-    ctx.arm.delete(&id, &api).await.map_err(|e| e.to_string())?;
+    // A workspace deleted normally keeps its name for 14 days (soft delete); a replacement
+    // must create it again at once, so it is deleted for good.
+    let replacing = ctx.desired.contains_key(addr);
+    let target = if replacing && FORCE_DELETE_ON_REPLACE.contains(&resource_type.as_str()) {
+        format!("{id}?force=true")
+    } else {
+        id.clone()
+    };
+    ctx.arm.delete(&target, &api).await.map_err(|e| e.to_string())?;
     Ok(Outcome::Deleted)
 }
 

@@ -307,3 +307,20 @@ module "shared" {
     );
     assert!(ctx.ok(&["plan", "-e", "dev"]).stdout.contains("No changes."));
 }
+
+#[test]
+fn the_whole_estate_moves_to_another_region_by_replacement() {
+    // Soft-deleted names (Log Analytics, Key Vault) and global names (storage, PostgreSQL)
+    // must not stand in the way of a replacement.
+    let ctx = Ctx::example();
+    ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
+    ctx.edit(
+        "envs/dev.hcl",
+        "location        = \"westeurope\"",
+        "location        = \"northeurope\"",
+    );
+    let r = ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
+    assert!(r.stdout.contains("Apply complete!"), "{}", r.all());
+    assert!(ctx.ok(&["plan", "-e", "dev"]).stdout.contains("No changes."));
+    ctx.ok(&["destroy", "-e", "dev", "--auto-approve"]);
+}
