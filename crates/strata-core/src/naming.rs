@@ -283,6 +283,43 @@ impl NameRule {
     }
 }
 
+/// Names the compute provider refuses as a VM's administrator ("The Admin Username specified
+/// is not allowed"): shared by the configuration checks and the emulator.
+pub const RESERVED_VM_ADMIN_NAMES: &[&str] = &[
+    "administrator",
+    "admin",
+    "user",
+    "user1",
+    "test",
+    "user2",
+    "test1",
+    "user3",
+    "admin1",
+    "1",
+    "123",
+    "a",
+    "actuser",
+    "adm",
+    "admin2",
+    "aspnet",
+    "backup",
+    "console",
+    "david",
+    "guest",
+    "john",
+    "owner",
+    "root",
+    "server",
+    "sql",
+    "support",
+    "support_388945a0",
+    "sys",
+    "test2",
+    "test3",
+    "user4",
+    "user5",
+];
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -8,43 +8,6 @@ use crate::common;
 use crate::inputs::{Errors, Input};
 use crate::profiles;
 
-/// Names Azure refuses as the administrator of a VM ("The Admin Username specified is not
-/// allowed").
-const RESERVED_USERS: &[&str] = &[
-    "administrator",
-    "admin",
-    "user",
-    "user1",
-    "test",
-    "user2",
-    "test1",
-    "user3",
-    "admin1",
-    "1",
-    "123",
-    "a",
-    "actuser",
-    "adm",
-    "admin2",
-    "aspnet",
-    "backup",
-    "console",
-    "david",
-    "guest",
-    "john",
-    "owner",
-    "root",
-    "server",
-    "sql",
-    "support",
-    "support_388945a0",
-    "sys",
-    "test2",
-    "test3",
-    "user4",
-    "user5",
-];
-
 const DISK_TYPES: &[&str] = &[
     "Standard_LRS",
     "StandardSSD_LRS",
@@ -134,7 +97,7 @@ pub(super) fn read(c: &Common<'_>, errs: &mut Errors) -> Option<Machine> {
                     .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
                 || u.starts_with(['-', '.'])
                 || u.ends_with('.');
-            if RESERVED_USERS.contains(&u.to_ascii_lowercase().as_str()) {
+            if strata_core::naming::RESERVED_VM_ADMIN_NAMES.contains(&u.to_ascii_lowercase().as_str()) {
                 errs.push(
                     f.error(
                         "admin_username",

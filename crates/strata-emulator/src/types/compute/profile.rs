@@ -6,43 +6,6 @@ use serde_json::{Map, Value, json};
 use super::invalid_parameter;
 use crate::protocol::ArmError;
 
-/// Names the compute provider refuses as administrator ("The Admin Username specified is not
-/// allowed").
-const RESERVED_USERS: &[&str] = &[
-    "administrator",
-    "admin",
-    "user",
-    "user1",
-    "test",
-    "user2",
-    "test1",
-    "user3",
-    "admin1",
-    "1",
-    "123",
-    "a",
-    "actuser",
-    "adm",
-    "admin2",
-    "aspnet",
-    "backup",
-    "console",
-    "david",
-    "guest",
-    "john",
-    "owner",
-    "root",
-    "server",
-    "sql",
-    "support",
-    "support_388945a0",
-    "sys",
-    "test2",
-    "test3",
-    "user4",
-    "user5",
-];
-
 /// Whether the machine runs Windows: said by its OS disk, its Windows configuration or its
 /// image's publisher.
 pub(crate) fn is_windows(storage: Option<&Map<String, Value>>, os: Option<&Map<String, Value>>) -> bool {
@@ -161,7 +124,9 @@ pub(crate) fn check_os_profile(
             "Required parameter 'adminUsername' is missing (null).",
         ));
     };
-    if RESERVED_USERS.contains(&user.to_ascii_lowercase().as_str()) || user.ends_with('.') {
+    if strata_core::naming::RESERVED_VM_ADMIN_NAMES.contains(&user.to_ascii_lowercase().as_str())
+        || user.ends_with('.')
+    {
         return Err(invalid_parameter(
             "adminUsername",
             "The Admin Username specified is not allowed.",

@@ -304,3 +304,50 @@ pub(crate) fn inline_list(
         )),
     }
 }
+
+/// Stores a VNet or NSG document after a valid PUT: the read-only `resourceGuid` kept (or made),
+/// `provisioningState: Updating` until its operation ends, a new etag, the list order kept.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn put_parent_document(
+    ctx: &mut Ctx<'_>,
+    t: &Target,
+    resource_type: &str,
+    existing: Option<&Resource>,
+    location: &str,
+    tags: Option<serde_json::Map<String, serde_json::Value>>,
+    body: serde_json::Map<String, serde_json::Value>,
+    props: serde_json::Map<String, serde_json::Value>,
+) {
+    use serde_json::{Map, Value, json};
+    let guid = existing
+        .and_then(|e| e.properties())
+        .and_then(|p| p.get("resourceGuid").cloned())
+        .unwrap_or_else(|| json!(uuid::Uuid::new_v4().to_string()));
+    let mut stored_props = Map::new();
+    stored_props.insert("provisioningState".into(), json!("Updating"));
+    stored_props.insert("resourceGuid".into(), guid);
+    stored_props.extend(props);
+    let mut doc = Map::new();
+    doc.insert("location".into(), json!(location));
+    if let Some(tags) = tags {
+        doc.insert("tags".into(), Value::Object(tags));
+    }
+    for (k, v) in body {
+        if k != "location" && k != "tags" {
+            doc.insert(k, v);
+        }
+    }
+    doc.insert("properties".into(), Value::Object(stored_props));
+    let order = match existing {
+        Some(e) => e.order,
+        None => ctx.state.next_order(),
+    };
+    ctx.state.put_resource(Resource {
+        id: t.id.clone(),
+        resource_type: resource_type.into(),
+        body: doc,
+        etag: Some(super::common::new_etag()),
+        order,
+        ..Resource::default()
+    });
+}

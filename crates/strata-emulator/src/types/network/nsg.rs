@@ -6,16 +6,15 @@
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 
 use super::super::common::{
-    check_location_unchanged, new_etag, read_location, read_tags, render_base, strip_server_fields,
-    take_properties,
+    check_location_unchanged, read_location, read_tags, render_base, strip_server_fields, take_properties,
 };
 use super::super::{Ctx, Target, TypeRules};
 use super::rules::{self, RuleKey, check_conflict, default_rules};
 use super::{
-    begin, begin_delete, check_not_busy, check_unique, inline_list, inline_name, patch_tags, put_reply,
+    begin, begin_delete, check_not_busy, check_unique, inline_list, inline_name, patch_tags,
+    put_parent_document, put_reply,
 };
 use crate::protocol::{ArmError, NETWORK_VERSIONS, Reply};
 use crate::store::{OpAction, Resource, State};
@@ -110,38 +109,7 @@ impl TypeRules for SecurityGroups {
         for k in &dropped {
             ctx.state.remove_tree(k);
         }
-        let guid = existing
-            .as_ref()
-            .and_then(|e| e.properties())
-            .and_then(|p| p.get("resourceGuid").cloned())
-            .unwrap_or_else(|| json!(Uuid::new_v4().to_string()));
-        let mut stored_props = Map::new();
-        stored_props.insert("provisioningState".into(), json!("Updating"));
-        stored_props.insert("resourceGuid".into(), guid);
-        stored_props.extend(props);
-        let mut doc = Map::new();
-        doc.insert("location".into(), json!(location));
-        if let Some(tags) = tags {
-            doc.insert("tags".into(), Value::Object(tags));
-        }
-        for (k, v) in body {
-            if k != "location" && k != "tags" {
-                doc.insert(k, v);
-            }
-        }
-        doc.insert("properties".into(), Value::Object(stored_props));
-        let order = match &existing {
-            Some(e) => e.order,
-            None => ctx.state.next_order(),
-        };
-        ctx.state.put_resource(Resource {
-            id: t.id.clone(),
-            resource_type: TYPE.into(),
-            body: doc,
-            etag: Some(new_etag()),
-            order,
-            ..Resource::default()
-        });
+        put_parent_document(ctx, t, TYPE, existing.as_ref(), &location, tags, body, props);
         let mut targets = vec![t.key.clone()];
         for (key, id, rule_props) in planned {
             let order = ctx.state.next_order();
