@@ -75,6 +75,6 @@ mod types;
 
 pub use evaluate::{EvalOptions, Evaluated, EvaluatedOutput, ModuleInfo, evaluate};
 pub use load::Stack;
-pub use load::backend::{Backend, BackendKind};
+pub use load::backend::{Backend, BackendKind, SECRET_SETTINGS};
 pub use load::env::{EMULATOR_SUBSCRIPTION_ID, Environment, Target};
 pub use resolve::resolve;

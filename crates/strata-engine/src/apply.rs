@@ -69,6 +69,9 @@ struct Ctx {
     state_targets: HashMap<ResourceAddr, (String, String)>,
     /// Ids (lower case) this run deletes or replaces.
     deleting: HashSet<String>,
+    /// The resources of each module block, for `Dependency::Module` (computed once: looking
+    /// them up per resource would be quadratic in large stacks).
+    module_members: HashMap<String, Vec<ResourceAddr>>,
 }
 
 /// Child types ARM cannot delete on the management plane: they go with their parent.
@@ -161,6 +164,16 @@ pub async fn apply(
             .collect(),
         attrs: Mutex::new(planned.attributes.clone()),
         locks: SerialLocks::default(),
+        module_members: input
+            .evaluated
+            .resources
+            .iter()
+            .fold(HashMap::new(), |mut map, d| {
+                if let Some(m) = &d.addr.module {
+                    map.entry(m.clone()).or_insert_with(Vec::new).push(d.addr.clone());
+                }
+                map
+            }),
         state_targets,
         deleting: planned
             .plan
@@ -253,6 +266,8 @@ async fn walk(
     let mut ready: Vec<usize> = (0..nodes.len()).filter(|&i| remaining[i] == 0).collect();
     ready.reverse();
     let mut blocked: HashSet<usize> = HashSet::new();
+    // A replacement has two nodes; it is reported skipped once.
+    let mut skipped: HashSet<ResourceAddr> = HashSet::new();
     let mut in_flight: JoinSet<(usize, Result<Outcome, String>, Instant)> = JoinSet::new();
 
     loop {
@@ -329,8 +344,8 @@ async fn walk(
                         continue;
                     }
                     if let (Some(a), Some(act)) = (&nodes[d].addr, nodes[d].action)
-                        && !report.skipped.iter().any(|(x, _)| x == a)
                         && a != &addr
+                        && skipped.insert(a.clone())
                     {
                         reporter.event(&Event::OperationSkipped {
                             addr: a.clone(),
@@ -531,12 +546,9 @@ fn record(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, outcome: Outcome
             for dep in &d.depends_on {
                 match dep {
                     strata_core::Dependency::Resource(a) => deps.push(a.clone()),
-                    strata_core::Dependency::Module(m) => deps.extend(
-                        ctx.desired
-                            .keys()
-                            .filter(|a| a.module.as_deref() == Some(m.as_str()))
-                            .cloned(),
-                    ),
+                    strata_core::Dependency::Module(m) => {
+                        deps.extend(ctx.module_members.get(m).into_iter().flatten().cloned());
+                    }
                 }
             }
             deps.sort();

@@ -75,18 +75,14 @@ pub async fn plan(
     input: PlanInput<'_>,
     reporter: &dyn Reporter,
 ) -> Result<Planned, EngineError> {
-    let desired: Vec<&DesiredResource> = if input.destroy {
-        Vec::new()
+    // A destroy plans against an empty configuration.
+    let (desired_all, modules): (&[DesiredResource], &[strata_config::ModuleInfo]) = if input.destroy {
+        (&[], &[])
     } else {
-        input.evaluated.resources.iter().collect()
+        (&input.evaluated.resources, &input.evaluated.modules)
     };
-    let desired_owned: Vec<DesiredResource> = desired.iter().map(|d| (*d).clone()).collect();
-    let modules = if input.destroy {
-        &[][..]
-    } else {
-        &input.evaluated.modules[..]
-    };
-    let graph = graph_build::build(&desired_owned, modules, input.state)?;
+    let desired: Vec<&DesiredResource> = desired_all.iter().collect();
+    let graph = graph_build::build(desired_all, modules, input.state)?;
 
     // Refresh.
     let mut live: HashMap<ResourceAddr, Option<Json>> = HashMap::new();

@@ -15,9 +15,6 @@ use strata_state_blob::{BlobBackendConfig, BlobStore, default_key};
 
 use crate::style;
 
-/// Settings that are secrets: used for the run, never written to disk.
-pub const SECRET_KEYS: &[&str] = &["access_key", "sas_token"];
-
 /// What `strata init` saved for an environment.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct SavedBackend {
@@ -50,7 +47,9 @@ pub fn save(dir: &Path, env: &str, saved: &SavedBackend) -> Result<PathBuf> {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let mut clean = saved.clone();
-    clean.settings.retain(|k, _| !SECRET_KEYS.contains(&k.as_str()));
+    clean
+        .settings
+        .retain(|k, _| !strata_config::SECRET_SETTINGS.contains(&k.as_str()));
     std::fs::write(&path, serde_json::to_vec_pretty(&clean)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)

@@ -260,6 +260,32 @@ impl ArmTarget {
     }
 }
 
+/// Runs `work` with `env`'s state locked and its ARM target connected, then closes the target
+/// and releases the lock whatever happened: the one place that owns that order.
+pub async fn with_locked_target<T>(
+    ws: &Workspace,
+    env: &Environment,
+    store: &dyn StateStore,
+    operation: &str,
+    force_emulator: bool,
+    lock_timeout: Duration,
+    work: impl AsyncFnOnce(&LockGuard, &ArmTarget) -> Result<T>,
+) -> Result<T> {
+    let guard = lock(store, operation, lock_timeout).await?;
+    let result = match connect(ws, env, force_emulator).await {
+        Ok(target) => {
+            let result = work(&guard, &target).await;
+            target.close().await;
+            result
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = store.unlock(guard).await {
+        eprintln!("{} could not release the state lock: {e}", style::error_label());
+    }
+    result
+}
+
 /// Takes the state lock, waiting up to `timeout`; explains a held lock like OpenTofu does.
 pub async fn lock(
     store: &dyn StateStore,

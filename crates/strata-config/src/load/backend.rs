@@ -59,8 +59,9 @@ impl Default for Backend {
     }
 }
 
-/// Settings whose values are secrets: refused in files.
-const SECRET_SETTINGS: &[&str] = &[
+/// Backend settings whose values are secrets: refused in stack files, and never saved by
+/// `strata init`.
+pub const SECRET_SETTINGS: &[&str] = &[
     "access_key",
     "sas_token",
     "client_secret",

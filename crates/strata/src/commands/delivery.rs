@@ -182,32 +182,35 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
     eprintln!("{}", style::cyan(&session::banner(&ws, &real_to, args.emulator)));
     let store = ws.store(&real_to)?;
     let store = store.as_dyn();
-    let guard = session::lock(store, strata_state::operation::PLAN, args.lock_timeout).await?;
-    let target = session::connect(&ws, &real_to, args.emulator).await;
-    let result = async {
-        let target = target?;
-        let state = store.read().await.map_err(|e| anyhow!("{e}"))?;
-        let digest = config_ws.stack.digest();
-        let reporter = HumanReporter::new();
-        let input = PlanInput {
-            stack: ws.stack.name(),
-            environment: &real_to.name,
-            config_digest: &digest,
-            evaluated: &evaluated,
-            state: state.as_ref(),
-            destroy: false,
-            refresh: true,
-            parallelism: crate::DEFAULT_PARALLELISM,
-        };
-        let planned = strata_engine::plan(&target.arm, input, &reporter)
-            .await
-            .map_err(|e| anyhow!("{e}"));
-        reporter.finish();
-        target.close().await;
-        planned
-    }
+    let result = session::with_locked_target(
+        &ws,
+        &real_to,
+        store,
+        strata_state::operation::PLAN,
+        args.emulator,
+        args.lock_timeout,
+        async |_guard, target| {
+            let state = store.read().await.map_err(|e| anyhow!("{e}"))?;
+            let digest = config_ws.stack.digest();
+            let reporter = HumanReporter::new();
+            let input = PlanInput {
+                stack: ws.stack.name(),
+                environment: &real_to.name,
+                config_digest: &digest,
+                evaluated: &evaluated,
+                state: state.as_ref(),
+                destroy: false,
+                refresh: true,
+                parallelism: crate::DEFAULT_PARALLELISM,
+            };
+            let planned = strata_engine::plan(&target.arm, input, &reporter)
+                .await
+                .map_err(|e| anyhow!("{e}"));
+            reporter.finish();
+            planned
+        },
+    )
     .await;
-    let _ = store.unlock(guard).await;
     let _ = std::fs::remove_dir_all(&tmp);
     let planned = result?;
     let format = if args.markdown {

@@ -93,7 +93,7 @@ pub async fn run(dir: Option<&Path>, args: InitArgs) -> Result<u8> {
     if given
         .settings
         .keys()
-        .any(|k| backend::SECRET_KEYS.contains(&k.as_str()))
+        .any(|k| strata_config::SECRET_SETTINGS.contains(&k.as_str()))
     {
         println!(
             "  secrets given with -backend-config were used for this run only; set ARM_ACCESS_KEY or ARM_SAS_TOKEN for later runs"

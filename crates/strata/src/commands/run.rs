@@ -100,34 +100,31 @@ async fn execute(dir: Option<&Path>, mut run: Run) -> Result<u8> {
     let store = ws.store(&env)?;
     let store = store.as_dyn();
     let operation = match run.mode {
-        Mode::Plan { .. } => "OperationTypePlan",
-        Mode::Apply { .. } => "OperationTypeApply",
-        Mode::Destroy { .. } => "OperationTypeApply",
+        Mode::Plan { .. } => strata_state::operation::PLAN,
+        Mode::Apply { .. } | Mode::Destroy { .. } => strata_state::operation::APPLY,
     };
-    let guard = session::lock(store, operation, run.env.lock_timeout).await?;
-    let target = match session::connect(&ws, &env, run.env.emulator).await {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = store.unlock(guard).await;
-            return Err(e);
-        }
-    };
-    let result = locked(
+    session::with_locked_target(
         &ws,
-        &env.name,
-        &run,
-        &evaluated,
-        saved.as_ref(),
+        &env,
         store,
-        &guard,
-        &target,
+        operation,
+        run.env.emulator,
+        run.env.lock_timeout,
+        async |guard, target| {
+            locked(
+                &ws,
+                &env.name,
+                &run,
+                &evaluated,
+                saved.as_ref(),
+                store,
+                guard,
+                target,
+            )
+            .await
+        },
     )
-    .await;
-    target.close().await;
-    if let Err(e) = store.unlock(guard).await {
-        eprintln!("{} could not release the state lock: {e}", style::error_label());
-    }
-    result
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
