@@ -211,7 +211,6 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
         },
     )
     .await;
-    let _ = std::fs::remove_dir_all(&tmp);
     let planned = result?;
     let format = if args.markdown {
         Format::Markdown
@@ -225,8 +224,24 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
     Ok(0)
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf> {
+/// A scratch folder removed when dropped, on every path out of `promote`.
+struct Scratch(std::path::PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempfile_dir() -> Result<Scratch> {
     let dir = std::env::temp_dir().join(format!("strata-promote-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
+    Ok(Scratch(dir))
 }

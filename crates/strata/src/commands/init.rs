@@ -141,6 +141,11 @@ async fn run_bootstrap(
     };
     eprintln!("{}", style::cyan(&session::banner(ws, env, emulator)));
     let target = session::connect(ws, env, emulator).await?;
+    // Creating a storage account takes a while in Azure: say what is happening.
+    println!(
+        "Creating or checking the state storage: resource group {}, storage account {}, container {}…",
+        spec.resource_group, spec.storage_account_name, spec.container_name
+    );
     let result = bootstrap(&target.arm, &spec).await;
     target.close().await;
     let report = result.map_err(|e| anyhow!("bootstrap failed: {e}"))?;
