@@ -8,6 +8,10 @@
 //!   configuration wants, produced by built-in modules and generic `resource` blocks alike.
 //! - [`Module`] / [`ModuleRegistry`]: the contract of built-in modules.
 //! - [`Diagnostic`]: a problem with the input, with file, line and a hint.
+//! - [`Moved`], [`Import`], [`AddrSelector`], [`SoftDeleteChoice`] ([`refactor`]): moving and
+//!   adopting resources without touching Azure, and what happens to soft-deleted namesakes.
+//! - [`Lifecycle`], [`SoftDelete`]: per-resource `prevent_destroy` / `ignore_changes`, and how a
+//!   type's soft delete is recovered or purged.
 //! - [`Secret`]: keys and tokens that cannot be printed.
 //! - [`naming`]: Azure's naming rules per resource type.
 //!
@@ -18,6 +22,7 @@ pub mod arm_id;
 pub mod diag;
 pub mod module;
 pub mod naming;
+pub mod refactor;
 pub mod resource;
 pub mod secret;
 pub mod value;
@@ -26,6 +31,9 @@ pub use address::ResourceAddr;
 pub use arm_id::{ArmId, ArmIdError};
 pub use diag::{Diagnostic, Diagnostics, Severity, SourceLoc};
 pub use module::{Expansion, InputError, InputSpec, Module, ModuleContext, ModuleRegistry, OutputSpec};
-pub use resource::{Dependency, DesiredResource, Layer, ReadAction, id_for};
+pub use refactor::{AddrSelector, Import, Moved, OnCreate, OnDestroy, SoftDeleteChoice};
+pub use resource::{
+    Dependency, DesiredResource, Layer, Lifecycle, Purge, ReadAction, Recover, SoftDelete, id_for,
+};
 pub use secret::Secret;
 pub use value::{Deferred, PathStep, Value, parse_path, path_to_string};

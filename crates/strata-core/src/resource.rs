@@ -111,6 +111,59 @@ pub struct DesiredResource {
     pub read_actions: Vec<ReadAction>,
     /// The block that produced it.
     pub loc: Option<SourceLoc>,
+    /// `lifecycle { … }` of the block (or the module's defaults for its profile).
+    #[serde(default)]
+    pub lifecycle: Lifecycle,
+    /// How Azure soft-deletes this resource, when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft_delete: Option<SoftDelete>,
+}
+
+/// A block's `lifecycle { prevent_destroy = true  ignore_changes = [tags, properties.x] }`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    /// A plan that would delete (or replace) the resource fails, naming it.
+    #[serde(default)]
+    pub prevent_destroy: bool,
+    /// Paths of the body whose differences are not changes (`[tags]`, `[properties.sku]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_changes: Vec<Vec<PathStep>>,
+    /// Where `prevent_destroy` was set (the block, or the module call that defaulted it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loc: Option<SourceLoc>,
+}
+
+/// How a soft-deletable type keeps a deleted resource, and how strata recovers or purges it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftDelete {
+    /// Where a deleted namesake can be read (`…/locations/{loc}/deletedVaults/{name}`), when
+    /// Azure exposes one; read at `api_version`.
+    pub deleted_id: Option<ArmId>,
+    pub api_version: String,
+    /// How a deleted namesake is recovered.
+    pub recover: Recover,
+    /// How a deleted resource is purged.
+    pub purge: Purge,
+    /// Purge protection is on: nothing can purge it before its retention ends.
+    pub purge_protected: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recover {
+    /// A PUT with `properties.createMode = "recover"` (Key Vault).
+    CreateModeRecover,
+    /// A plain PUT of the same name recovers it (Log Analytics workspaces).
+    PutRecovers,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purge {
+    /// `POST {deleted_id}/purge` after the delete (Key Vault).
+    PostPurge,
+    /// `DELETE {id}?force=true` instead of a plain delete (Log Analytics workspaces).
+    ForceDelete,
 }
 
 impl DesiredResource {
@@ -129,6 +182,8 @@ impl DesiredResource {
             preserve: Vec::new(),
             read_actions: Vec::new(),
             loc: None,
+            lifecycle: Lifecycle::default(),
+            soft_delete: None,
         }
     }
 

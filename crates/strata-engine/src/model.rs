@@ -97,6 +97,122 @@ pub struct ResourceChange {
     pub changes: Vec<PropertyChange>,
     /// The resource changed outside strata since the last apply.
     pub drifted: bool,
+    /// The address this resource had in state before this run (a `moved` block, or the same
+    /// ARM id found under an address that left the configuration): state is re-keyed, Azure is
+    /// not touched for the move itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<ResourceAddr>,
+    /// Adopted into state by this run (an `import` block or `strata import`): the resource
+    /// exists in Azure and is read, not created.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub importing: bool,
+    /// What happens to a soft-deleted namesake (create) or to the deleted resource (delete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft_delete: Option<SoftDeleteAction>,
+    /// Why apply refuses this plan because of this resource (it already exists in Azure and is
+    /// not managed by this state; `prevent_destroy` forbids its deletion; …). A plan with any
+    /// problem cannot be applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+}
+
+impl ResourceChange {
+    /// A change with no reasons, property changes, move, import, soft-delete step or problem.
+    pub fn new(
+        addr: ResourceAddr,
+        id: ArmId,
+        api_version: &str,
+        layer: Layer,
+        action: Action,
+    ) -> ResourceChange {
+        ResourceChange {
+            resource_type: id.resource_type(),
+            addr,
+            id,
+            api_version: api_version.to_string(),
+            layer,
+            action,
+            reasons: Vec::new(),
+            changes: Vec::new(),
+            drifted: false,
+            moved_from: None,
+            importing: false,
+            soft_delete: None,
+            problem: None,
+        }
+    }
+}
+
+/// What a soft-deletable resource's create or delete does about soft delete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SoftDeleteAction {
+    /// A soft-deleted namesake exists: it is recovered (with its data) instead of created.
+    Recover,
+    /// A soft-deleted namesake exists and is purged first, then a new one is created.
+    PurgeThenCreate,
+    /// Deleted, then purged for good (the name is free at once).
+    DeleteAndPurge,
+    /// Deleted into soft delete (recoverable until its retention ends).
+    SoftDelete,
+}
+
+impl SoftDeleteAction {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SoftDeleteAction::Recover => "a soft-deleted namesake will be recovered, with its contents",
+            SoftDeleteAction::PurgeThenCreate => "a soft-deleted namesake will be purged first",
+            SoftDeleteAction::DeleteAndPurge => "it will be purged after deletion (not recoverable)",
+            SoftDeleteAction::SoftDelete => "it stays recoverable in soft delete after deletion",
+        }
+    }
+}
+
+/// Why a resource stops the plan from being applied.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// Create of an id that exists in Azure but not in this state.
+    AlreadyExists,
+    /// Delete (or replace) of a resource with `lifecycle { prevent_destroy = true }`.
+    PreventDestroy,
+    /// Two addresses of the plan resolve to the same ARM id.
+    SameId { other: ResourceAddr },
+    /// A soft-deleted namesake blocks the create and the environment allows neither recovery
+    /// nor purge.
+    SoftDeletedNamesake,
+}
+
+impl Problem {
+    /// One line for the plan.
+    pub fn message(&self) -> String {
+        match self {
+            Problem::AlreadyExists => "already exists in Azure and is not managed by this state".into(),
+            Problem::PreventDestroy => "lifecycle.prevent_destroy forbids destroying it".into(),
+            Problem::SameId { other } => format!("has the same Azure id as {other}"),
+            Problem::SoftDeletedNamesake => {
+                "a soft-deleted resource of the same name exists, and this environment neither recovers nor purges it".into()
+            }
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Problem::AlreadyExists => {
+                "adopt it with an `import { to = ADDR  id = \"…\" }` block or `strata import`, or choose another name"
+            }
+            Problem::PreventDestroy => {
+                "remove `prevent_destroy` from its lifecycle block first if destroying it is really intended"
+            }
+            Problem::SameId { .. } => {
+                "give one of them another name, or add a `moved` block if one replaces the other"
+            }
+            Problem::SoftDeletedNamesake => {
+                "set `soft_delete { recover = true }` (or `purge_on_create = true`) in the environment, or choose another name"
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -126,6 +242,12 @@ pub struct Plan {
     pub changes: Vec<ResourceChange>,
     pub outputs: Vec<OutputChange>,
     pub created_at: String,
+    /// `-target` addresses: the plan covers only them and what they depend on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+    /// Things the reviewer should know that do not stop the apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Counts for "Plan: X to add, Y to change, Z to destroy."
@@ -134,6 +256,8 @@ pub struct Summary {
     pub add: usize,
     pub change: usize,
     pub destroy: usize,
+    pub import: usize,
+    pub moved: usize,
 }
 
 impl Plan {
@@ -150,13 +274,24 @@ impl Plan {
                 Action::Delete => s.destroy += 1,
                 Action::NoOp => {}
             }
+            s.import += usize::from(c.importing);
+            s.moved += usize::from(c.moved_from.is_some());
         }
         s
     }
 
+    /// The changes that stop this plan from being applied.
+    pub fn problems(&self) -> impl Iterator<Item = (&ResourceChange, &Problem)> {
+        self.changes
+            .iter()
+            .filter_map(|c| c.problem.as_ref().map(|p| (c, p)))
+    }
+
     /// True when applying would change any resource or output.
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.action != Action::NoOp)
+        self.changes
+            .iter()
+            .any(|c| c.action != Action::NoOp || c.importing || c.moved_from.is_some())
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 }

@@ -146,33 +146,28 @@ pub async fn plan(
             (None, Some(r)) => {
                 if live_doc.is_none() && input.refresh {
                     // Already gone: deleting it is a no-op, but state must forget it.
-                    ResourceChange {
-                        addr: addr.clone(),
-                        id: r.id.clone(),
-                        resource_type: r.resource_type.clone(),
-                        api_version: r.api_version.clone(),
-                        layer: r.layer,
-                        action: Action::Delete,
-                        reasons: vec!["already deleted outside strata; it will be removed from state".into()],
-                        changes: Vec::new(),
-                        drifted: true,
-                    }
+                    let mut c = ResourceChange::new(
+                        addr.clone(),
+                        r.id.clone(),
+                        &r.api_version,
+                        r.layer,
+                        Action::Delete,
+                    );
+                    c.reasons = vec!["already deleted outside strata; it will be removed from state".into()];
+                    c.drifted = true;
+                    c
                 } else {
-                    ResourceChange {
-                        addr: addr.clone(),
-                        id: r.id.clone(),
-                        resource_type: r.resource_type.clone(),
-                        api_version: r.api_version.clone(),
-                        layer: r.layer,
-                        action: Action::Delete,
-                        reasons: if input.destroy {
-                            Vec::new()
-                        } else {
-                            vec!["no longer in the configuration".into()]
-                        },
-                        changes: Vec::new(),
-                        drifted: false,
+                    let mut c = ResourceChange::new(
+                        addr.clone(),
+                        r.id.clone(),
+                        &r.api_version,
+                        r.layer,
+                        Action::Delete,
+                    );
+                    if !input.destroy {
+                        c.reasons = vec!["no longer in the configuration".into()];
                     }
+                    c
                 }
             }
             (Some(d), _) => decide(
@@ -228,6 +223,8 @@ pub async fn plan(
         changes,
         outputs,
         created_at: chrono_now(),
+        targets: Vec::new(),
+        warnings: Vec::new(),
     };
     Ok(Planned {
         plan,
@@ -262,17 +259,13 @@ fn decide(
     had_state: bool,
 ) -> Result<ResourceChange, String> {
     let body = strata_config::resolve(&d.body, &|a, p| known.lookup(a, p))?;
-    let mut change = ResourceChange {
-        addr: d.addr.clone(),
-        id: d.id.clone(),
-        resource_type: d.resource_type(),
-        api_version: d.api_version.clone(),
-        layer: d.layer,
-        action: Action::Create,
-        reasons: Vec::new(),
-        changes: Vec::new(),
-        drifted: false,
-    };
+    let mut change = ResourceChange::new(
+        d.addr.clone(),
+        d.id.clone(),
+        &d.api_version,
+        d.layer,
+        Action::Create,
+    );
     let Some(live) = live else {
         if in_state.is_some() && had_state {
             change

@@ -49,6 +49,10 @@ pub struct Evaluated {
     pub resources: Vec<DesiredResource>,
     pub outputs: Vec<EvaluatedOutput>,
     pub modules: Vec<ModuleInfo>,
+    /// `moved { from = …  to = … }` blocks, in file order.
+    pub moved: Vec<strata_core::Moved>,
+    /// `import { to = …  id = "…" }` blocks, in file order.
+    pub imports: Vec<strata_core::Import>,
     pub warnings: Diagnostics,
 }
 
@@ -115,6 +119,8 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         resources: Vec::new(),
         outputs: Vec::new(),
         modules: Vec::new(),
+        moved: Vec::new(),
+        imports: Vec::new(),
         warnings: diags,
     };
     // Node indexes follow declaration order, so this is declaration order.

@@ -65,6 +65,9 @@ pub struct Environment {
     /// [`strata_core::module::PROFILES`]. Set with `profile = "prod"`, inherited like the
     /// rest; by default the environment's own name when that is a profile, else `dev`.
     pub profile: String,
+    /// `soft_delete { on_create = "recover"  on_destroy = "purge" }`, inherited like the rest;
+    /// by default [`strata_core::SoftDeleteChoice::for_profile`].
+    pub soft_delete: strata_core::SoftDeleteChoice,
 }
 
 impl Stack {
@@ -222,6 +225,9 @@ impl Stack {
             file: self.sources.path(leaf.file).to_path_buf(),
             inherits_chain: chain[1..].iter().map(|d| d.name.clone()).collect(),
             backend,
+            soft_delete: strata_core::SoftDeleteChoice::for_profile(
+                &profile.clone().unwrap_or_else(|| default_profile(name)),
+            ),
             profile: profile.unwrap_or_else(|| default_profile(name)),
         })
     }

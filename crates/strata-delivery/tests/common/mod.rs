@@ -31,18 +31,10 @@ pub fn known(v: serde_json::Value) -> Shown {
 }
 
 pub fn change(addr: ResourceAddr, id: ArmId, action: Action, changes: Vec<PropertyChange>) -> ResourceChange {
-    let resource_type = id.resource_type();
-    ResourceChange {
-        layer: Layer::for_type(&resource_type),
-        addr,
-        id,
-        resource_type,
-        api_version: "2024-05-01".into(),
-        action,
-        reasons: Vec::new(),
-        changes,
-        drifted: false,
-    }
+    let layer = Layer::for_type(&id.resource_type());
+    let mut change = ResourceChange::new(addr, id, "2024-05-01", layer, action);
+    change.changes = changes;
+    change
 }
 
 pub fn plan(environment: &str, changes: Vec<ResourceChange>, outputs: Vec<OutputChange>) -> Plan {
@@ -59,6 +51,8 @@ pub fn plan(environment: &str, changes: Vec<ResourceChange>, outputs: Vec<Output
         changes,
         outputs,
         created_at: "1787397542".into(),
+        targets: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 
