@@ -6,27 +6,32 @@
 //!
 //! At most `parallelism` operations are in flight. When one fails, nothing that depends on it
 //! is started, work in flight finishes, everything that succeeded is recorded, and the run
-//! reports the failure. State is persisted after every completed operation by a writer that
-//! coalesces bursts (so thousands of resources do not mean thousands of full rewrites at once).
+//! reports the failure. A write whose outcome is unknown (the answer was lost, the run was
+//! stopped while it was in flight) is recorded as such and read back by the next run, never
+//! forgotten. State is persisted after every completed operation by a writer that coalesces
+//! bursts (so thousands of resources do not mean thousands of full rewrites at once).
+//!
+//! The first interrupt stops scheduling and waits for what is in flight; the second stops
+//! waiting.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use strata_arm::ArmClient;
 use strata_config::Evaluated;
-use strata_core::{DesiredResource, PathStep, ResourceAddr};
+use strata_core::{Dependency, DesiredResource, ResourceAddr};
 use strata_state::{LockGuard, OutputState, ResourceState, State, StateStore};
-use tokio::sync::Notify;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 
-use crate::attrs::{ACTION_PREFIX, Attributes};
-use crate::error::EngineError;
+use crate::arm::Arm;
+use crate::error::{EngineError, OpError, ResourceFailure};
 use crate::events::{Event, Reporter};
 use crate::graph::Graph;
+use crate::interrupt::Interrupt;
 use crate::model::Action;
+use crate::ops::{self, Ctx, Outcome};
+use crate::persist::Persister;
 use crate::planner::Planned;
 use crate::serial::SerialLocks;
 
@@ -34,15 +39,21 @@ use crate::serial::SerialLocks;
 #[derive(Debug, Default)]
 pub struct ApplyReport {
     pub completed: Vec<(ResourceAddr, Action)>,
-    pub failed: Vec<(ResourceAddr, Action, String)>,
+    pub failed: Vec<ResourceFailure>,
     pub skipped: Vec<(ResourceAddr, Action)>,
+    /// Recorded in state as "outcome unknown": read back by the next run.
+    pub unknown: Vec<ResourceAddr>,
+    /// Not started because the run was interrupted.
+    pub not_started: usize,
+    /// An interrupt stopped the run early.
+    pub interrupted: bool,
     /// The state as last persisted.
     pub state: Option<State>,
 }
 
 impl ApplyReport {
     pub fn succeeded(&self) -> bool {
-        self.failed.is_empty() && self.skipped.is_empty()
+        self.failed.is_empty() && self.skipped.is_empty() && !self.interrupted
     }
 }
 
@@ -59,59 +70,19 @@ struct OpNode {
     action: Option<Action>,
 }
 
-/// Shared by the operation tasks.
-struct Ctx {
-    arm: ArmClient,
-    desired: HashMap<ResourceAddr, DesiredResource>,
-    attrs: Mutex<Attributes>,
-    locks: SerialLocks,
-    /// id and api-version of resources known only to state (for deletes).
-    state_targets: HashMap<ResourceAddr, (String, String)>,
-    /// Ids (lower case) this run deletes or replaces.
-    deleting: HashSet<String>,
-    /// The resources of each module block, for `Dependency::Module` (computed once: looking
-    /// them up per resource would be quadratic in large stacks).
-    module_members: HashMap<String, Vec<ResourceAddr>>,
-}
-
-/// Child types ARM cannot delete on the management plane: they go with their parent.
-const DELETED_WITH_PARENT: &[&str] = &[
-    "microsoft.keyvault/vaults/secrets",
-    "microsoft.keyvault/vaults/keys",
-];
-
-/// Types whose soft delete would keep the name from a replacement: deleted with `force=true`.
-const FORCE_DELETE_ON_REPLACE: &[&str] = &["microsoft.operationalinsights/workspaces"];
-
-/// Settings singletons of a parent (a storage account's blob service): they exist as long as
-/// their parent does and have no DELETE; leaving the configuration only forgets them.
-const SETTINGS_SINGLETONS: &[&str] = &[
-    "microsoft.storage/storageaccounts/blobservices",
-    "microsoft.storage/storageaccounts/fileservices",
-    "microsoft.storage/storageaccounts/queueservices",
-    "microsoft.storage/storageaccounts/tableservices",
-];
-
-enum Outcome {
-    Written {
-        doc: Json,
-        sensitive: Vec<Vec<PathStep>>,
-        digest: String,
-    },
-    Deleted,
-}
-
 pub struct ApplyInput<'a> {
     pub evaluated: &'a Evaluated,
     pub planned: &'a Planned,
+    /// The state to start from (the plan's, with its moves and imports).
     pub state: State,
     pub store: &'a dyn StateStore,
     pub lock: &'a LockGuard,
     pub parallelism: usize,
+    pub interrupt: &'a Interrupt,
 }
 
 pub async fn apply(
-    arm: &ArmClient,
+    arm: Arc<dyn Arm>,
     input: ApplyInput<'_>,
     reporter: &dyn Reporter,
 ) -> Result<ApplyReport, EngineError> {
@@ -152,10 +123,15 @@ pub async fn apply(
         .state
         .resources
         .values()
-        .map(|r| (r.addr.clone(), (r.id.to_string(), r.api_version.clone())))
+        .map(|r| {
+            (
+                r.addr.clone(),
+                (r.id.to_string(), r.api_version.clone(), r.soft_delete.clone()),
+            )
+        })
         .collect();
     let ctx = Arc::new(Ctx {
-        arm: arm.clone(),
+        arm,
         desired: input
             .evaluated
             .resources
@@ -164,17 +140,14 @@ pub async fn apply(
             .collect(),
         attrs: Mutex::new(planned.attributes.clone()),
         locks: SerialLocks::default(),
-        module_members: input
-            .evaluated
-            .resources
-            .iter()
-            .fold(HashMap::new(), |mut map, d| {
-                if let Some(m) = &d.addr.module {
-                    map.entry(m.clone()).or_insert_with(Vec::new).push(d.addr.clone());
-                }
-                map
-            }),
+        module_members: module_members(&input.evaluated.resources),
         state_targets,
+        soft_delete: planned
+            .plan
+            .changes
+            .iter()
+            .filter_map(|c| c.soft_delete.map(|s| (c.addr.clone(), s)))
+            .collect(),
         deleting: planned
             .plan
             .changes
@@ -188,7 +161,9 @@ pub async fn apply(
             .collect(),
     });
     let shared_state = Arc::new(Mutex::new(input.state));
-    let persist = Persister::new();
+    let persist = Arc::new(Persister::new());
+    // Moves and imports are in the starting state: persisted even when nothing else changes.
+    persist.mark_dirty();
 
     let total = nodes.iter().filter(|o| o.action.is_some()).count();
     reporter.event(&Event::ApplyStarted { total });
@@ -201,6 +176,7 @@ pub async fn apply(
             &shared_state,
             &persist,
             input.parallelism.max(1),
+            input.interrupt,
             reporter,
         )
         .await;
@@ -210,37 +186,7 @@ pub async fn apply(
     let writer = persist.run(&shared_state, input.store, input.lock, reporter);
     let (mut report, persisted) = tokio::join!(walk, writer);
 
-    // Outputs, from the final attributes.
-    {
-        let attrs = ctx
-            .attrs
-            .lock()
-            .map_err(|_| EngineError::Other("internal lock poisoned".into()))?;
-        let mut state = shared_state
-            .lock()
-            .map_err(|_| EngineError::Other("internal lock poisoned".into()))?;
-        if planned.plan.destroy {
-            state.outputs.clear();
-        } else {
-            state
-                .outputs
-                .retain(|name, _| input.evaluated.outputs.iter().any(|o| &o.name == name));
-            for o in &input.evaluated.outputs {
-                if let Ok(v) = strata_config::resolve(&o.value, &|a, p| attrs.lookup(a, p))
-                    && let Some(json) = v.to_json()
-                {
-                    let sensitive = o.sensitive || v.is_sensitive();
-                    state.outputs.insert(
-                        o.name.clone(),
-                        OutputState {
-                            value: json,
-                            sensitive,
-                        },
-                    );
-                }
-            }
-        }
-    }
+    record_outputs(&ctx, &shared_state, input.evaluated, planned.plan.destroy)?;
     persist.mark_dirty();
     let final_write = persist
         .run_once(&shared_state, input.store, input.lock, reporter)
@@ -251,13 +197,74 @@ pub async fn apply(
     Ok(report)
 }
 
+fn module_members(desired: &[DesiredResource]) -> HashMap<String, Vec<ResourceAddr>> {
+    let mut map: HashMap<String, Vec<ResourceAddr>> = HashMap::new();
+    for d in desired {
+        if let Some(m) = &d.addr.module {
+            map.entry(m.clone()).or_default().push(d.addr.clone());
+        }
+    }
+    map
+}
+
+/// Outputs, from the final attributes: an output is recorded only when every resource it
+/// refers to exists (a failed apply must not record values of resources never created).
+fn record_outputs(
+    ctx: &Ctx,
+    state: &Mutex<State>,
+    evaluated: &Evaluated,
+    destroy: bool,
+) -> Result<(), EngineError> {
+    let attrs = ctx
+        .attrs
+        .lock()
+        .map_err(|_| EngineError::Other("internal lock poisoned".into()))?;
+    let mut state = state
+        .lock()
+        .map_err(|_| EngineError::Other("internal lock poisoned".into()))?;
+    if destroy {
+        state.outputs.clear();
+        return Ok(());
+    }
+    state
+        .outputs
+        .retain(|name, _| evaluated.outputs.iter().any(|o| &o.name == name));
+    for o in &evaluated.outputs {
+        let exists = |a: &ResourceAddr| state.resources.get(a).is_some_and(|r| !r.outcome_unknown);
+        let all_exist = o.depends_on.iter().all(|dep| match dep {
+            Dependency::Resource(a) => exists(a),
+            Dependency::Module(m) => ctx.module_members.get(m).into_iter().flatten().all(exists),
+        });
+        let value = if all_exist {
+            strata_config::resolve(&o.value, &|a, p| attrs.lookup(a, p))
+                .ok()
+                .and_then(|v| v.to_json().map(|json| (json, o.sensitive || v.is_sensitive())))
+        } else {
+            None
+        };
+        match value {
+            Some((value, sensitive)) => {
+                state
+                    .outputs
+                    .insert(o.name.clone(), OutputState { value, sensitive });
+            }
+            None => {
+                state.outputs.remove(&o.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn walk(
     ops: &Graph,
     nodes: &[OpNode],
     ctx: &Arc<Ctx>,
     state: &Arc<Mutex<State>>,
-    persist: &Persister,
+    persist: &Arc<Persister>,
     parallelism: usize,
+    interrupt: &Interrupt,
     reporter: &dyn Reporter,
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
@@ -268,11 +275,21 @@ async fn walk(
     let mut blocked: HashSet<usize> = HashSet::new();
     // A replacement has two nodes; it is reported skipped once.
     let mut skipped: HashSet<ResourceAddr> = HashSet::new();
-    let mut in_flight: JoinSet<(usize, Result<Outcome, String>, Instant)> = JoinSet::new();
+    let mut in_flight: JoinSet<(usize, Result<Outcome, OpError>, Instant)> = JoinSet::new();
+    let mut running: HashMap<usize, AbortHandle> = HashMap::new();
+    let mut started: HashSet<usize> = HashSet::new();
+    let mut stopping = false;
 
     loop {
+        if !stopping && interrupt.level() >= 1 {
+            stopping = true;
+            report.interrupted = true;
+            reporter.event(&Event::Interrupted {
+                in_flight: running.len(),
+            });
+        }
         // Nodes without work complete at once; real work starts while there is room.
-        while let Some(i) = ready.pop() {
+        while !stopping && let Some(i) = ready.pop() {
             if persist.failed() {
                 break;
             }
@@ -295,23 +312,77 @@ async fn walk(
                 action,
                 id: id.unwrap_or_default(),
             });
-            let ctx = Arc::clone(ctx);
+            let task_ctx = Arc::clone(ctx);
             let kind = node.kind;
-            in_flight.spawn(async move {
+            // A create's intent is in the store before its PUT is sent: a run killed the hard
+            // way leaves it as "outcome unknown", read back by the next run, never orphaned.
+            let intent = (kind == OpKind::Write && intend(ctx, state, &addr)).then(|| persist.mark_dirty());
+            let task_persist = Arc::clone(persist);
+            let handle = in_flight.spawn(async move {
                 let started = Instant::now();
+                if let Some(generation) = intent
+                    && !task_persist.written(generation).await
+                {
+                    return (
+                        i,
+                        Err(OpError::Other(
+                            "the state could not be saved, so the create was not sent".into(),
+                        )),
+                        started,
+                    );
+                }
                 let result = match kind {
-                    OpKind::Write => write(&ctx, &addr).await,
-                    OpKind::Delete => delete(&ctx, &addr).await,
+                    OpKind::Write => ops::write(&task_ctx, &addr).await,
+                    OpKind::Delete => ops::delete(&task_ctx, &addr).await,
                 };
                 (i, result, started)
             });
+            running.insert(i, handle);
+            started.insert(i);
         }
-        let Some(joined) = in_flight.join_next().await else {
+        if in_flight.is_empty() {
+            break;
+        }
+        let joined = tokio::select! {
+            joined = in_flight.join_next() => joined,
+            () = interrupt.reached(if stopping { 2 } else { 1 }) => {
+                if stopping {
+                    // Second signal: stop waiting. What was in flight may or may not have
+                    // happened; it is recorded as such, never forgotten.
+                    for (&i, handle) in &running {
+                        handle.abort();
+                        let node = &nodes[i];
+                        if let (Some(addr), Some(action)) = (node.addr.clone(), node.action) {
+                            mark_unknown(ctx, state, &addr, node.kind == OpKind::Write);
+                            report.unknown.push(addr.clone());
+                            reporter.event(&Event::OperationFailed {
+                                addr: addr.clone(),
+                                action,
+                                message: OpError::Interrupted.to_string(),
+                            });
+                            report.failed.push(ResourceFailure {
+                                loc: ctx.desired.get(&addr).and_then(|d| d.loc.clone()),
+                                addr,
+                                action,
+                                error: OpError::Interrupted,
+                            });
+                        }
+                    }
+                    running.clear();
+                    persist.mark_dirty();
+                    in_flight.detach_all();
+                    break;
+                }
+                continue;
+            }
+        };
+        let Some(joined) = joined else {
             break;
         };
         let Ok((i, result, started)) = joined else {
             continue;
         };
+        running.remove(&i);
         let node = &nodes[i];
         let (Some(addr), Some(action)) = (node.addr.clone(), node.action) else {
             continue;
@@ -330,13 +401,27 @@ async fn walk(
                 }
                 release(i, &dependents, &mut remaining, &mut ready);
             }
-            Err(message) => {
+            Err(error) => {
+                if error.outcome_unknown() {
+                    mark_unknown(ctx, state, &addr, node.kind == OpKind::Write);
+                    persist.mark_dirty();
+                    report.unknown.push(addr.clone());
+                } else if node.kind == OpKind::Write {
+                    // The create did not happen: its intent goes.
+                    forget_intent(state, &addr);
+                    persist.mark_dirty();
+                }
                 reporter.event(&Event::OperationFailed {
                     addr: addr.clone(),
                     action,
-                    message: message.clone(),
+                    message: error.to_string(),
                 });
-                report.failed.push((addr.clone(), action, message));
+                report.failed.push(ResourceFailure {
+                    loc: ctx.desired.get(&addr).and_then(|d| d.loc.clone()),
+                    addr: addr.clone(),
+                    action,
+                    error,
+                });
                 // Everything downstream is skipped.
                 let mut stack = dependents[i].clone();
                 while let Some(d) = stack.pop() {
@@ -360,6 +445,13 @@ async fn walk(
         }
         ready.retain(|r| !blocked.contains(r));
     }
+    if stopping {
+        report.not_started = nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| n.action.is_some() && !started.contains(i) && !blocked.contains(i))
+            .count();
+    }
     report
 }
 
@@ -372,156 +464,73 @@ fn release(i: usize, dependents: &[Vec<usize>], remaining: &mut [usize], ready: 
     }
 }
 
-async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
-    let d = ctx
-        .desired
-        .get(addr)
-        .ok_or_else(|| format!("{addr} is not in the configuration"))?;
-    let body = {
-        let attrs = ctx
-            .attrs
-            .lock()
-            .map_err(|_| "internal lock poisoned".to_string())?;
-        strata_config::resolve(&d.body, &|a, p| attrs.lookup(a, p))?
-    };
-    let Some(mut json) = body.to_json() else {
-        let mut waiting = Vec::new();
-        body.deferred_attrs(&mut waiting);
-        let names: Vec<String> = waiting
-            .iter()
-            .map(|(a, p)| format!("{a}.{}", strata_core::path_to_string(p)))
-            .collect();
-        return Err(format!(
-            "values are still unknown after their resources were applied: {}",
-            names.join(", ")
-        ));
-    };
-    let digest = crate::planner::body_digest(&json);
-    let _guard = ctx.locks.lock(&d.id).await;
-    if !d.preserve.is_empty() {
-        // Carry children the configuration manages elsewhere (a VNet's subnets) from the live
-        // resource, read under the same lock as the children's writes.
-        if let Some(live) = ctx
-            .arm
-            .get(d.id.as_str(), &d.api_version)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            for path in &d.preserve {
-                carry(&mut json, &live, path);
-            }
-        }
+/// Records the intent to create `addr` (as "outcome unknown") when state does not hold it;
+/// true when it did not.
+fn intend(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr) -> bool {
+    let fresh = state.lock().is_ok_and(|s| !s.resources.contains_key(addr));
+    if fresh {
+        mark_unknown(ctx, state, addr, true);
     }
-    let mut doc = ctx
-        .arm
-        .put(d.id.as_str(), &d.api_version, &json)
-        .await
-        .map_err(|e| e.to_string())?;
-    confirm_readable(ctx, d).await?;
-    let mut sensitive = body.sensitive_paths();
-    for action in &d.read_actions {
-        let result = ctx
-            .arm
-            .post(d.id.as_str(), &action.name, &action.api_version, None)
-            .await
-            .map_err(|e| e.to_string())?;
-        let key = format!("{ACTION_PREFIX}{}", action.name);
-        if let Json::Object(m) = &mut doc {
-            m.insert(key.clone(), result);
-        }
-        sensitive.push(vec![PathStep::Key(key)]);
-    }
-    Ok(Outcome::Written {
-        doc,
-        sensitive,
-        digest,
-    })
+    fresh
 }
 
-/// ARM reads can miss a resource for a moment after it was written (another region's replica
-/// answers). Dependents start only once a read sees it, so their writes never meet a parent
-/// that seems not to exist.
-async fn confirm_readable(ctx: &Ctx, d: &DesiredResource) -> Result<(), String> {
-    let mut delay = std::time::Duration::from_millis(50);
-    for _ in 0..12 {
-        match ctx.arm.get(d.id.as_str(), &d.api_version).await {
-            Ok(Some(_)) => return Ok(()),
-            Ok(None) => {
-                tracing::debug!(id = %d.id, ?delay, "written but not yet readable; waiting");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(std::time::Duration::from_secs(5));
-            }
-            Err(e) => return Err(e.to_string()),
-        }
+/// Drops a create's intent after ARM refused the create.
+fn forget_intent(state: &Mutex<State>, addr: &ResourceAddr) {
+    if let Ok(mut s) = state.lock()
+        && s.resources
+            .get(addr)
+            .is_some_and(|r| r.outcome_unknown && r.desired_digest.is_none() && r.attributes.is_null())
+    {
+        s.resources.remove(addr);
     }
-    Err(format!(
-        "{} was written but could not be read back for a minute; run apply again",
-        d.id
-    ))
 }
 
-async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, String> {
-    let (id, api) = match (ctx.state_targets.get(addr), ctx.desired.get(addr)) {
-        (Some((id, api)), _) => (id.clone(), api.clone()),
-        (None, Some(d)) => (d.id.to_string(), d.api_version.clone()),
-        (None, None) => return Err(format!("{addr} is neither in state nor in the configuration")),
-    };
-    let parsed = strata_core::ArmId::parse(&id).map_err(|e| e.to_string())?;
-    let resource_type = parsed.resource_type().to_ascii_lowercase();
-    if SETTINGS_SINGLETONS.contains(&resource_type.as_str()) {
-        return Ok(Outcome::Deleted);
-    }
-    if DELETED_WITH_PARENT.contains(&resource_type.as_str()) {
-        let parent = parsed.parent().map(|p| p.key()).unwrap_or_default();
-        if ctx.deleting.contains(&parent) {
-            // Deleting the vault deletes (soft-deletes) what it holds.
-            return Ok(Outcome::Deleted);
-        }
-        return Err(format!(
-            "Azure Resource Manager cannot delete a {} on its own (only its data plane can); \
-             delete it with `az keyvault secret delete --id …` (or remove its vault), then run again",
-            parsed.resource_type()
-        ));
-    }
-    let _guard = ctx.locks.lock(&parsed).await;
-    // A workspace deleted normally keeps its name for 14 days (soft delete); a replacement
-    // must create it again at once, so it is deleted for good.
-    let replacing = ctx.desired.contains_key(addr);
-    let target = if replacing && FORCE_DELETE_ON_REPLACE.contains(&resource_type.as_str()) {
-        format!("{id}?force=true")
-    } else {
-        id.clone()
-    };
-    ctx.arm.delete(&target, &api).await.map_err(|e| e.to_string())?;
-    Ok(Outcome::Deleted)
-}
-
-/// Copies `path` from `live` into `body` when `body` does not set it.
-fn carry(body: &mut Json, live: &Json, path: &[PathStep]) {
-    let Some((last, parents)) = path.split_last() else {
+/// Records that a write or delete of `addr` may or may not have happened.
+fn mark_unknown(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, write: bool) {
+    let Ok(mut state) = state.lock() else { return };
+    if let Some(r) = state.resources.get_mut(addr) {
+        r.outcome_unknown = true;
         return;
-    };
-    let mut src = live;
-    for step in path {
-        let next = match (src, step) {
-            (Json::Object(m), PathStep::Key(k)) => m.get(k),
-            (Json::Array(a), PathStep::Index(i)) => a.get(*i),
-            _ => None,
-        };
-        let Some(next) = next else { return };
-        src = next;
     }
-    let mut dst = body;
-    for step in parents {
-        let PathStep::Key(k) = step else { return };
-        let Json::Object(m) = dst else { return };
-        dst = m
-            .entry(k.clone())
-            .or_insert_with(|| Json::Object(serde_json::Map::new()));
+    if !write {
+        return;
     }
-    if let (Json::Object(m), PathStep::Key(k)) = (dst, last) {
-        m.entry(k.clone()).or_insert_with(|| src.clone());
+    let Some(d) = ctx.desired.get(addr) else { return };
+    state.resources.insert(
+        addr.clone(),
+        ResourceState {
+            addr: addr.clone(),
+            id: d.id.clone(),
+            resource_type: d.resource_type(),
+            api_version: d.api_version.clone(),
+            layer: d.layer,
+            attributes: Json::Null,
+            sensitive_paths: Vec::new(),
+            dependencies: dependencies_of(ctx, d),
+            desired_digest: None,
+            outcome_unknown: true,
+            prevent_destroy: d.lifecycle.prevent_destroy,
+            soft_delete: d.soft_delete.clone(),
+        },
+    );
+}
+
+fn dependencies_of(ctx: &Ctx, d: &DesiredResource) -> Vec<ResourceAddr> {
+    let mut deps: Vec<ResourceAddr> = Vec::new();
+    let mut waits = Vec::new();
+    d.body.deferred_attrs(&mut waits);
+    deps.extend(waits.into_iter().map(|(a, _)| a));
+    for dep in &d.depends_on {
+        match dep {
+            Dependency::Resource(a) => deps.push(a.clone()),
+            Dependency::Module(m) => {
+                deps.extend(ctx.module_members.get(m).into_iter().flatten().cloned());
+            }
+        }
     }
+    deps.sort();
+    deps.dedup();
+    deps
 }
 
 fn record(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, outcome: Outcome) {
@@ -539,20 +548,6 @@ fn record(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, outcome: Outcome
             digest,
         } => {
             let Some(d) = ctx.desired.get(addr) else { return };
-            let mut deps: Vec<ResourceAddr> = Vec::new();
-            let mut waits = Vec::new();
-            d.body.deferred_attrs(&mut waits);
-            deps.extend(waits.into_iter().map(|(a, _)| a));
-            for dep in &d.depends_on {
-                match dep {
-                    strata_core::Dependency::Resource(a) => deps.push(a.clone()),
-                    strata_core::Dependency::Module(m) => {
-                        deps.extend(ctx.module_members.get(m).into_iter().flatten().cloned());
-                    }
-                }
-            }
-            deps.sort();
-            deps.dedup();
             attrs.insert(addr.clone(), doc.clone());
             state.resources.insert(
                 addr.clone(),
@@ -564,96 +559,13 @@ fn record(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, outcome: Outcome
                     layer: d.layer,
                     attributes: doc,
                     sensitive_paths: sensitive,
-                    dependencies: deps,
+                    dependencies: dependencies_of(ctx, d),
                     desired_digest: Some(digest),
+                    outcome_unknown: false,
+                    prevent_destroy: d.lifecycle.prevent_destroy,
+                    soft_delete: d.soft_delete.clone(),
                 },
             );
         }
-    }
-}
-
-/// Writes the state after completions, coalescing bursts: while one write is in progress,
-/// further completions only mark the state dirty, and the next write takes them all.
-struct Persister {
-    dirty: AtomicBool,
-    done: AtomicBool,
-    failed: AtomicBool,
-    wake: Notify,
-}
-
-impl Persister {
-    fn new() -> Persister {
-        Persister {
-            dirty: AtomicBool::new(false),
-            done: AtomicBool::new(false),
-            failed: AtomicBool::new(false),
-            wake: Notify::new(),
-        }
-    }
-
-    fn mark_dirty(&self) {
-        self.dirty.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
-    }
-
-    fn failed(&self) -> bool {
-        self.failed.load(Ordering::SeqCst)
-    }
-
-    async fn run(
-        &self,
-        state: &Mutex<State>,
-        store: &dyn StateStore,
-        lock: &LockGuard,
-        reporter: &dyn Reporter,
-    ) -> Result<(), EngineError> {
-        loop {
-            if self.dirty.load(Ordering::SeqCst) {
-                self.run_once(state, store, lock, reporter).await?;
-            } else if self.done.load(Ordering::SeqCst) {
-                return Ok(());
-            } else {
-                self.wake.notified().await;
-            }
-        }
-    }
-
-    async fn run_once(
-        &self,
-        state: &Mutex<State>,
-        store: &dyn StateStore,
-        lock: &LockGuard,
-        reporter: &dyn Reporter,
-    ) -> Result<(), EngineError> {
-        if !self.dirty.swap(false, Ordering::SeqCst) {
-            return Ok(());
-        }
-        let mut snapshot = match state.lock() {
-            Ok(s) => s.clone(),
-            Err(_) => return Err(EngineError::Other("internal lock poisoned".into())),
-        };
-        match store.write(&mut snapshot, lock).await {
-            Ok(()) => {
-                if let Ok(mut s) = state.lock() {
-                    s.serial = snapshot.serial;
-                }
-                reporter.event(&Event::StatePersisted {
-                    serial: snapshot.serial,
-                });
-                Ok(())
-            }
-            Err(e) => {
-                self.failed.store(true, Ordering::SeqCst);
-                reporter.event(&Event::StatePersistFailed {
-                    message: e.to_string(),
-                });
-                Err(e.into())
-            }
-        }
-    }
-
-    fn finish(&self) {
-        self.done.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
     }
 }

@@ -47,6 +47,11 @@ pub enum Event {
         action: Action,
         because: ResourceAddr,
     },
+    /// An interrupt arrived: nothing new is started; `in_flight` operations are being waited
+    /// for (a second interrupt stops waiting).
+    Interrupted {
+        in_flight: usize,
+    },
     StatePersisted {
         serial: u64,
     },

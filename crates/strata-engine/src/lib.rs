@@ -1,32 +1,53 @@
-//! The strata engine: from desired resources and state to a plan, and from a plan to Azure.
+//! The strata engine: a whole run, from desired resources and state to a plan, and from a plan
+//! to Azure.
 //!
-//! - [`planner::plan`] refreshes every resource in state from ARM, builds the dependency graph
-//!   ([`graph_build`]), and decides an [`Action`] per resource by diffing ([`diff`]) only what
-//!   the configuration sets. The result is a [`Plan`] (masked, serialisable: a saved plan) plus
-//!   what apply needs in the same process ([`Planned`]).
-//! - [`apply::apply`] walks the plan's operations concurrently over the graph, writing state
-//!   after every completed operation, stopping dependents of a failure.
+//! - [`Run`] ([`run`]) owns a run: reads state, plans, asks the caller's confirm callback,
+//!   applies, records; returns a typed [`RunOutcome`]. `plan`, `apply`, `destroy`, `import`,
+//!   rehearsals and promotions are all runs. [`Interrupt`] carries Ctrl-C / SIGTERM into it.
+//! - [`planner::plan`] applies moves ([`moves`]), reads imports and resources whose outcome is
+//!   unknown, refreshes state from ARM, builds the dependency graph ([`graph_build`]), decides
+//!   an [`Action`] per resource by diffing ([`diff`]) only what the configuration sets, checks
+//!   creates against Azure ([`lookups`]: ids taken outside state, soft-deleted namesakes) and
+//!   narrows to `-target` ([`targets`]). The result is a [`Plan`] (masked, serialisable: a saved
+//!   plan) plus what apply needs in the same process ([`Planned`]).
+//! - [`apply::apply`] walks the plan's operations ([`ops`]) concurrently over the graph,
+//!   writing state after every completed operation ([`persist`]), stopping dependents of a
+//!   failure, recording writes of unknown outcome, honouring interrupts. Failures are typed
+//!   ([`OpError`], [`ResourceFailure`]).
 //! - [`planfile`] saves and loads plans, and refuses stale ones.
 //! - The engine never prints: it emits [`Event`]s to a [`Reporter`].
 //!
-//! The engine talks to ARM only through [`strata_arm::ArmClient`] and to state only through
+//! The engine talks to ARM only through the [`Arm`] trait and to state only through
 //! [`strata_state::StateStore`].
 
 pub mod apply;
+pub mod arm;
 pub mod attrs;
 pub mod diff;
 pub mod error;
 pub mod events;
 pub mod graph;
 pub mod graph_build;
+pub mod interrupt;
+pub mod lookups;
 pub mod model;
+pub mod moves;
+mod ops;
+mod persist;
 pub mod planfile;
 pub mod planner;
 pub mod render_values;
+pub mod run;
 pub mod serial;
+pub mod targets;
 
 pub use apply::{ApplyInput, ApplyReport, apply};
-pub use error::EngineError;
+pub use arm::Arm;
+pub use error::{EngineError, OpError, ResourceFailure};
 pub use events::{Event, NoReporter, Reporter};
-pub use model::{Action, OutputChange, Plan, PropertyChange, ResourceChange, Shown, Summary};
-pub use planner::{PlanInput, Planned, plan};
+pub use interrupt::Interrupt;
+pub use model::{
+    Action, OutputChange, Plan, Problem, PropertyChange, ResourceChange, Shown, SoftDeleteAction, Summary,
+};
+pub use planner::{PlanInput, PlanOptions, Planned, plan};
+pub use run::{Confirm, Run, RunKind, RunOutcome, RunSpec};

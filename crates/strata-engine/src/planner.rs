@@ -1,8 +1,19 @@
-//! Planning: refresh what the state knows from ARM, then decide an action per resource.
+//! Planning: move and adopt in state, refresh what the state knows from ARM, then decide an
+//! action per resource.
 //!
-//! Resources are decided in dependency order, so a body that uses another resource's
-//! attributes can be resolved from the refreshed state when that resource is not being
-//! (re)created — which is what lets a fresh apply re-plan to "No changes".
+//! 1. `moved` blocks and implicit moves by ARM id re-key a copy of the state ([`crate::moves`]).
+//! 2. Imports and resources whose last write has an unknown outcome are read; everything in
+//!    state is refreshed (unless `refresh` is off).
+//! 3. Resources are decided in dependency order, so a body that uses another resource's
+//!    attributes can be resolved from the refreshed state when that resource is not being
+//!    (re)created — which is what lets a fresh apply re-plan to "No changes".
+//! 4. Creates are checked against Azure ([`crate::lookups`]): an id that exists but is not in
+//!    state is a problem, and a soft-deleted namesake is recovered or purged as the environment
+//!    chooses.
+//! 5. `-target` narrows the plan to the targets and what they depend on.
+//!
+//! The copy of the state the plan was made from (moves, imports and settled unknowns applied)
+//! is what apply starts from.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -10,17 +21,21 @@ use std::time::Instant;
 use futures::stream::{self, StreamExt};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
-use strata_arm::ArmClient;
 use strata_config::Evaluated;
-use strata_core::{DesiredResource, ResourceAddr, Value, path_to_string};
-use strata_state::State;
+use strata_core::{
+    AddrSelector, DesiredResource, Import, ResourceAddr, SoftDeleteChoice, Value, path_to_string,
+};
+use strata_state::{ResourceState, State};
 
+use crate::arm::Arm;
 use crate::attrs::{Attributes, carry_actions};
 use crate::diff::diff;
 use crate::error::EngineError;
 use crate::events::{Event, Reporter};
 use crate::graph_build::{self, ResourceGraph};
-use crate::model::{Action, OutputChange, PLAN_FORMAT_VERSION, Plan, PropertyChange, ResourceChange, Shown};
+use crate::model::{
+    Action, OutputChange, PLAN_FORMAT_VERSION, Plan, Problem, PropertyChange, ResourceChange, Shown,
+};
 use crate::render_values::{flatten, shown_json, shown_value};
 
 /// What to plan.
@@ -31,9 +46,23 @@ pub struct PlanInput<'a> {
     pub evaluated: &'a Evaluated,
     pub state: Option<&'a State>,
     pub destroy: bool,
-    /// Read every resource in state from ARM first (the default).
+    /// Read every resource in state from ARM first (the default). Imports and resources whose
+    /// outcome is unknown are read whatever this says.
     pub refresh: bool,
     pub parallelism: usize,
+    pub options: &'a PlanOptions,
+}
+
+/// The everyday OpenTofu switches, and the environment's soft-delete choice.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// `-target`: only these and what they depend on (a destroy: what depends on them).
+    pub targets: Vec<AddrSelector>,
+    /// `-replace`: recreate these even though nothing forces it.
+    pub replace: Vec<ResourceAddr>,
+    pub soft_delete: SoftDeleteChoice,
+    /// Imports besides the configuration's `import` blocks (`strata import`).
+    pub imports: Vec<Import>,
 }
 
 /// A plan plus what apply needs to carry it out in the same process.
@@ -42,6 +71,8 @@ pub struct Planned {
     pub graph: ResourceGraph,
     /// Attributes of every resource that exists now (refreshed), for resolving values.
     pub attributes: Attributes,
+    /// The state apply starts from: the one read, with moves, imports and settled unknowns.
+    pub state: Option<State>,
 }
 
 /// Digest of everything the configuration wants, without sensitive values: a saved plan must
@@ -71,61 +102,57 @@ fn mask(v: &Value) -> Value {
 }
 
 pub async fn plan(
-    arm: &ArmClient,
+    arm: &dyn Arm,
     input: PlanInput<'_>,
     reporter: &dyn Reporter,
 ) -> Result<Planned, EngineError> {
+    let options = input.options;
     // A destroy plans against an empty configuration.
     let (desired_all, modules): (&[DesiredResource], &[strata_config::ModuleInfo]) = if input.destroy {
         (&[], &[])
     } else {
         (&input.evaluated.resources, &input.evaluated.modules)
     };
-    let desired: Vec<&DesiredResource> = desired_all.iter().collect();
-    let graph = graph_build::build(desired_all, modules, input.state)?;
 
-    // Refresh.
-    let mut live: HashMap<ResourceAddr, Option<Json>> = HashMap::new();
-    if let Some(state) = input.state {
-        if input.refresh && !state.resources.is_empty() {
-            let started = Instant::now();
-            reporter.event(&Event::RefreshStarted {
-                total: state.resources.len(),
-            });
-            let results: Vec<_> = stream::iter(state.resources.values())
-                .map(|r| async move {
-                    let doc = arm.get(r.id.as_str(), &r.api_version).await;
-                    (r, doc)
-                })
-                .buffer_unordered(input.parallelism.max(1))
-                .collect()
-                .await;
-            for (r, doc) in results {
-                let doc = doc.map_err(|source| EngineError::Refresh {
-                    addr: r.addr.clone(),
-                    source: Box::new(source),
-                })?;
-                reporter.event(&Event::Refreshed {
-                    addr: r.addr.clone(),
-                    exists: doc.is_some(),
-                });
-                let doc = doc.map(|mut d| {
-                    carry_actions(&mut d, &r.attributes);
-                    d
-                });
-                live.insert(r.addr.clone(), doc);
+    // 1. Moves, on a copy of the state.
+    let mut state: Option<State> = input.state.cloned();
+    let moved_from = match &mut state {
+        Some(s) => crate::moves::apply_moves(s, &input.evaluated.moved, desired_all)?,
+        None => Default::default(),
+    };
+    let imports = imports_to_read(state.as_ref(), input.evaluated, options, input.destroy)?;
+    let graph = graph_build::build(desired_all, modules, state.as_ref())?;
+
+    // 2. Reads.
+    let live = refresh(arm, state.as_ref(), &imports, &input, reporter).await?;
+    let mut importing: HashSet<ResourceAddr> = HashSet::new();
+    let settled = match &mut state {
+        Some(s) => settle_unknowns(s, &live),
+        None => HashSet::new(),
+    };
+    for imp in &imports {
+        match live.get(&imp.to) {
+            Some(Some(doc)) => {
+                let d = desired_all.iter().find(|d| d.addr == imp.to);
+                let s = state.get_or_insert_with(|| State::new(input.environment));
+                s.resources.insert(imp.to.clone(), imported_state(imp, d, doc));
+                importing.insert(imp.to.clone());
             }
-            reporter.event(&Event::RefreshFinished {
-                elapsed: started.elapsed(),
-            });
-        } else {
-            for r in state.resources.values() {
-                live.insert(r.addr.clone(), Some(r.attributes.clone()));
+            _ => {
+                return Err(EngineError::importing(
+                    &imp.to,
+                    format!("`{}` does not exist in Azure", imp.id),
+                    "check the id (`az resource show --ids …`), the subscription and the api-version",
+                    imp.loc.clone(),
+                ));
             }
         }
     }
+    let state_ref = state.as_ref();
 
-    let by_addr: HashMap<&ResourceAddr, &DesiredResource> = desired.iter().map(|d| (&d.addr, *d)).collect();
+    // 3. Decide.
+    let by_addr: HashMap<&ResourceAddr, &DesiredResource> =
+        desired_all.iter().map(|d| (&d.addr, d)).collect();
     let mut known = Attributes::default();
     let mut all_live = Attributes::default();
     for (addr, doc) in &live {
@@ -133,57 +160,76 @@ pub async fn plan(
             all_live.insert(addr.clone(), doc.clone());
         }
     }
+    let replace: HashSet<&ResourceAddr> = options.replace.iter().collect();
     let mut replaced: HashSet<String> = HashSet::new();
     let mut changes = Vec::new();
+    let mut ids_seen: HashMap<String, ResourceAddr> = HashMap::new();
 
     for node in graph.graph.topological_order() {
         let Some(addr) = graph.resource(node) else {
             continue;
         };
-        let in_state = input.state.and_then(|s| s.resources.get(addr));
-        let live_doc = live.get(addr).cloned().flatten();
-        let change = match (by_addr.get(addr), in_state) {
+        let in_state = state_ref.and_then(|s| s.resources.get(addr));
+        let live_doc = match live.get(addr) {
+            Some(doc) => doc.clone(),
+            None => in_state.map(|r| r.attributes.clone()),
+        };
+        let mut change = match (by_addr.get(addr), in_state) {
             (None, Some(r)) => {
-                if live_doc.is_none() && input.refresh {
+                let mut c = ResourceChange::new(
+                    addr.clone(),
+                    r.id.clone(),
+                    &r.api_version,
+                    r.layer,
+                    Action::Delete,
+                );
+                if live_doc.is_none() {
                     // Already gone: deleting it is a no-op, but state must forget it.
-                    let mut c = ResourceChange::new(
-                        addr.clone(),
-                        r.id.clone(),
-                        &r.api_version,
-                        r.layer,
-                        Action::Delete,
-                    );
                     c.reasons = vec!["already deleted outside strata; it will be removed from state".into()];
                     c.drifted = true;
-                    c
                 } else {
-                    let mut c = ResourceChange::new(
-                        addr.clone(),
-                        r.id.clone(),
-                        &r.api_version,
-                        r.layer,
-                        Action::Delete,
-                    );
                     if !input.destroy {
                         c.reasons = vec!["no longer in the configuration".into()];
                     }
-                    c
+                    if r.prevent_destroy {
+                        c.problem = Some(Problem::PreventDestroy);
+                    }
                 }
+                c
             }
-            (Some(d), _) => decide(
-                d,
-                in_state,
-                live_doc.as_ref(),
-                &replaced,
-                &known,
-                input.state.is_some(),
-            )
-            .map_err(|message| EngineError::Resolve {
-                addr: addr.clone(),
-                message,
-            })?,
+            (Some(d), _) => {
+                let mut c = decide(
+                    d,
+                    in_state,
+                    live_doc.as_ref(),
+                    &replaced,
+                    &known,
+                    replace.contains(addr),
+                )
+                .map_err(|message| EngineError::Resolve {
+                    addr: addr.clone(),
+                    message,
+                })?;
+                if let Some(other) = ids_seen.insert(d.id.key(), addr.clone()) {
+                    c.problem = Some(Problem::SameId { other });
+                }
+                if c.action == Action::Replace && d.lifecycle.prevent_destroy {
+                    c.problem = Some(Problem::PreventDestroy);
+                }
+                c
+            }
             (None, None) => continue,
         };
+        if change.action == Action::NoOp && settled.contains(addr) {
+            // Written again (an idempotent PUT) so its read actions and digest are recorded.
+            change.action = Action::Update;
+            change.reasons.push(
+                "an earlier run's write of it ended with an unknown outcome; it exists and is written again"
+                    .into(),
+            );
+        }
+        change.moved_from = moved_from.get(addr).cloned();
+        change.importing = importing.contains(addr);
         if matches!(change.action, Action::NoOp | Action::Update)
             && let Some(doc) = &live_doc
         {
@@ -194,6 +240,17 @@ pub async fn plan(
         }
         changes.push(change);
     }
+
+    // 4. Creates against what Azure already holds; soft delete of deletes.
+    crate::lookups::check_creates(
+        arm,
+        &mut changes,
+        &by_addr,
+        options.soft_delete,
+        input.parallelism,
+    )
+    .await?;
+    crate::lookups::soft_delete_of_deletes(&mut changes, &by_addr, state_ref, options.soft_delete);
 
     // Destroy order: the reverse of creation, so dependents go first.
     if input.destroy {
@@ -209,7 +266,19 @@ pub async fn plan(
         changes.extend(deletes);
     }
 
-    let outputs = plan_outputs(input.evaluated, input.state, &known, input.destroy);
+    // 5. Targets.
+    let mut warnings = Vec::new();
+    if !options.targets.is_empty() {
+        let keep = crate::targets::selected(&graph, &options.targets, input.destroy)?;
+        changes.retain(|c| keep.contains(&c.addr));
+        warnings.push(
+            "this plan is partial (-target): resources outside the targets and their dependencies are not \
+             planned, and the estate may not match the configuration until a full apply"
+                .to_string(),
+        );
+    }
+
+    let outputs = plan_outputs(input.evaluated, state_ref, &known, input.destroy);
     let plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         strata_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -223,14 +292,198 @@ pub async fn plan(
         changes,
         outputs,
         created_at: chrono_now(),
-        targets: Vec::new(),
-        warnings: Vec::new(),
+        targets: options.targets.iter().map(ToString::to_string).collect(),
+        warnings,
     };
     Ok(Planned {
         plan,
         graph,
         attributes: all_live,
+        state,
     })
+}
+
+/// The imports this plan must read: the configuration's and the command line's, minus those
+/// already managed at the same address.
+fn imports_to_read(
+    state: Option<&State>,
+    evaluated: &Evaluated,
+    options: &PlanOptions,
+    destroy: bool,
+) -> Result<Vec<Import>, EngineError> {
+    if destroy {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<Import> = Vec::new();
+    for imp in evaluated.imports.iter().chain(&options.imports) {
+        if !evaluated.resources.iter().any(|d| d.addr == imp.to) {
+            return Err(EngineError::importing(
+                &imp.to,
+                "the configuration has no resource at this address",
+                "`strata plan` lists the addresses the configuration produces; add the block first",
+                imp.loc.clone(),
+            ));
+        }
+        if let Some(s) = state {
+            if let Some(r) = s.resources.get(&imp.to) {
+                if r.id.eq_ignore_case(&imp.id) {
+                    continue; // Already managed: the block has done its work.
+                }
+                return Err(EngineError::importing(
+                    &imp.to,
+                    format!("the address already manages `{}`", r.id),
+                    "`strata state rm` it first if it should manage the other resource",
+                    imp.loc.clone(),
+                ));
+            }
+            if let Some(r) = s.resources.values().find(|r| r.id.eq_ignore_case(&imp.id)) {
+                return Err(EngineError::importing(
+                    &imp.to,
+                    format!("`{}` is already managed as {}", imp.id, r.addr),
+                    format!("use a `moved` block from {} instead", r.addr),
+                    imp.loc.clone(),
+                ));
+            }
+        }
+        if out.iter().any(|o| o.to == imp.to) {
+            continue;
+        }
+        out.push(imp.clone());
+    }
+    Ok(out)
+}
+
+/// Reads state (all of it when refreshing; else only what has an unknown outcome) and imports.
+async fn refresh(
+    arm: &dyn Arm,
+    state: Option<&State>,
+    imports: &[Import],
+    input: &PlanInput<'_>,
+    reporter: &dyn Reporter,
+) -> Result<HashMap<ResourceAddr, Option<Json>>, EngineError> {
+    struct Read<'s> {
+        addr: &'s ResourceAddr,
+        id: String,
+        api_version: String,
+        carry: Option<&'s Json>,
+    }
+    let mut reads: Vec<Read<'_>> = Vec::new();
+    if let Some(state) = state {
+        for r in state.resources.values() {
+            if input.refresh || r.outcome_unknown {
+                reads.push(Read {
+                    addr: &r.addr,
+                    id: r.id.to_string(),
+                    api_version: r.api_version.clone(),
+                    carry: Some(&r.attributes),
+                });
+            }
+        }
+    }
+    for imp in imports {
+        let api_version = input
+            .evaluated
+            .resources
+            .iter()
+            .find(|d| d.addr == imp.to)
+            .map(|d| d.api_version.clone())
+            .unwrap_or_default();
+        reads.push(Read {
+            addr: &imp.to,
+            id: imp.id.to_string(),
+            api_version,
+            carry: None,
+        });
+    }
+    let mut live = HashMap::new();
+    if reads.is_empty() {
+        return Ok(live);
+    }
+    let started = Instant::now();
+    reporter.event(&Event::RefreshStarted { total: reads.len() });
+    let results: Vec<_> = stream::iter(reads)
+        .map(|r| async move {
+            let doc = arm.get(&r.id, &r.api_version).await;
+            (r, doc)
+        })
+        .buffer_unordered(input.parallelism.max(1))
+        .collect()
+        .await;
+    for (r, doc) in results {
+        let doc = doc.map_err(|source| EngineError::Refresh {
+            addr: r.addr.clone(),
+            source: Box::new(source),
+        })?;
+        reporter.event(&Event::Refreshed {
+            addr: r.addr.clone(),
+            exists: doc.is_some(),
+        });
+        let doc = doc.map(|mut d| {
+            if let Some(from) = r.carry {
+                carry_actions(&mut d, from);
+            }
+            d
+        });
+        live.insert(r.addr.clone(), doc);
+    }
+    reporter.event(&Event::RefreshFinished {
+        elapsed: started.elapsed(),
+    });
+    Ok(live)
+}
+
+/// A resource whose last write had an unknown outcome is what the read says: gone (forget it,
+/// so it is created again) or there (its document is the truth).
+/// Returns the resources that turned out to exist.
+fn settle_unknowns(state: &mut State, live: &HashMap<ResourceAddr, Option<Json>>) -> HashSet<ResourceAddr> {
+    let mut settled = HashSet::new();
+    let unknown: Vec<ResourceAddr> = state
+        .resources
+        .values()
+        .filter(|r| r.outcome_unknown)
+        .map(|r| r.addr.clone())
+        .collect();
+    for addr in unknown {
+        match live.get(&addr) {
+            Some(Some(doc)) => {
+                if let Some(r) = state.resources.get_mut(&addr) {
+                    r.attributes = doc.clone();
+                    r.outcome_unknown = false;
+                    settled.insert(addr);
+                }
+            }
+            Some(None) => {
+                state.resources.remove(&addr);
+            }
+            None => {}
+        }
+    }
+    settled
+}
+
+fn imported_state(imp: &Import, d: Option<&DesiredResource>, doc: &Json) -> ResourceState {
+    let (api_version, layer, deps) = match d {
+        Some(d) => (d.api_version.clone(), d.layer, Vec::new()),
+        None => (
+            String::new(),
+            strata_core::Layer::for_type(&imp.id.resource_type()),
+            Vec::new(),
+        ),
+    };
+    ResourceState {
+        addr: imp.to.clone(),
+        id: imp.id.clone(),
+        resource_type: imp.id.resource_type(),
+        api_version,
+        layer,
+        attributes: doc.clone(),
+        sensitive_paths: Vec::new(),
+        dependencies: deps,
+        desired_digest: None,
+        outcome_unknown: false,
+        prevent_destroy: d.is_some_and(|d| d.lifecycle.prevent_destroy),
+        soft_delete: d.and_then(|d| d.soft_delete.clone()),
+    }
 }
 
 fn chrono_now() -> String {
@@ -252,11 +505,11 @@ pub(crate) fn body_digest(json: &Json) -> String {
 /// The action for one desired resource.
 fn decide(
     d: &DesiredResource,
-    in_state: Option<&strata_state::ResourceState>,
+    in_state: Option<&ResourceState>,
     live: Option<&Json>,
     replaced: &HashSet<String>,
     known: &Attributes,
-    had_state: bool,
+    replace_requested: bool,
 ) -> Result<ResourceChange, String> {
     let body = strata_config::resolve(&d.body, &|a, p| known.lookup(a, p))?;
     let mut change = ResourceChange::new(
@@ -267,7 +520,7 @@ fn decide(
         Action::Create,
     );
     let Some(live) = live else {
-        if in_state.is_some() && had_state {
+        if in_state.is_some() {
             change
                 .reasons
                 .push("deleted outside strata; it will be created again".into());
@@ -282,6 +535,12 @@ fn decide(
     {
         change.action = Action::Replace;
         change.reasons.push(format!("its id changes from `{}`", r.id));
+        change.changes = flatten(&body);
+        return Ok(change);
+    }
+    if replace_requested {
+        change.action = Action::Replace;
+        change.reasons.push("replacement requested with -replace".into());
         change.changes = flatten(&body);
         return Ok(change);
     }
@@ -300,6 +559,8 @@ fn decide(
     {
         diffs.retain(|pd| pd.before.is_some() || !pd.sensitive);
     }
+    // lifecycle.ignore_changes
+    diffs.retain(|pd| !d.lifecycle.ignore_changes.iter().any(|p| pd.path.starts_with(p)));
     if diffs.is_empty() {
         change.action = Action::NoOp;
         return Ok(change);
@@ -333,6 +594,7 @@ fn decide(
     }
     // Drift: the last applied attributes agreed with the configuration, ARM no longer does.
     if let Some(r) = in_state
+        && r.desired_digest.is_some()
         && diff(&body, &r.attributes).is_empty()
     {
         change.drifted = true;

@@ -44,6 +44,9 @@ fn sample_state() -> State {
             sensitive_paths: vec![vec![PathStep::Key("$action:listKeys".into())]],
             dependencies: vec![ResourceAddr::module("rg", "group", None)],
             desired_digest: Some("0".repeat(64)),
+            outcome_unknown: false,
+            prevent_destroy: false,
+            soft_delete: None,
         },
     );
     s.outputs.insert(

@@ -220,6 +220,18 @@ pub struct ResourceState {
     /// sha256 of the body last applied.
     #[serde(default)]
     pub desired_digest: Option<String>,
+    /// A write or delete of it was sent but its outcome is not known (the run was interrupted
+    /// or stopped waiting): the next run reads it back before deciding anything about it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outcome_unknown: bool,
+    /// `lifecycle.prevent_destroy` as of its last apply, honoured when it leaves the
+    /// configuration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prevent_destroy: bool,
+    /// How Azure soft-deletes it, as of its last apply (for deleting it without the
+    /// configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft_delete: Option<strata_core::SoftDelete>,
 }
 
 /// A stack output as of the last apply.
@@ -285,6 +297,9 @@ mod tests {
                 sensitive_paths: vec![vec![PathStep::Key("$action:listKeys".into())]],
                 dependencies: vec![ResourceAddr::module("network", "vnet", None)],
                 desired_digest: Some("abc".into()),
+                outcome_unknown: false,
+                prevent_destroy: false,
+                soft_delete: None,
             },
         );
         s.outputs.insert(

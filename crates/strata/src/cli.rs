@@ -42,6 +42,9 @@ pub enum Command {
     /// Which Azure credential strata picks, for which tenant and subscription (no secrets).
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// Adopt an existing Azure resource: record it in state at ADDR, then show what the
+    /// configuration would change about it.
+    Import(ImportArgs),
     /// Release a lock left by a run that died.
     ForceUnlock(ForceUnlockArgs),
     /// Show saved plans: as text, in OpenTofu's plan JSON (-json), or as one PR report.
@@ -98,6 +101,18 @@ pub struct InitArgs {
     pub emulator: bool,
 }
 
+/// What a plan covers and what it recreates.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScopeArgs {
+    /// Plan only ADDR and what it depends on (repeatable; a module `module.NAME`, a resource or
+    /// one instance). The run is partial: use it to recover, not as a habit.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub target: Vec<String>,
+    /// Recreate ADDR (delete, then create) even though nothing forces it (repeatable).
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Validate one environment (default: all of them).
@@ -112,6 +127,8 @@ pub struct ValidateArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub env: EnvArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Save the plan to FILE, to apply exactly it later.
     #[arg(long = "out", short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -139,6 +156,8 @@ pub struct PlanArgs {
 pub struct ApplyArgs {
     #[command(flatten)]
     pub env: EnvArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// A plan saved with `plan -out FILE`.
     #[arg(value_name = "PLAN")]
     pub plan_file: Option<PathBuf>,
@@ -157,6 +176,9 @@ pub struct ApplyArgs {
 pub struct DestroyArgs {
     #[command(flatten)]
     pub env: EnvArgs,
+    /// Destroy only ADDR and what depends on it (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub target: Vec<String>,
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
     #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
@@ -215,6 +237,25 @@ pub enum StateCommand {
         /// Overwrite even a state of another lineage or a higher serial.
         #[arg(long)]
         force: bool,
+    },
+    /// Move resources to another address in state (a renamed block), without touching Azure.
+    Mv {
+        #[command(flatten)]
+        env: EnvArgs,
+        /// What to move: module.NAME, a resource, or one instance.
+        #[arg(value_name = "FROM")]
+        from: String,
+        /// Where to: the same kind of address.
+        #[arg(value_name = "TO")]
+        to: String,
+    },
+    /// Forget resources (they stay in Azure, no longer managed by this state).
+    Rm {
+        #[command(flatten)]
+        env: EnvArgs,
+        /// What to forget: module.NAME, a resource, or one instance (one or more).
+        #[arg(value_name = "ADDR", required = true)]
+        addresses: Vec<String>,
     },
     /// Show one resource's attributes (secrets masked).
     Show {
@@ -284,6 +325,21 @@ pub struct PromoteArgs {
     pub markdown: bool,
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub lock_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Where the configuration declares it, e.g. module.storage.account.
+    #[arg(value_name = "ADDR")]
+    pub address: String,
+    /// Its Azure resource id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// How many reads to run at once.
+    #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
 }
 
 #[derive(Debug, Args)]

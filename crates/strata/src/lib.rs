@@ -49,6 +49,8 @@ const SINGLE_DASH_FLAGS: &[&str] = &[
     "force",
     "chdir",
     "backend-config",
+    "target",
+    "replace",
 ];
 
 fn normalise_args(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {

@@ -65,6 +65,9 @@ pub struct EvaluatedOutput {
     pub sensitive: bool,
     pub description: Option<String>,
     pub loc: SourceLoc,
+    /// The modules and resources its value refers to: it is recorded only once they all
+    /// exist.
+    pub depends_on: Vec<Dependency>,
 }
 
 /// A `module` block.
@@ -360,6 +363,7 @@ impl<'a> Cx<'a> {
                 sensitive: decl.sensitive,
                 description: decl.description.clone(),
                 loc,
+                depends_on: self.dependencies(i, None),
             }),
         );
         true

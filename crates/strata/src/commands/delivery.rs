@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 use strata_delivery::{CiSpec, EnvPlan, Format};
-use strata_engine::{PlanInput, planfile};
+use strata_engine::planfile;
 
 use crate::cli::{CiCommand, PromoteArgs, ShowArgs};
 use crate::render::progress::HumanReporter;
@@ -189,29 +189,43 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
         strata_state::operation::PLAN,
         args.emulator,
         args.lock_timeout,
-        async |_guard, target| {
-            let state = store.read().await.map_err(|e| anyhow!("{e}"))?;
+        async |guard, target| {
             let digest = config_ws.stack.digest();
             let reporter = HumanReporter::new();
-            let input = PlanInput {
+            // The same run as `plan`, over the target environment's own state.
+            let run = strata_engine::Run {
+                arm: std::sync::Arc::new(target.arm.clone()),
+                store,
+                lock: guard,
+                reporter: &reporter,
+                interrupt: strata_engine::Interrupt::new(),
+            };
+            let spec = strata_engine::RunSpec {
                 stack: ws.stack.name(),
                 environment: &real_to.name,
                 config_digest: &digest,
                 evaluated: &evaluated,
-                state: state.as_ref(),
+                kind: strata_engine::RunKind::Plan,
                 destroy: false,
                 refresh: true,
                 parallelism: crate::DEFAULT_PARALLELISM,
+                options: strata_engine::PlanOptions {
+                    soft_delete: real_to.soft_delete,
+                    ..Default::default()
+                },
+                saved: None,
+                applied_from: None,
             };
-            let planned = strata_engine::plan(&target.arm, input, &reporter)
-                .await
-                .map_err(|e| anyhow!("{e}"));
+            let outcome = run.execute(spec, |_| strata_engine::Confirm::No).await;
             reporter.finish();
-            planned
+            match outcome.map_err(|e| anyhow!("{e}"))? {
+                strata_engine::RunOutcome::Planned(plan) => Ok(plan),
+                other => Err(anyhow!("promotion planning ended early: {other:?}")),
+            }
         },
     )
     .await;
-    let planned = result?;
+    let plan = result?;
     let format = if args.markdown {
         Format::Markdown
     } else {
@@ -219,7 +233,7 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
     };
     print!(
         "{}",
-        strata_delivery::promotion_report(&from.name, &real_to.name, &planned.plan, format)
+        strata_delivery::promotion_report(&from.name, &real_to.name, &plan, format)
     );
     Ok(0)
 }

@@ -4,6 +4,7 @@ mod auth;
 mod delivery;
 mod emulator;
 mod init;
+mod outcome;
 mod output;
 mod run;
 mod state;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Show(args) => delivery::show(args),
         Command::Ci(cmd) => delivery::ci(dir, cmd),
         Command::Promote(args) => delivery::promote(dir, args).await,
+        Command::Import(args) => run::import(dir, args).await,
         Command::ForceUnlock(args) => unlock::run(dir, args).await,
         Command::Emulator(args) => emulator::run(args).await,
     }

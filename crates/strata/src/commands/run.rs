@@ -1,15 +1,20 @@
-//! `plan`, `apply` and `destroy`: evaluate, lock, connect, refresh, plan, and maybe apply.
+//! `plan`, `apply`, `destroy` and `import`: load, lock, connect, then hand the run to the
+//! engine's [`Run`] and render what it reports. The engine plans, applies and records; this
+//! module renders, asks, and turns outcomes into exit codes.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
-use strata_engine::{ApplyInput, Plan, PlanInput, Reporter, planfile};
-use strata_state::{State, StateStore};
+use strata_core::{AddrSelector, ArmId, Import, ResourceAddr};
+use strata_engine::{
+    Confirm, Interrupt, Plan, PlanOptions, Reporter, Run, RunKind, RunOutcome, RunSpec, planfile,
+};
 
-use crate::cli::{ApplyArgs, DestroyArgs, EnvArgs, PlanArgs};
-use crate::render::progress::{HumanReporter, JsonReporter};
-use crate::session::{self, ArmTarget, Workspace, load_workspace};
+use crate::cli::{ApplyArgs, DestroyArgs, EnvArgs, ImportArgs, PlanArgs, ScopeArgs};
+use crate::commands::outcome::{self, Phased};
+use crate::render::progress::JsonReporter;
+use crate::session::{self, Workspace, load_workspace};
 use crate::{Exit, render, style};
 
 enum Mode {
@@ -22,187 +27,292 @@ enum Mode {
         saved: Option<PathBuf>,
         auto_approve: bool,
     },
-    Destroy {
-        auto_approve: bool,
+    Import {
+        addr: ResourceAddr,
+        id: ArmId,
     },
 }
 
-struct Run {
+struct Request {
     env: EnvArgs,
     mode: Mode,
     json: bool,
     refresh: bool,
     parallelism: usize,
-    destroy_plan: bool,
+    destroy: bool,
+    scope: ScopeArgs,
 }
 
 pub async fn plan(dir: Option<&Path>, a: PlanArgs) -> Result<u8> {
-    let run = Run {
-        env: a.env,
-        mode: Mode::Plan {
-            out: a.out,
-            detailed: a.detailed_exitcode,
-            report: a.report.is_some(),
-        },
-        json: a.json,
-        refresh: a.refresh,
-        parallelism: a.parallelism,
-        destroy_plan: a.destroy,
-    };
-    execute(dir, run).await
-}
-
-pub async fn apply(dir: Option<&Path>, a: ApplyArgs) -> Result<u8> {
-    let run = Run {
-        env: a.env,
-        mode: Mode::Apply {
-            saved: a.plan_file,
-            auto_approve: a.auto_approve,
-        },
-        json: a.json,
-        refresh: true,
-        parallelism: a.parallelism,
-        destroy_plan: false,
-    };
-    execute(dir, run).await
-}
-
-pub async fn destroy(dir: Option<&Path>, a: DestroyArgs) -> Result<u8> {
-    let run = Run {
-        env: a.env,
-        mode: Mode::Destroy {
-            auto_approve: a.auto_approve,
-        },
-        json: a.json,
-        refresh: true,
-        parallelism: a.parallelism,
-        destroy_plan: true,
-    };
-    execute(dir, run).await
-}
-
-async fn execute(dir: Option<&Path>, mut run: Run) -> Result<u8> {
-    let ws = load_workspace(dir)?;
-    let env = ws.environment(&run.env.env)?;
-    eprintln!("{}", style::cyan(&session::banner(&ws, &env, run.env.emulator)));
-    let saved = match &run.mode {
-        Mode::Apply {
-            saved: Some(path), ..
-        } => {
-            let plan = planfile::load(path).map_err(|e| anyhow!("{e}"))?;
-            run.destroy_plan = plan.destroy;
-            Some(plan)
-        }
-        _ => None,
-    };
-    let evaluated = ws.evaluate(&env, &run.env.vars)?;
-
-    let store = ws.store(&env)?;
-    let store = store.as_dyn();
-    let operation = match run.mode {
-        Mode::Plan { .. } => strata_state::operation::PLAN,
-        Mode::Apply { .. } | Mode::Destroy { .. } => strata_state::operation::APPLY,
-    };
-    session::with_locked_target(
-        &ws,
-        &env,
-        store,
-        operation,
-        run.env.emulator,
-        run.env.lock_timeout,
-        async |guard, target| {
-            locked(
-                &ws,
-                &env.name,
-                &run,
-                &evaluated,
-                saved.as_ref(),
-                store,
-                guard,
-                target,
-            )
-            .await
+    execute(
+        dir,
+        Request {
+            env: a.env,
+            mode: Mode::Plan {
+                out: a.out,
+                detailed: a.detailed_exitcode,
+                report: a.report.is_some(),
+            },
+            json: a.json,
+            refresh: a.refresh,
+            parallelism: a.parallelism,
+            destroy: a.destroy,
+            scope: a.scope,
         },
     )
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn locked(
-    ws: &Workspace,
-    env: &str,
-    run: &Run,
-    evaluated: &strata_config::Evaluated,
-    saved: Option<&Plan>,
-    store: &dyn StateStore,
-    guard: &strata_state::LockGuard,
-    target: &ArmTarget,
-) -> Result<u8> {
-    let state = store
-        .read()
-        .await
-        .map_err(|e| anyhow!("cannot read the state ({}): {e}", store.describe()))?;
-    let human = HumanReporter::new();
-    let reporter: &dyn Reporter = if run.json { &JsonReporter } else { &human };
-    let digest = ws.stack.digest();
-    let input = PlanInput {
-        stack: ws.stack.name(),
-        environment: env,
-        config_digest: &digest,
-        evaluated,
-        state: state.as_ref(),
-        destroy: run.destroy_plan,
-        refresh: run.refresh,
-        parallelism: run.parallelism,
+pub async fn apply(dir: Option<&Path>, a: ApplyArgs) -> Result<u8> {
+    execute(
+        dir,
+        Request {
+            env: a.env,
+            mode: Mode::Apply {
+                saved: a.plan_file,
+                auto_approve: a.auto_approve,
+            },
+            json: a.json,
+            refresh: true,
+            parallelism: a.parallelism,
+            destroy: false,
+            scope: a.scope,
+        },
+    )
+    .await
+}
+
+pub async fn destroy(dir: Option<&Path>, a: DestroyArgs) -> Result<u8> {
+    execute(
+        dir,
+        Request {
+            env: a.env,
+            mode: Mode::Apply {
+                saved: None,
+                auto_approve: a.auto_approve,
+            },
+            json: a.json,
+            refresh: true,
+            parallelism: a.parallelism,
+            destroy: true,
+            scope: ScopeArgs {
+                target: a.target,
+                replace: Vec::new(),
+            },
+        },
+    )
+    .await
+}
+
+/// `strata import -e ENV ADDR ID`: records the resource in state (nothing else changes), then
+/// plans again to show any difference between Azure and the configuration.
+pub async fn import(dir: Option<&Path>, a: ImportArgs) -> Result<u8> {
+    let addr = ResourceAddr::parse(&a.address).ok_or_else(|| {
+        anyhow!(
+            "`{}` is not a resource address\n  {} addresses look like module.storage.account or resource.hub[\"key\"]",
+            a.address,
+            style::hint_label()
+        )
+    })?;
+    let id = ArmId::parse(&a.id).map_err(|e| {
+        anyhow!(
+            "`{}` is not an Azure resource id: {e}\n  {} ids look like /subscriptions/…/resourceGroups/…/providers/Namespace/type/name",
+            a.id,
+            style::hint_label()
+        )
+    })?;
+    execute(
+        dir,
+        Request {
+            env: a.env,
+            mode: Mode::Import { addr, id },
+            json: false,
+            refresh: true,
+            parallelism: a.parallelism,
+            destroy: false,
+            scope: ScopeArgs::default(),
+        },
+    )
+    .await
+}
+
+fn selectors(flag: &str, addrs: &[String]) -> Result<Vec<AddrSelector>> {
+    addrs
+        .iter()
+        .map(|a| {
+            AddrSelector::parse(a).ok_or_else(|| {
+                anyhow!(
+                    "-{flag} {a:?} is not an address\n  {} use module.NAME, module.NAME.RESOURCE, module.NAME.RESOURCE[\"KEY\"] or resource.NAME",
+                    style::hint_label()
+                )
+            })
+        })
+        .collect()
+}
+
+async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
+    let targets = selectors("target", &req.scope.target)?;
+    let mut replace = Vec::new();
+    for a in &req.scope.replace {
+        replace.push(ResourceAddr::parse(a).ok_or_else(|| {
+            anyhow!(
+                "-replace {a:?} is not a resource address\n  {} name one resource, e.g. module.storage.account",
+                style::hint_label()
+            )
+        })?);
+    }
+    let ws = load_workspace(dir)?;
+    let env = ws.environment(&req.env.env)?;
+    eprintln!("{}", style::cyan(&session::banner(&ws, &env, req.env.emulator)));
+    let saved = match &req.mode {
+        Mode::Apply {
+            saved: Some(path), ..
+        } => Some(planfile::load(path).map_err(|e| anyhow!("{e}"))?),
+        _ => None,
     };
-    let report = matches!(run.mode, Mode::Plan { report: true, .. });
-    let planned = match strata_engine::plan(&target.arm, input, reporter).await {
-        Ok(p) => p,
-        Err(e) => {
-            human.finish();
-            if report {
-                // The pull request still gets a report, saying what failed.
+    let destroy = saved.as_ref().map_or(req.destroy, |p| p.destroy);
+    let evaluated = ws.evaluate(&env, &req.env.vars)?;
+    let mut options = PlanOptions {
+        targets,
+        replace,
+        soft_delete: env.soft_delete,
+        imports: Vec::new(),
+    };
+    if let Mode::Import { addr, id } = &req.mode {
+        options.imports.push(Import {
+            to: addr.clone(),
+            id: id.clone(),
+            loc: None,
+        });
+    }
+
+    let store = ws.store(&env)?;
+    let store = store.as_dyn();
+    let operation = match req.mode {
+        Mode::Plan { .. } => strata_state::operation::PLAN,
+        Mode::Apply { .. } | Mode::Import { .. } => strata_state::operation::APPLY,
+    };
+    let interrupt = Interrupt::new();
+    let signals = outcome::watch_signals(interrupt.clone());
+    let result = session::with_locked_target(
+        &ws,
+        &env,
+        store,
+        operation,
+        req.env.emulator,
+        req.env.lock_timeout,
+        async |guard, target| {
+            let phased = Phased::new(target.emulator.is_some());
+            let reporter: &dyn Reporter = if req.json { &JsonReporter } else { &phased };
+            let run = Run {
+                arm: Arc::new(target.arm.clone()),
+                store,
+                lock: guard,
+                reporter,
+                interrupt: interrupt.clone(),
+            };
+            let digest = ws.stack.digest();
+            let spec = RunSpec {
+                stack: ws.stack.name(),
+                environment: &env.name,
+                config_digest: &digest,
+                evaluated: &evaluated,
+                kind: match req.mode {
+                    Mode::Plan { .. } => RunKind::Plan,
+                    Mode::Import { .. } => RunKind::Record,
+                    Mode::Apply { .. } => RunKind::Apply,
+                },
+                destroy,
+                refresh: req.refresh,
+                parallelism: req.parallelism,
+                options,
+                saved,
+                applied_from: applied_from(&ws, &digest),
+            };
+            let mut shown = false;
+            let auto = match &req.mode {
+                Mode::Apply { auto_approve, .. } => *auto_approve,
+                Mode::Import { .. } => true,
+                Mode::Plan { .. } => false,
+            };
+            let result = run
+                .execute(spec, |plan| {
+                    phased.finish();
+                    if !req.json {
+                        print!("{}", render::plan::render(plan));
+                    }
+                    shown = true;
+                    let answer = if auto {
+                        Confirm::Yes
+                    } else {
+                        outcome::confirm(plan, &env, &interrupt)
+                    };
+                    phased.restart();
+                    answer
+                })
+                .await;
+            phased.finish();
+            let outcome = result.map_err(|e| outcome::engine_error(&e))?;
+            finish(&ws, &env.name, &req, outcome, shown)
+        },
+    )
+    .await;
+    signals.abort();
+    if interrupt.level() > 0 {
+        eprintln!(
+            "{}",
+            style::yellow("Interrupted: the state is saved and the lock released.")
+        );
+        return Ok(130);
+    }
+    result
+}
+
+fn applied_from(ws: &Workspace, digest: &str) -> Option<strata_state::AppliedFrom> {
+    let origin = crate::gitinfo::clean_commit(&ws.dir);
+    Some(strata_state::AppliedFrom {
+        git_commit: origin.as_ref().map(|o| o.0.clone()),
+        git_path: origin.map(|o| o.1),
+        config_digest: digest.to_string(),
+    })
+}
+
+/// Renders the outcome and decides the exit code.
+fn finish(ws: &Workspace, env: &str, req: &Request, outcome: RunOutcome, shown: bool) -> Result<u8> {
+    let show = |plan: &Plan| {
+        if !shown && !req.json {
+            print!("{}", render::plan::render(plan));
+        }
+    };
+    match outcome {
+        RunOutcome::Planned(plan) => {
+            let Mode::Plan {
+                out,
+                detailed,
+                report,
+            } = &req.mode
+            else {
+                return Ok(0);
+            };
+            if *report {
                 print!(
                     "{}",
                     strata_delivery::markdown_report(
                         ws.stack.name(),
-                        &[strata_delivery::EnvPlan::failed(env, e.to_string())]
+                        &[strata_delivery::EnvPlan::planned(plan.clone())]
                     )
                 );
+            } else if req.json {
+                println!("{}", serde_json::to_string_pretty(&plan)?);
+            } else {
+                show(&plan);
             }
-            return Err(anyhow!("{e}"));
-        }
-    };
-    human.finish();
-
-    if let Some(saved) = saved {
-        if let Err(e) = planfile::check_fresh(saved, &planned.plan) {
-            eprintln!("{} {e}", style::error_label());
-            eprintln!(
-                "  {} run `strata plan -e {env} -out FILE` again and apply the new plan",
-                style::hint_label()
-            );
-            return Err(Exit(1).into());
-        }
-    } else if report {
-        print!(
-            "{}",
-            strata_delivery::markdown_report(
-                ws.stack.name(),
-                &[strata_delivery::EnvPlan::planned(planned.plan.clone())]
-            )
-        );
-    } else if run.json && matches!(run.mode, Mode::Plan { .. }) {
-        println!("{}", serde_json::to_string_pretty(&planned.plan)?);
-    } else if !run.json {
-        print!("{}", render::plan::render(&planned.plan));
-    }
-
-    match &run.mode {
-        Mode::Plan { out, detailed, .. } => {
+            if outcome::problems(&plan) {
+                return Ok(1);
+            }
             if let Some(out) = out {
-                planfile::save(&planned.plan, out).map_err(|e| anyhow!("{e}"))?;
-                if !run.json && !report {
+                planfile::save(&plan, out).map_err(|e| anyhow!("{e}"))?;
+                if !req.json && !report {
                     println!();
                     println!(
                         "Saved the plan to {}. To apply exactly this plan: strata apply -e {env} {}",
@@ -211,122 +321,61 @@ async fn locked(
                     );
                 }
             }
-            Ok(if *detailed && planned.plan.has_changes() {
-                2
-            } else {
-                0
-            })
+            Ok(if *detailed && plan.has_changes() { 2 } else { 0 })
         }
-        Mode::Apply { auto_approve, .. } | Mode::Destroy { auto_approve } => {
-            if !planned.plan.has_changes() {
+        RunOutcome::NoChanges(plan) => {
+            show(&plan);
+            Ok(0)
+        }
+        RunOutcome::Refused(plan) => {
+            show(&plan);
+            outcome::problems(&plan);
+            Ok(1)
+        }
+        RunOutcome::Stale { reason, .. } => {
+            eprintln!("{} {reason}", style::error_label());
+            eprintln!(
+                "  {} run `strata plan -e {env} -out FILE` again and apply the new plan",
+                style::hint_label()
+            );
+            Err(Exit(1).into())
+        }
+        RunOutcome::Declined(_) => {
+            println!("Apply cancelled.");
+            Ok(1)
+        }
+        RunOutcome::Interrupted(_) => {
+            eprintln!("Interrupted before anything was changed.");
+            Ok(130)
+        }
+        RunOutcome::Applied { plan, report } => outcome::applied(env, &plan, &report, req.json, req.destroy),
+        RunOutcome::Recorded(plan) => {
+            let Mode::Import { addr, .. } = &req.mode else {
                 return Ok(0);
-            }
-            if saved.is_none() && !auto_approve && !confirm(run.destroy_plan)? {
-                println!("Apply cancelled.");
-                return Ok(1);
-            }
-            let mut state = state.unwrap_or_else(|| State::new(env));
-            let origin = crate::gitinfo::clean_commit(&ws.dir);
-            state.applied_from = Some(strata_state::AppliedFrom {
-                git_commit: origin.as_ref().map(|o| o.0.clone()),
-                git_path: origin.map(|o| o.1),
-                config_digest: digest.clone(),
-            });
-            let human = HumanReporter::new();
-            let reporter: &dyn Reporter = if run.json { &JsonReporter } else { &human };
-            let input = ApplyInput {
-                evaluated,
-                planned: &planned,
-                state,
-                store,
-                lock: guard,
-                parallelism: run.parallelism,
             };
-            let report = strata_engine::apply(&target.arm, input, reporter).await;
-            human.finish();
-            let report = report.map_err(|e| anyhow!("{e}"))?;
-            let s = planned.plan.summary();
-            if report.succeeded() {
-                if !run.json {
-                    println!();
-                    let what = if run.destroy_plan {
-                        format!("Destroy complete! Resources: {} destroyed.", s.destroy)
-                    } else {
-                        format!(
-                            "Apply complete! Resources: {} added, {} changed, {} destroyed.",
-                            s.add, s.change, s.destroy
-                        )
-                    };
-                    println!("{}", style::green(&style::bold(&what)));
-                    if let Some(st) = &report.state
-                        && !run.destroy_plan
-                        && !st.outputs.is_empty()
-                    {
-                        println!();
-                        println!("Outputs:");
-                        println!();
-                        for (name, o) in &st.outputs {
-                            let v = if o.sensitive {
-                                "<sensitive>".to_string()
-                            } else {
-                                render::value::json(&o.value)
-                            };
-                            println!("{name} = {v}");
-                        }
-                    }
-                }
-                Ok(0)
+            show(&plan);
+            let imported = plan.changes.iter().any(|c| &c.addr == addr && c.importing);
+            println!();
+            if imported {
+                println!(
+                    "{}",
+                    style::green(&style::bold(&format!(
+                        "Import successful: {addr} is now managed by this state."
+                    )))
+                );
             } else {
-                eprintln!();
-                for (addr, action, message) in &report.failed {
-                    eprintln!("{} {action} of {addr} failed", style::error_label());
-                    // Where the resource is declared, so the fix starts in the right file.
-                    if let Some(loc) = evaluated
-                        .resources
-                        .iter()
-                        .find(|r| &r.addr == addr)
-                        .and_then(|r| r.loc.as_ref())
-                    {
-                        eprintln!("  {} {loc}", style::dim("-->"));
-                    }
-                    eprintln!("  {message}");
-                }
-                eprintln!();
-                eprintln!(
-                    "{} of {} operations completed and are saved in state; {} skipped because something they depend on failed.",
-                    report.completed.len(),
-                    report.completed.len() + report.failed.len() + report.skipped.len(),
-                    report.skipped.len()
-                );
-                eprintln!(
-                    "  {} fix the cause and run `strata {} -e {env}` again to finish the job",
-                    style::hint_label(),
-                    if run.destroy_plan { "destroy" } else { "apply" }
-                );
-                Err(Exit(1).into())
+                println!("{addr} was already managed by this state; nothing was imported.");
             }
+            if plan
+                .changes
+                .iter()
+                .any(|c| &c.addr == addr && c.action != strata_engine::Action::NoOp)
+            {
+                println!(
+                    "The configuration differs from Azure as shown above: `strata apply -e {env}` would change it."
+                );
+            }
+            Ok(0)
         }
     }
-}
-
-/// y/N on a terminal; refused without one.
-fn confirm(destroy: bool) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        eprintln!(
-            "{} no terminal to confirm on\n  {} pass --auto-approve to apply without confirmation, or apply a saved plan",
-            style::error_label(),
-            style::hint_label()
-        );
-        return Err(Exit(1).into());
-    }
-    let question = if destroy {
-        "Destroy all these resources?"
-    } else {
-        "Apply these changes?"
-    };
-    print!("\n{} [y/N] ", style::bold(question));
-    std::io::stdout().flush()?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }

@@ -164,6 +164,13 @@ impl Reporter for HumanReporter {
                     style::dim(&format!("skipped because {because} failed"))
                 ));
             }
+            Event::Interrupted { in_flight } => {
+                self.line(format!(
+                    "{} waiting for {in_flight} operation{} in flight",
+                    style::yellow("Interrupted:"),
+                    if *in_flight == 1 { "" } else { "s" }
+                ));
+            }
             Event::StatePersistFailed { message } => {
                 self.line(format!(
                     "{} could not save the state: {message}",
@@ -217,6 +224,9 @@ impl Reporter for JsonReporter {
             }
             Event::StatePersistFailed { message } => {
                 serde_json::json!({"type": "state_persist_failed", "message": message})
+            }
+            Event::Interrupted { in_flight } => {
+                serde_json::json!({"type": "interrupted", "in_flight": in_flight})
             }
         };
         println!("{v}");

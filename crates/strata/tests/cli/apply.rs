@@ -256,52 +256,65 @@ fn destroy_goes_in_reverse_dependency_order() {
 fn failure_half_way_records_what_succeeded_and_reapply_finishes() {
     let mut ctx = Ctx::example();
     ctx.start_emulator(strata_emulator::Latency::none());
-    // A second resource group whose name is already taken in another location: ARM refuses it.
+    // A storage account whose globally unique name another subscription already holds: ARM
+    // refuses the create (the plan cannot know: the id it would create is free).
     ctx.write(
         "extra.hcl",
         r#"
-module "shared" {
-  source   = "resource_group"
-  name     = "rg-shared-${env.name}"
+resource "shared" {
+  type     = "Microsoft.Storage/storageAccounts@2025-01-01"
+  name     = "stshared${env.name}"
+  parent   = module.rg.id
   location = env.location
+  body     = { kind = "StorageV2", sku = { name = "Standard_LRS" } }
+}
+
+resource "after_shared" {
+  type       = "Microsoft.Example/things@2024-01-01"
+  name       = "thing-${env.name}"
+  parent     = module.rg.id
+  location   = env.location
+  depends_on = [resource.shared]
 }
 "#,
     );
+    let other = "/subscriptions/00000000-0000-0000-0000-00000000a009/resourceGroups/rg-other";
     let (s, _) = ctx.arm(
         "PUT",
-        &rg_id("rg-shared-dev"),
+        other,
         "2024-11-01",
-        Some(serde_json::json!({"location": "eastus"})),
+        Some(serde_json::json!({"location": "westeurope"})),
     );
     assert_eq!(s, 201);
+    let taken = format!("{other}/providers/Microsoft.Storage/storageAccounts/stshareddev");
+    let (s, _) = ctx.arm(
+        "PUT",
+        &taken,
+        "2025-01-01",
+        Some(serde_json::json!({"location": "westeurope", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}})),
+    );
+    assert!(matches!(s, 200..=202), "{s}");
     let r = ctx.run(&["apply", "-e", "dev", "--auto-approve"]);
     assert_eq!(r.code, 1, "{}", r.all());
-    assert!(r.stderr.contains("module.shared.group"), "{}", r.all());
-    assert!(r.stderr.contains("InvalidResourceGroupLocation"), "{}", r.all());
+    assert!(r.stderr.contains("resource.shared failed"), "{}", r.all());
+    assert!(r.stderr.contains("AlreadyTaken"), "{}", r.all());
     assert!(
         r.stderr.contains("extra.hcl:2"),
         "the error names the block: {}",
         r.all()
     );
-    // The layer order puts networking after every resource group: it is skipped, not failed.
     assert!(r.stderr.contains("skipped"), "{}", r.all());
     let state = ctx.state("dev").to_string();
     assert!(state.contains("module.rg.group"), "what succeeded is in state");
-    assert!(!state.contains("module.shared.group"));
-    assert!(!state.contains("module.network.vnet"));
+    assert!(!state.contains("resource.shared"));
+    assert!(!state.contains("resource.after_shared"));
 
     // Fix the cause; apply again finishes the job with only what is missing.
-    let (s, _) = ctx.arm("DELETE", &rg_id("rg-shared-dev"), "2024-11-01", None);
-    assert!(matches!(s, 200 | 202), "{s}");
-    for _ in 0..200 {
-        if ctx.arm_get(&rg_id("rg-shared-dev"), "2024-11-01").0 == 404 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let (s, _) = ctx.arm("DELETE", &taken, "2025-01-01", None);
+    assert!(matches!(s, 200 | 202 | 204), "{s}");
     let r = ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
     assert!(
-        r.stdout.contains("Plan: 41 to add, 0 to change, 0 to destroy."),
+        r.stdout.contains("Plan: 3 to add, 0 to change, 0 to destroy."),
         "{}",
         r.all()
     );

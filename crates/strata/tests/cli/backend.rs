@@ -108,12 +108,19 @@ fn history_lists_versions_and_restore_brings_one_back() {
         .filter_map(|l| l.split_whitespace().next())
         .collect();
     assert!(versions.len() >= 3, "{}", h.all());
-    // Restore the oldest, then plan shows the difference from Azure.
+    // Restore the oldest, then plan shows the difference from Azure: what the old state does
+    // not know exists in Azure, so it is not silently taken over.
     let oldest = versions.last().unwrap();
     let r = ctx.run_env(&["state", "restore", "-e", "dev", oldest, "--auto-approve"], &[]);
     assert_eq!(r.code, 0, "{}", r.all());
     let plan = ctx.run_env(&["plan", "-e", "dev", "-detailed-exitcode"], &[]);
-    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert_eq!(plan.code, 1, "{}", plan.all());
+    assert!(
+        plan.stderr
+            .contains("already exists in Azure and is not managed by this state"),
+        "{}",
+        plan.all()
+    );
 }
 
 #[test]

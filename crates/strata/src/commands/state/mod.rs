@@ -1,5 +1,6 @@
-//! `strata state list | show | history | restore | pull | push`.
+//! `strata state list | show | mv | rm | history | restore | pull | push`.
 
+mod edit;
 mod history;
 
 use std::path::Path;
@@ -25,6 +26,8 @@ pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
         } => history::restore(&ws, &env, &version_id, auto_approve).await,
         StateCommand::Pull { env } => history::pull(&ws, &env).await,
         StateCommand::Push { env, file, force } => history::push(&ws, &env, &file, force).await,
+        StateCommand::Mv { env, from, to } => edit::mv(&ws, &env, &from, &to).await,
+        StateCommand::Rm { env, addresses } => edit::rm(&ws, &env, &addresses).await,
     }
 }
 

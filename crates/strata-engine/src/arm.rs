@@ -1,0 +1,63 @@
+//! The engine's view of Azure Resource Manager: the four verbs it uses, behind a trait.
+//!
+//! [`strata_arm::ArmClient`] implements it against Azure or the emulator; the engine holds an
+//! `Arc<dyn Arm>` so a run can be driven by any ARM endpoint (a rehearsal, a test double of
+//! ARM itself) without the engine knowing which.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::Value as Json;
+use strata_arm::{ArmClient, ArmError, ArmErrorKind};
+
+/// A boxed ARM call.
+pub type ArmFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ArmError>> + Send + 'a>>;
+
+/// What the engine asks of ARM. Writes wait for their long-running operation.
+pub trait Arm: Send + Sync {
+    /// The document at `id`, `None` when ARM says it does not exist.
+    fn get<'a>(&'a self, id: &'a str, api_version: &'a str) -> ArmFuture<'a, Option<Json>>;
+    /// PUT `body` at `id` and return the final document.
+    fn put<'a>(&'a self, id: &'a str, api_version: &'a str, body: &'a Json) -> ArmFuture<'a, Json>;
+    /// DELETE `id` (a trailing `?force=true` query is kept).
+    fn delete<'a>(&'a self, id: &'a str, api_version: &'a str) -> ArmFuture<'a, ()>;
+    /// POST the action `action` of `id`.
+    fn post<'a>(
+        &'a self,
+        id: &'a str,
+        action: &'a str,
+        api_version: &'a str,
+        body: Option<&'a Json>,
+    ) -> ArmFuture<'a, Json>;
+}
+
+impl Arm for ArmClient {
+    fn get<'a>(&'a self, id: &'a str, api_version: &'a str) -> ArmFuture<'a, Option<Json>> {
+        Box::pin(ArmClient::get(self, id, api_version))
+    }
+
+    fn put<'a>(&'a self, id: &'a str, api_version: &'a str, body: &'a Json) -> ArmFuture<'a, Json> {
+        Box::pin(ArmClient::put(self, id, api_version, body))
+    }
+
+    fn delete<'a>(&'a self, id: &'a str, api_version: &'a str) -> ArmFuture<'a, ()> {
+        Box::pin(ArmClient::delete(self, id, api_version))
+    }
+
+    fn post<'a>(
+        &'a self,
+        id: &'a str,
+        action: &'a str,
+        api_version: &'a str,
+        body: Option<&'a Json>,
+    ) -> ArmFuture<'a, Json> {
+        Box::pin(ArmClient::post(self, id, action, api_version, body))
+    }
+}
+
+/// Whether a failed write may nevertheless have happened in Azure: the request went out and
+/// no answer settled it (a dropped connection, a timeout). Such a resource is recorded as
+/// "outcome unknown" and read back by the next run, never forgotten.
+pub fn outcome_unknown(e: &ArmError) -> bool {
+    matches!(e.kind(), ArmErrorKind::Transport | ArmErrorKind::Timeout)
+}

@@ -1,0 +1,182 @@
+//! What a plan checks in Azure besides the state: whether a create's id is already taken, and
+//! whether a soft-deleted namesake is waiting; and what a delete does about soft delete.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::stream::{self, StreamExt};
+use strata_core::{DesiredResource, OnCreate, OnDestroy, Purge, ResourceAddr, SoftDelete, SoftDeleteChoice};
+use strata_state::State;
+
+use crate::arm::Arm;
+use crate::error::EngineError;
+use crate::model::{Action, Problem, ResourceChange, SoftDeleteAction};
+
+/// Settings singletons of a parent (a storage account's blob service): they exist as long as
+/// their parent does and have no DELETE; creating one only sets it, and leaving the
+/// configuration only forgets it.
+pub(crate) const SETTINGS_SINGLETONS: &[&str] = &[
+    "microsoft.storage/storageaccounts/blobservices",
+    "microsoft.storage/storageaccounts/fileservices",
+    "microsoft.storage/storageaccounts/queueservices",
+    "microsoft.storage/storageaccounts/tableservices",
+];
+
+pub(crate) fn is_settings_singleton(resource_type: &str) -> bool {
+    SETTINGS_SINGLETONS.contains(&resource_type.to_ascii_lowercase().as_str())
+}
+
+/// Like azurerm and azapi, a create first looks at its id: one that exists but is not in state
+/// is not silently taken over. Creates under a parent this plan also creates cannot exist and
+/// are not read. Soft-deletable creates also look for a deleted namesake.
+pub async fn check_creates(
+    arm: &dyn Arm,
+    changes: &mut [ResourceChange],
+    desired: &HashMap<&ResourceAddr, &DesiredResource>,
+    choice: SoftDeleteChoice,
+    parallelism: usize,
+) -> Result<(), EngineError> {
+    let creating: HashSet<String> = changes
+        .iter()
+        .filter(|c| c.action == Action::Create)
+        .map(|c| c.id.key())
+        .collect();
+    let mut reads: Vec<(usize, String, String, Read)> = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        if c.action != Action::Create || c.importing {
+            continue;
+        }
+        let under_new_parent =
+            std::iter::successors(c.id.parent(), |p| p.parent()).any(|p| creating.contains(&p.key()));
+        if !under_new_parent && !is_settings_singleton(&c.resource_type) {
+            reads.push((i, c.id.to_string(), c.api_version.clone(), Read::Live));
+        }
+        if let Some(sd) = desired.get(&c.addr).and_then(|d| d.soft_delete.as_ref())
+            && let Some(deleted) = &sd.deleted_id
+        {
+            reads.push((i, deleted.to_string(), sd.api_version.clone(), Read::Deleted));
+        }
+    }
+    let results: Vec<_> = stream::iter(reads)
+        .map(|(i, id, api, what)| async move {
+            let doc = arm.get(&id, &api).await;
+            (i, what, doc)
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
+    for (i, what, doc) in results {
+        let c = &mut changes[i];
+        let doc = doc.map_err(|source| EngineError::Refresh {
+            addr: c.addr.clone(),
+            source: Box::new(source),
+        })?;
+        match (what, doc) {
+            (Read::Live, Some(_)) => c.problem = Some(Problem::AlreadyExists),
+            (Read::Deleted, Some(_)) => {
+                let protected = desired
+                    .get(&c.addr)
+                    .and_then(|d| d.soft_delete.as_ref())
+                    .is_some_and(|s| s.purge_protected);
+                match choice.on_create {
+                    OnCreate::Recover => c.soft_delete = Some(SoftDeleteAction::Recover),
+                    OnCreate::Purge if protected => {
+                        c.soft_delete = Some(SoftDeleteAction::Recover);
+                        c.reasons.push(
+                            "purge protection forbids purging the soft-deleted namesake, so it is recovered"
+                                .into(),
+                        );
+                    }
+                    OnCreate::Purge => c.soft_delete = Some(SoftDeleteAction::PurgeThenCreate),
+                    OnCreate::Fail => c.problem = Some(Problem::SoftDeletedNamesake),
+                }
+            }
+            _ => {}
+        }
+    }
+    // A live resource wins over a deleted namesake (the create is refused anyway).
+    for c in changes.iter_mut() {
+        if c.problem == Some(Problem::AlreadyExists) {
+            c.soft_delete = None;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Read {
+    Live,
+    Deleted,
+}
+
+/// What each delete (and the delete half of each replacement) does about soft delete.
+pub fn soft_delete_of_deletes(
+    changes: &mut [ResourceChange],
+    desired: &HashMap<&ResourceAddr, &DesiredResource>,
+    state: Option<&State>,
+    choice: SoftDeleteChoice,
+) {
+    for c in changes.iter_mut() {
+        let already_gone = c.action == Action::Delete && c.drifted;
+        if !matches!(c.action, Action::Delete | Action::Replace) || already_gone {
+            continue;
+        }
+        let Some(sd) = policy(&c.addr, desired, state) else {
+            continue;
+        };
+        if c.action == Action::Replace {
+            // The new one takes the name at once: the old one must be purged, not kept.
+            if sd.purge_protected {
+                if c.problem.is_none() {
+                    c.problem = Some(Problem::SoftDeletedNamesake);
+                }
+                c.reasons
+                    .push("purge protection keeps the deleted one's name for its whole retention".into());
+            } else {
+                c.soft_delete = Some(SoftDeleteAction::DeleteAndPurge);
+            }
+            continue;
+        }
+        c.soft_delete = Some(match choice.on_destroy {
+            OnDestroy::Purge if !sd.purge_protected => SoftDeleteAction::DeleteAndPurge,
+            _ => SoftDeleteAction::SoftDelete,
+        });
+    }
+}
+
+/// The soft-delete policy of a resource: from the configuration, else as recorded in state.
+pub(crate) fn policy<'a>(
+    addr: &ResourceAddr,
+    desired: &HashMap<&ResourceAddr, &'a DesiredResource>,
+    state: Option<&'a State>,
+) -> Option<&'a SoftDelete> {
+    desired
+        .get(addr)
+        .and_then(|d| d.soft_delete.as_ref())
+        .or_else(|| {
+            state
+                .and_then(|s| s.resources.get(addr))
+                .and_then(|r| r.soft_delete.as_ref())
+        })
+        .or_else(|| fallback(&state.and_then(|s| s.resources.get(addr))?.resource_type))
+}
+
+/// For states written before soft delete was recorded: a workspace's force delete.
+pub(crate) fn fallback(resource_type: &str) -> Option<&'static SoftDelete> {
+    resource_type
+        .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+        .then_some(&WORKSPACE_POLICY)
+}
+
+/// Log Analytics workspaces: a re-created name recovers them; `force=true` deletes for good.
+static WORKSPACE_POLICY: SoftDelete = SoftDelete {
+    deleted_id: None,
+    api_version: String::new(),
+    recover: strata_core::Recover::PutRecovers,
+    purge: Purge::ForceDelete,
+    purge_protected: false,
+};
+
+/// Whether purging `sd` after a delete is a separate call (as opposed to a forced delete).
+pub(crate) fn purge_is_post(sd: &SoftDelete) -> bool {
+    sd.purge == Purge::PostPurge
+}
