@@ -54,6 +54,7 @@ impl Cx<'_> {
         let mut out = Vec::new();
         for m in &stack.moved {
             let loc = self.loc(&m.place);
+            let mut ok = true;
             if self.exists(&m.from, produced) {
                 let d = self.error(
                     format!(
@@ -67,7 +68,7 @@ impl Cx<'_> {
                     "a moved block records that `{}` was renamed: rename or remove its block, or remove this moved block",
                     m.from
                 ));
-                continue;
+                ok = false;
             }
             if !self.exists(&m.to, produced) {
                 let candidates = self.candidates(&m.to, produced);
@@ -85,6 +86,9 @@ impl Cx<'_> {
                 );
                 d.detail = Some(format!("this moved block moves `{}` there", m.from));
                 d.hint = Some(hint);
+                ok = false;
+            }
+            if !ok {
                 continue;
             }
             out.push(Moved {
@@ -152,6 +156,15 @@ impl Cx<'_> {
                     continue;
                 }
             };
+            if let Some(first) = out.iter().find(|i| i.id.eq_ignore_case(&id)) {
+                let d = self.error(
+                    format!("{context}: `{id}` is already imported to `{}`", first.to),
+                    &imp.id.value_place(),
+                );
+                d.hint =
+                    Some("one Azure resource belongs at one address: remove one of the import blocks".into());
+                continue;
+            }
             let (have, want) = (id.resource_type(), target.id.resource_type());
             if !have.eq_ignore_ascii_case(&want) {
                 let d = self.error(
@@ -161,15 +174,6 @@ impl Cx<'_> {
                 d.hint = Some(format!(
                     "import a {want} there, or point `to` at the resource of type {have}"
                 ));
-                continue;
-            }
-            if let Some(first) = out.iter().find(|i| i.id.eq_ignore_case(&id)) {
-                let d = self.error(
-                    format!("{context}: `{id}` is already imported to `{}`", first.to),
-                    &imp.id.value_place(),
-                );
-                d.hint =
-                    Some("one Azure resource belongs at one address: remove one of the import blocks".into());
                 continue;
             }
             if !id.eq_ignore_case(&target.id) {
