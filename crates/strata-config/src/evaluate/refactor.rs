@@ -77,13 +77,7 @@ impl Cx<'_> {
                     "addresses of that kind here",
                     candidates.iter().map(String::as_str),
                 );
-                let d = self.error(
-                    format!(
-                        "`{}` is not in the configuration for environment `{}`",
-                        m.to, self.env.name
-                    ),
-                    &m.to_place,
-                );
+                let d = self.error(format!("`{}` is not in the configuration", m.to), &m.to_place);
                 d.detail = Some(format!("this moved block moves `{}` there", m.from));
                 d.hint = Some(hint);
                 ok = false;
@@ -113,10 +107,7 @@ impl Cx<'_> {
                     candidates.iter().map(String::as_str),
                 );
                 let d = self.error(
-                    format!(
-                        "`{}` is not an address the configuration produces in environment `{}`",
-                        imp.to, self.env.name
-                    ),
+                    format!("`{}` is not an address the configuration produces", imp.to),
                     &imp.to_place,
                 );
                 d.hint = Some(hint);
