@@ -9,7 +9,8 @@
 //!
 //! Of the other types the modules create, none holds its name after a delete: storage
 //! accounts, PostgreSQL servers, web apps and Application Insights can be restored in some
-//! cases, but the name is free at once, so a create never meets a deleted namesake. Blob and
+//! cases, but the name is free again at once (web app names stay reserved only against other
+//! tenants), so a create never meets a deleted namesake. Blob and
 //! container soft delete (the storage module's `soft_delete_days`) is data-plane, and Key Vault
 //! secrets are never deleted through ARM. Types with soft delete the modules do not create (App
 //! Configuration stores, Cognitive Services accounts, API Management, Recovery Services

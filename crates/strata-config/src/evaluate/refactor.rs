@@ -190,8 +190,10 @@ impl Cx<'_> {
     fn exists(&self, sel: &AddrSelector, produced: &[Produced]) -> bool {
         match sel {
             AddrSelector::Module(m) => self.stack.modules.iter().any(|d| &d.label == m),
+            // A generic block, or the diagnostic settings of generic blocks.
             AddrSelector::Resource { module: None, name } => {
                 self.stack.resources.iter().any(|d| &d.label == name)
+                    || produced.iter().any(|p| sel.matches(&p.addr))
             }
             _ => produced.iter().any(|p| sel.matches(&p.addr)),
         }
