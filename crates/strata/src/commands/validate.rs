@@ -11,10 +11,13 @@ use crate::cli::ValidateArgs;
 use crate::session::load_workspace;
 use crate::{Exit, render, style};
 
-/// One problem and the environments it was found in, in the order they were validated.
+/// One problem and the environments it was found in, in the order they were validated. The
+/// same problem may carry a different detail per environment (an id computed from the
+/// environment's names): each detail keeps its own environments.
 struct Found {
     diag: Diagnostic,
     envs: Vec<String>,
+    details: Vec<(Option<String>, Vec<String>)>,
 }
 
 /// Problems without repeats: the same diagnostic from another environment adds that
@@ -24,23 +27,53 @@ struct Problems(Vec<Found>);
 
 impl Problems {
     fn add(&mut self, diags: Diagnostics, env: &str) {
-        for d in diags.0 {
-            match self.0.iter_mut().find(|f| f.diag == d) {
-                Some(f) => {
-                    if !f.envs.iter().any(|e| e == env) {
-                        f.envs.push(env.to_string());
+        for mut d in diags.0 {
+            let detail = d.detail.take();
+            let found = match self.0.iter_mut().find(|f| f.diag == d) {
+                Some(f) => f,
+                None => {
+                    self.0.push(Found {
+                        diag: d,
+                        envs: Vec::new(),
+                        details: Vec::new(),
+                    });
+                    let last = self.0.len() - 1;
+                    &mut self.0[last]
+                }
+            };
+            if !found.envs.iter().any(|e| e == env) {
+                found.envs.push(env.to_string());
+            }
+            match found.details.iter_mut().find(|(d, _)| *d == detail) {
+                Some((_, envs)) => {
+                    if !envs.iter().any(|e| e == env) {
+                        envs.push(env.to_string());
                     }
                 }
-                None => self.0.push(Found {
-                    diag: d,
-                    envs: vec![env.to_string()],
-                }),
+                None => found.details.push((detail, vec![env.to_string()])),
             }
         }
     }
 
     fn has_errors(&self) -> bool {
         self.0.iter().any(|f| f.diag.is_error())
+    }
+}
+
+impl Found {
+    /// The detail: the one detail, or each with the environments it belongs to.
+    fn detail(&self) -> Option<String> {
+        match self.details.as_slice() {
+            [] => None,
+            [(one, _)] => one.clone(),
+            many => Some(
+                many.iter()
+                    .filter_map(|(d, envs)| d.as_ref().map(|d| format!("{d} ({})", envs.join(", "))))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+            .filter(|s| !s.is_empty()),
+        }
     }
 }
 
@@ -96,7 +129,9 @@ pub fn run(dir: Option<&Path>, args: ValidateArgs) -> Result<u8> {
             .0
             .iter()
             .map(|f| {
-                let mut v = serde_json::to_value(&f.diag).unwrap_or_default();
+                let mut diag = f.diag.clone();
+                diag.detail = f.detail();
+                let mut v = serde_json::to_value(&diag).unwrap_or_default();
                 if let Some(o) = v.as_object_mut() {
                     o.insert("environments".into(), serde_json::json!(f.envs));
                 }
@@ -115,9 +150,9 @@ pub fn run(dir: Option<&Path>, args: ValidateArgs) -> Result<u8> {
                 .0
                 .into_iter()
                 .map(|f| {
-                    let mut d = f.diag;
                     let line = where_found(&f.envs, &names);
-                    d.detail = Some(match d.detail.take() {
+                    let mut d = f.diag.clone();
+                    d.detail = Some(match f.detail() {
                         Some(detail) => format!("{detail}\n{line}"),
                         None => line,
                     });
@@ -151,6 +186,19 @@ mod tests {
         assert_eq!(p.0.len(), 2);
         assert_eq!(p.0[0].envs, ["dev", "prod"]);
         assert_eq!(p.0[1].envs, ["prod"]);
+        assert_eq!(p.0[0].detail(), None);
+
+        let with = |detail: &str| Diagnostics(vec![Diagnostic::warning("w").detail(detail)]);
+        let mut p = Problems::default();
+        p.add(with("id a"), "dev");
+        p.add(with("id b"), "prod");
+        p.add(with("id b"), "staging");
+        assert_eq!(p.0.len(), 1, "one problem whose detail differs");
+        assert_eq!(p.0[0].envs, ["dev", "prod", "staging"]);
+        assert_eq!(
+            p.0[0].detail().as_deref(),
+            Some("id a (dev)\nid b (prod, staging)")
+        );
         let all: Vec<String> = ["dev", "prod", "staging"].map(String::from).to_vec();
         assert_eq!(where_found(&all, &all), "in every environment");
         assert_eq!(where_found(&all[..2], &all), "in environments dev, prod");

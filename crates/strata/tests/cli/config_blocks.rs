@@ -181,3 +181,29 @@ fn a_bad_soft_delete_choice_is_shown_once_for_the_environments_it_reaches() {
         serde_json::json!(["staging"])
     );
 }
+
+#[test]
+fn an_import_of_another_name_warns_once_with_each_environments_id() {
+    let ctx = Ctx::example();
+    ctx.write(
+        "refactor.hcl",
+        "import {\n  to = module.rg.group\n  id = \"/subscriptions/${env.subscription_id}/resourceGroups/rg-other\"\n}\n",
+    );
+    let r = ctx.ok(&["validate"]);
+    assert_eq!(
+        r.stderr.matches("is not the id the configuration gives").count(),
+        1,
+        "{}",
+        r.all()
+    );
+    assert!(r.stderr.contains("refactor.hcl:3:"), "{}", r.all());
+    for env in ["dev", "prod", "staging"] {
+        assert!(
+            r.stderr
+                .contains(&format!("/resourceGroups/rg-shop-{env} ({env})")),
+            "{}",
+            r.all()
+        );
+    }
+    assert!(r.stderr.contains("in every environment"), "{}", r.all());
+}
