@@ -12,12 +12,19 @@
 //!   monitoring module collects the stack's diagnostics, every resource whose type supports
 //!   them also gets a diagnostic setting sending to its workspace (`diagnostics = false` on a
 //!   block opts out).
+//! - Refactoring and protection: `moved { from  to }` and `import { to  id }` blocks come out
+//!   as [`Evaluated::moved`] and [`Evaluated::imports`], checked against the addresses the
+//!   environment produces; `lifecycle { prevent_destroy  ignore_changes }` in resource and
+//!   module blocks fills [`DesiredResource::lifecycle`]; an environment's `soft_delete { … }`
+//!   is [`Environment::soft_delete`]; resources of types Azure soft-deletes carry
+//!   [`DesiredResource::soft_delete`] (from the registry for generic blocks).
 //! - [`resolve`]: finishes "known after apply" values ([`Deferred`]) once the attributes they
 //!   wait for exist.
 //!
-//! Inside, `load` reads files into declarations, `types` holds type constraints, `eval`
-//! evaluates expressions over `ops` (operators, indexing, templates) and `funcs` (the
-//! function library), and `evaluate` orders blocks by their references and runs them.
+//! Inside, `load` reads files into declarations (`load::refactor` the moved, import and
+//! lifecycle blocks), `types` holds type constraints, `eval` evaluates expressions over `ops`
+//! (operators, indexing, templates) and `funcs` (the function library), and `evaluate` orders
+//! blocks by their references and runs them (`evaluate::refactor` checks moves and imports).
 //!
 //! ```
 //! use std::collections::BTreeMap;

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::address::ResourceAddr;
-use crate::resource::{DesiredResource, Layer};
+use crate::resource::{DesiredResource, Layer, SoftDelete};
 use crate::value::{PathStep, Value};
 
 /// The environment profiles, from cheapest to most redundant. An environment picks one
@@ -128,6 +128,15 @@ pub trait ModuleRegistry: Send + Sync {
         sink: &DiagnosticsSink,
     ) -> Option<DesiredResource> {
         let _ = (addr, target, sink);
+        None
+    }
+
+    /// How Azure soft-deletes `target` (Key Vault vaults, Log Analytics workspaces), or `None`
+    /// when its type is not soft-deleted. The configuration asks this for generic `resource`
+    /// blocks; built-in modules fill [`DesiredResource::soft_delete`] themselves from the same
+    /// table. The default knows no types.
+    fn soft_delete(&self, target: &DesiredResource) -> Option<SoftDelete> {
+        let _ = target;
         None
     }
 }

@@ -315,6 +315,8 @@ impl Module for DatabaseModule {
             path("properties.network.privateDnsZoneArmResourceId"),
         ];
 
+        server.lifecycle.prevent_destroy = Profile::of(ctx).defaults().prevent_destroy_stateful;
+
         let mut resources = vec![zone, link, server];
         let mut database_ids = BTreeMap::new();
         for db in &databases {

@@ -269,6 +269,8 @@ impl Module for KeyVaultModule {
         );
         // The tenant cannot move; a new one means a new vault.
         vault.force_new = vec![path("location"), path("properties.tenantId")];
+        vault.lifecycle.prevent_destroy = defaults.prevent_destroy_stateful;
+        vault.soft_delete = crate::soft_delete::for_resource(&vault);
 
         let mut resources = vec![vault];
         let mut secret_ids = BTreeMap::new();

@@ -14,7 +14,10 @@
 //!   the stack's automatic diagnostic settings, whose per-type categories live in
 //!   [`diagnostics`].
 //! - [`profiles`]: what `dev`, `staging` and `prod` choose where a block does not say (the
-//!   one table of profile defaults), and the VM sizes each refuses.
+//!   one table of profile defaults, including `prevent_destroy` on the stateful resources:
+//!   storage accounts, Key Vaults and PostgreSQL servers), and the VM sizes each refuses.
+//! - [`soft_delete`]: the types Azure soft-deletes (Key Vault vaults, Log Analytics
+//!   workspaces) and how each is recovered and purged, for modules and generic resources alike.
 //! - [`inputs`]: typed, path-aware reading of inputs that tolerates values known only after
 //!   apply; every module reads its inputs through it.
 //!
@@ -46,6 +49,7 @@ mod monitoring;
 mod networking;
 pub mod profiles;
 mod resource_group;
+pub mod soft_delete;
 mod storage;
 #[cfg(test)]
 mod test_support;
@@ -60,7 +64,7 @@ pub use resource_group::ResourceGroupModule;
 pub use storage::StorageModule;
 
 use strata_core::module::DiagnosticsSink;
-use strata_core::{DesiredResource, Module, ModuleRegistry, ResourceAddr};
+use strata_core::{DesiredResource, Module, ModuleRegistry, ResourceAddr, SoftDelete};
 
 /// Every built-in module, found by its `source`.
 pub struct BuiltinRegistry {
@@ -86,6 +90,10 @@ impl ModuleRegistry for BuiltinRegistry {
         sink: &DiagnosticsSink,
     ) -> Option<DesiredResource> {
         diagnostics::setting(addr, target, sink)
+    }
+
+    fn soft_delete(&self, target: &DesiredResource) -> Option<SoftDelete> {
+        soft_delete::for_resource(target)
     }
 }
 

@@ -213,7 +213,7 @@ impl Module for MonitoringModule {
                 ("workspaceCapping", Value::object([("dailyQuotaGb", quota.value)])),
             ]),
         ));
-        let workspace = common::resource(
+        let mut workspace = common::resource(
             workspace_addr.clone(),
             workspace_id.clone(),
             WORKSPACE_API_VERSION,
@@ -221,6 +221,7 @@ impl Module for MonitoringModule {
             Layer::Monitoring,
             &[],
         );
+        workspace.soft_delete = crate::soft_delete::for_resource(&workspace);
 
         let insights_id = common::id(&fields, "insights_name", &group, INSIGHTS_TYPE, &insights_name)?;
         let insights_addr = ResourceAddr::module(ctx.label, "insights", None);

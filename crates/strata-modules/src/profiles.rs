@@ -6,7 +6,8 @@
 //!   and WAF, fewer and smaller instances.
 //! - prod: highly available — zone-redundant compute over three zones, geo-zone-redundant
 //!   storage, at least two instances, purge protection, WAF, a zone-redundant database with
-//!   geo-redundant backups, long retention.
+//!   geo-redundant backups, long retention, and `prevent_destroy` on the storage account, the
+//!   Key Vault and the PostgreSQL server.
 //!
 //! Every default here is only a default: an explicit input always wins. [`Profile::defaults`]
 //! is the one place the values live; [`rows`] lists them for documentation (the README table
@@ -115,6 +116,10 @@ pub struct Defaults {
     pub log_retention_days: i64,
     /// monitoring `daily_quota_gb` (`None`: no cap).
     pub log_daily_quota_gb: Option<i64>,
+    /// `lifecycle { prevent_destroy }` of the stateful resources (storage accounts, Key Vaults,
+    /// PostgreSQL servers): a plan that would delete or replace one fails. A module block's
+    /// `lifecycle { prevent_destroy = false }` turns it off.
+    pub prevent_destroy_stateful: bool,
 }
 
 const DEV: Defaults = Defaults {
@@ -141,6 +146,7 @@ const DEV: Defaults = Defaults {
     database_backup_retention_days: 7,
     log_retention_days: 30,
     log_daily_quota_gb: Some(1),
+    prevent_destroy_stateful: false,
 };
 
 const STAGING: Defaults = Defaults {
@@ -167,6 +173,7 @@ const STAGING: Defaults = Defaults {
     database_backup_retention_days: 14,
     log_retention_days: 60,
     log_daily_quota_gb: None,
+    prevent_destroy_stateful: false,
 };
 
 const PROD: Defaults = Defaults {
@@ -193,6 +200,7 @@ const PROD: Defaults = Defaults {
     database_backup_retention_days: 35,
     log_retention_days: 90,
     log_daily_quota_gb: None,
+    prevent_destroy_stateful: true,
 };
 
 /// One line of the profile table: a module input and its default per profile.
@@ -305,6 +313,12 @@ pub fn rows() -> Vec<Row> {
             d.log_daily_quota_gb
                 .map_or_else(|| "none".to_string(), |g| format!("{g} GB"))
         }),
+        row(
+            "storage, key_vault, database",
+            "lifecycle.prevent_destroy",
+            "account, vault and server cannot be destroyed",
+            &|d| on_off(d.prevent_destroy_stateful),
+        ),
     ]
 }
 

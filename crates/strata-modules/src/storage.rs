@@ -276,6 +276,7 @@ impl Module for StorageModule {
             &[],
         );
         account.force_new = vec![path("location"), path("kind")];
+        account.lifecycle.prevent_destroy = defaults.prevent_destroy_stateful;
         account.read_actions = vec![ReadAction {
             name: "listKeys".into(),
             api_version: API_VERSION.into(),

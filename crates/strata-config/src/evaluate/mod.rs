@@ -10,6 +10,7 @@ mod graph;
 mod links;
 mod locate;
 mod modules;
+mod refactor;
 mod refs;
 mod resources;
 mod scope;
@@ -109,6 +110,12 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         cx.run(i);
     }
     cx.wire_diagnostics();
+    let (mut moved, mut imports) = (Vec::new(), Vec::new());
+    if !cx.diags.has_errors() {
+        let produced = cx.produced();
+        moved = cx.check_moved(&produced);
+        imports = cx.check_imports(&produced);
+    }
     let Cx {
         diags,
         results,
@@ -122,8 +129,8 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         resources: Vec::new(),
         outputs: Vec::new(),
         modules: Vec::new(),
-        moved: Vec::new(),
-        imports: Vec::new(),
+        moved,
+        imports,
         warnings: diags,
     };
     // Node indexes follow declaration order, so this is declaration order.
@@ -221,6 +228,27 @@ impl<'a> Cx<'a> {
                 None
             }
         }
+    }
+
+    /// Every resource evaluated so far, with its address and id.
+    fn produced(&self) -> Vec<refactor::Produced> {
+        let mut out = Vec::new();
+        for result in self.results.values() {
+            let rs: Vec<&DesiredResource> = match result {
+                NodeResult::Module(_, rs) => rs.iter().collect(),
+                NodeResult::Resource(r) => vec![r.as_ref()],
+                NodeResult::Output(_) => Vec::new(),
+            };
+            out.extend(rs.into_iter().map(|r| refactor::Produced {
+                addr: r.addr.clone(),
+                id: r.id.clone(),
+            }));
+        }
+        out.extend(self.extra.iter().map(|(_, r)| refactor::Produced {
+            addr: r.addr.clone(),
+            id: r.id.clone(),
+        }));
+        out
     }
 
     fn node_name(&self, i: usize) -> String {

@@ -150,6 +150,7 @@ impl Cx<'_> {
         let deps = self.dependencies(i, Some(&decl.label));
         let mut resources = expansion.resources;
         for r in &mut resources {
+            self.apply_lifecycle(r, decl.lifecycle.as_ref(), loc.as_ref());
             r.loc.clone_from(&loc);
             for d in &deps {
                 if !r.depends_on.contains(d) {

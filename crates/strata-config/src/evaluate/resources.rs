@@ -178,6 +178,8 @@ impl Cx<'_> {
         let addr = ResourceAddr::resource(&decl.label);
         let mut resource = DesiredResource::new(addr.clone(), id.clone(), &api_version, Value::Object(body));
         resource.loc = self.loc(&decl.place);
+        self.apply_lifecycle(&mut resource, decl.lifecycle.as_ref(), None);
+        resource.soft_delete = self.registry.soft_delete(&resource);
         resource.depends_on = self.dependencies(i, None);
         resource
             .depends_on

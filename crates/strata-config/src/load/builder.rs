@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use hcl_edit::structure::{Block, Body, Structure};
 
 use super::ENV_ATTRS;
-use super::decl::{EnvDecl, LocalDecl, ModuleDecl, OutputDecl, ResourceDecl, Validation, VariableDecl};
+use super::decl::{
+    EnvDecl, ImportDecl, LocalDecl, ModuleDecl, MovedDecl, OutputDecl, ResourceDecl, Validation, VariableDecl,
+};
 use super::schema::{self, Reader, Schema};
 use crate::similar;
 use crate::source::{FileId, Place};
@@ -20,6 +22,8 @@ const STACK_BLOCKS: &[(&str, BlockHandler)] = &[
     ("resource", Builder::resource_block),
     ("output", Builder::output_block),
     ("backend", Builder::backend_block),
+    ("moved", Builder::moved_block),
+    ("import", Builder::import_block),
 ];
 
 /// The top-level blocks of an environment file.
@@ -38,6 +42,8 @@ pub(super) struct Builder {
     pub(super) outputs: Vec<OutputDecl>,
     pub(super) envs: BTreeMap<String, EnvDecl>,
     pub(super) backend: Option<super::backend::Backend>,
+    pub(super) moved: Vec<MovedDecl>,
+    pub(super) imports: Vec<ImportDecl>,
     /// First declaration of every name, per kind, for duplicate errors.
     seen: BTreeMap<(&'static str, String), Place>,
 }
@@ -242,15 +248,16 @@ impl Builder {
             return;
         };
         let what = format!("module \"{label}\"");
-        let (mut inputs, _) = r.body(
+        let (mut inputs, blocks) = r.body(
             &b.body,
             file,
             &what,
             &Schema {
                 attrs: None,
-                blocks: &[],
+                blocks: &["lifecycle"],
             },
         );
+        let lifecycle = super::refactor::lifecycle(r, &blocks, file, &what);
         let Some(source_attr) = inputs.remove("source") else {
             let d = r.error(format!("{what} has no `source`"), &place);
             d.hint = Some("set `source` to a built-in module, like source = \"resource_group\"".into());
@@ -270,6 +277,7 @@ impl Builder {
                 depends_on,
                 diagnostics,
                 inputs,
+                lifecycle,
             });
         }
     }
@@ -281,7 +289,7 @@ impl Builder {
             return;
         };
         let what = format!("resource \"{label}\"");
-        let (mut attrs, _) = r.body(
+        let (mut attrs, blocks) = r.body(
             &b.body,
             file,
             &what,
@@ -296,9 +304,10 @@ impl Builder {
                     "depends_on",
                     "diagnostics",
                 ]),
-                blocks: &[],
+                blocks: &["lifecycle"],
             },
         );
+        let lifecycle = super::refactor::lifecycle(r, &blocks, file, &what);
         let mut required = |key: &str, example: &str, r: &mut Reader<'_>| {
             let a = attrs.remove(key);
             if a.is_none() {
@@ -325,6 +334,7 @@ impl Builder {
                 body: attrs.remove("body"),
                 depends_on: attrs.remove("depends_on"),
                 diagnostics: attrs.remove("diagnostics"),
+                lifecycle,
             });
         }
     }
@@ -428,20 +438,45 @@ impl Builder {
                 );
                 continue;
             }
-            let (attrs, _) = r.body(
+            let (attrs, blocks) = r.body(
                 &b.body,
                 file,
                 &format!("environment \"{stem}\""),
                 &Schema {
                     attrs: Some(ENV_ATTRS),
-                    blocks: &[],
+                    blocks: &["soft_delete"],
                 },
             );
+            let mut soft_delete = None;
+            for sb in blocks {
+                if !r.no_labels(sb, file) {
+                    continue;
+                }
+                if soft_delete.is_some() {
+                    let d = r.error(
+                        format!("environment \"{stem}\" has more than one soft_delete block"),
+                        &Place::of(file, sb),
+                    );
+                    d.hint = Some("merge them into one".into());
+                    continue;
+                }
+                let (sattrs, _) = r.body(
+                    &sb.body,
+                    file,
+                    "a soft_delete block",
+                    &Schema {
+                        attrs: Some(&["on_create", "on_destroy"]),
+                        blocks: &[],
+                    },
+                );
+                soft_delete = Some(sattrs);
+            }
             found = Some(EnvDecl {
                 name: stem.clone(),
                 file,
                 place,
                 attrs,
+                soft_delete,
             });
         }
         match found {

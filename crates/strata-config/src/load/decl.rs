@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use strata_core::{AddrSelector, PathStep, ResourceAddr};
+
 use super::schema::Attr;
 use crate::source::{FileId, Place};
 
@@ -45,6 +47,8 @@ pub(crate) struct ModuleDecl {
     pub diagnostics: Option<Attr>,
     /// Every other attribute: the module's inputs.
     pub inputs: BTreeMap<String, Attr>,
+    /// Applies to every resource of the module, over the profile's defaults.
+    pub lifecycle: Option<LifecycleDecl>,
 }
 
 /// `resource "label" { type = "…@…"  name = …  parent = … }`
@@ -61,6 +65,7 @@ pub(crate) struct ResourceDecl {
     pub depends_on: Option<Attr>,
     /// `diagnostics = false` keeps the automatic diagnostic setting off it.
     pub diagnostics: Option<Attr>,
+    pub lifecycle: Option<LifecycleDecl>,
 }
 
 impl ResourceDecl {
@@ -90,4 +95,35 @@ pub(crate) struct EnvDecl {
     pub file: FileId,
     pub place: Place,
     pub attrs: BTreeMap<String, Attr>,
+    /// The attributes of its `soft_delete { … }` block, if any.
+    pub soft_delete: Option<BTreeMap<String, Attr>>,
+}
+
+/// `lifecycle { prevent_destroy = true  ignore_changes = [tags, properties.sku] }` inside a
+/// module or resource block; values are literals, as in OpenTofu.
+#[derive(Debug, Clone)]
+pub(crate) struct LifecycleDecl {
+    pub place: Place,
+    /// `None` when the block does not say (a module's profile default then stands).
+    pub prevent_destroy: Option<bool>,
+    pub ignore_changes: Vec<Vec<PathStep>>,
+}
+
+/// `moved { from = …  to = … }`, with both ends parsed and of the same kind.
+#[derive(Debug, Clone)]
+pub(crate) struct MovedDecl {
+    pub place: Place,
+    pub from: AddrSelector,
+    pub from_place: Place,
+    pub to: AddrSelector,
+    pub to_place: Place,
+}
+
+/// `import { to = …  id = … }`: `to` parsed, `id` evaluated per environment.
+#[derive(Debug, Clone)]
+pub(crate) struct ImportDecl {
+    pub place: Place,
+    pub to: ResourceAddr,
+    pub to_place: Place,
+    pub id: Attr,
 }

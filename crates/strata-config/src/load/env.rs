@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use hcl_edit::Span;
 use hcl_edit::expr::{Expression, ObjectKey};
 use strata_core::module::PROFILES;
-use strata_core::{Diagnostic, Diagnostics, Value};
+use strata_core::{Diagnostic, Diagnostics, OnCreate, OnDestroy, SoftDeleteChoice, Value};
 
 use super::Stack;
 use super::decl::EnvDecl;
@@ -102,8 +102,17 @@ impl Stack {
         let mut tags = BTreeMap::new();
         let mut backend = self.backend.clone();
         let mut profile = None;
+        let (mut on_create, mut on_destroy) = (None, None);
         // From the root ancestor down: each environment overrides what it sets.
         for decl in chain.iter().rev() {
+            if let Some(attrs) = &decl.soft_delete {
+                if let Some(a) = attrs.get("on_create") {
+                    on_create = choice(&mut r, a, ON_CREATE).or(on_create);
+                }
+                if let Some(a) = attrs.get("on_destroy") {
+                    on_destroy = choice(&mut r, a, ON_DESTROY).or(on_destroy);
+                }
+            }
             if let Some(a) = decl.attrs.get("profile")
                 && let Some(p) = r.constant_string(a)
             {
@@ -215,6 +224,8 @@ impl Stack {
         if diags.has_errors() {
             return Err(diags);
         }
+        let profile = profile.unwrap_or_else(|| default_profile(name));
+        let default = SoftDeleteChoice::for_profile(&profile);
         Ok(Environment {
             name: name.to_string(),
             target,
@@ -225,10 +236,11 @@ impl Stack {
             file: self.sources.path(leaf.file).to_path_buf(),
             inherits_chain: chain[1..].iter().map(|d| d.name.clone()).collect(),
             backend,
-            soft_delete: strata_core::SoftDeleteChoice::for_profile(
-                &profile.clone().unwrap_or_else(|| default_profile(name)),
-            ),
-            profile: profile.unwrap_or_else(|| default_profile(name)),
+            soft_delete: SoftDeleteChoice {
+                on_create: on_create.unwrap_or(default.on_create),
+                on_destroy: on_destroy.unwrap_or(default.on_destroy),
+            },
+            profile,
         })
     }
 
@@ -293,6 +305,31 @@ pub(crate) fn key_place(e: &Expression, key: &str) -> Option<std::ops::Range<usi
         };
         (name == key).then(|| k.span()).flatten()
     })
+}
+
+/// `soft_delete { on_create = … }`: what a create does about a soft-deleted namesake.
+const ON_CREATE: &[(&str, OnCreate)] = &[
+    ("recover", OnCreate::Recover),
+    ("purge", OnCreate::Purge),
+    ("fail", OnCreate::Fail),
+];
+
+/// `soft_delete { on_destroy = … }`: whether a destroy purges.
+const ON_DESTROY: &[(&str, OnDestroy)] = &[("keep", OnDestroy::Keep), ("purge", OnDestroy::Purge)];
+
+/// One of `allowed` (a constant string), or an error at the value listing them.
+fn choice<T: Copy>(r: &mut Reader<'_>, a: &super::schema::Attr, allowed: &[(&str, T)]) -> Option<T> {
+    let s = r.constant_string(a)?;
+    if let Some((_, v)) = allowed.iter().find(|(n, _)| *n == s) {
+        return Some(*v);
+    }
+    let names: Vec<String> = allowed.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+    let d = r.error(
+        format!("`{s}` is not a choice for soft_delete `{}`", a.name),
+        &a.value_place(),
+    );
+    d.hint = Some(format!("`{}` is one of {}", a.name, names.join(", ")));
+    None
 }
 
 /// The profile of an environment that names none: its own name when that is a profile

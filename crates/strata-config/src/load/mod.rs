@@ -6,6 +6,7 @@ pub(crate) mod backend;
 mod builder;
 pub(crate) mod decl;
 pub(crate) mod env;
+mod refactor;
 pub(crate) mod schema;
 
 use std::collections::BTreeMap;
@@ -17,7 +18,9 @@ use sha2::{Digest, Sha256};
 use strata_core::{Diagnostic, Diagnostics};
 
 use self::builder::Builder;
-use self::decl::{EnvDecl, LocalDecl, ModuleDecl, OutputDecl, ResourceDecl, VariableDecl};
+use self::decl::{
+    EnvDecl, ImportDecl, LocalDecl, ModuleDecl, MovedDecl, OutputDecl, ResourceDecl, VariableDecl,
+};
 use self::schema::Reader;
 use crate::funcs::hex;
 use crate::source::{FileId, SourceFile, Sources};
@@ -35,6 +38,10 @@ pub struct Stack {
     pub(crate) outputs: Vec<OutputDecl>,
     pub(crate) envs: BTreeMap<String, EnvDecl>,
     pub(crate) backend: backend::Backend,
+    /// `moved` blocks, in file order.
+    pub(crate) moved: Vec<MovedDecl>,
+    /// `import` blocks, in file order.
+    pub(crate) imports: Vec<ImportDecl>,
     digest: String,
 }
 
@@ -161,6 +168,7 @@ impl Stack {
                     builder.stack_file(&mut reader, body, *file);
                 }
             }
+            builder.check_refactors(&mut reader);
         }
         let Some((name, description)) = builder.stack.take() else {
             // The stack block may be in a file that did not parse.
@@ -188,6 +196,8 @@ impl Stack {
             outputs: builder.outputs,
             envs: builder.envs,
             backend: builder.backend.unwrap_or_default(),
+            moved: builder.moved,
+            imports: builder.imports,
             digest,
         })
     }

@@ -269,3 +269,24 @@ fn other_inputs_are_checked() {
     assert_eq!(path, "high_availability");
     assert!(msg.contains("Burstable"), "{msg}");
 }
+
+#[test]
+fn prod_protects_the_server_from_destroy() {
+    let e = expand("prod", base()).unwrap();
+    let protected: Vec<String> = e
+        .resources
+        .iter()
+        .filter(|r| r.lifecycle.prevent_destroy)
+        .map(|r| r.addr.to_string())
+        .collect();
+    assert_eq!(
+        protected,
+        [format!(
+            "module.{}.server",
+            e.resources[0].addr.module.as_deref().unwrap()
+        )]
+    );
+    assert!(e.resources.iter().all(|r| r.soft_delete.is_none()));
+    let e = expand("dev", base()).unwrap();
+    assert!(e.resources.iter().all(|r| !r.lifecycle.prevent_destroy));
+}

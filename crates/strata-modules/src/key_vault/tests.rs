@@ -139,3 +139,36 @@ fn purge_protection_must_be_known() {
     assert_eq!(path, "purge_protection");
     assert!(msg.contains("plan time"));
 }
+
+#[test]
+fn the_vault_says_how_azure_soft_deletes_it_and_prod_protects_it() {
+    let e = expand("dev", base()).unwrap();
+    let v = find(&e, "module.vault.vault");
+    let sd = v.soft_delete.as_ref().unwrap();
+    assert_eq!(
+        sd.deleted_id.as_ref().unwrap().as_str(),
+        format!(
+            "/subscriptions/{SUB}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv-shop-dev"
+        )
+    );
+    assert_eq!(sd.api_version, API_VERSION);
+    assert_eq!(sd.recover, strata_core::Recover::CreateModeRecover);
+    assert_eq!(sd.purge, strata_core::Purge::PostPurge);
+    assert!(!sd.purge_protected, "dev has no purge protection");
+    assert!(!v.lifecycle.prevent_destroy);
+
+    let e = expand("prod", base()).unwrap();
+    let v = find(&e, "module.vault.vault");
+    assert!(v.soft_delete.as_ref().unwrap().purge_protected);
+    assert!(v.lifecycle.prevent_destroy, "prod protects the vault");
+    let mut pairs = base();
+    pairs.push(("purge_protection", Value::from(false)));
+    let e = expand("prod", pairs).unwrap();
+    assert!(
+        !find(&e, "module.vault.vault")
+            .soft_delete
+            .as_ref()
+            .unwrap()
+            .purge_protected
+    );
+}

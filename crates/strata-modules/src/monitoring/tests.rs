@@ -88,3 +88,18 @@ fn bad_inputs() {
         "{errs:#?}"
     );
 }
+
+#[test]
+fn the_workspace_is_recovered_by_a_put_and_purged_by_force() {
+    let e = expand("prod", base()).unwrap();
+    let sd = find(&e, "module.monitoring.workspace")
+        .soft_delete
+        .clone()
+        .unwrap();
+    assert_eq!(sd.deleted_id, None);
+    assert_eq!(sd.recover, strata_core::Recover::PutRecovers);
+    assert_eq!(sd.purge, strata_core::Purge::ForceDelete);
+    assert!(!sd.purge_protected);
+    assert_eq!(find(&e, "module.monitoring.insights").soft_delete, None);
+    assert!(!find(&e, "module.monitoring.workspace").lifecycle.prevent_destroy);
+}

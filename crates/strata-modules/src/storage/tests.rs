@@ -254,3 +254,15 @@ fn unknown_names_are_refused_but_unknown_tags_pass() {
     pairs.push(("tags", Value::object([("owner", unknown("x"))])));
     assert!(expand("dev", pairs).is_ok());
 }
+
+#[test]
+fn prod_protects_the_account_from_destroy_and_nothing_is_soft_deleted() {
+    for (profile, protected) in [("dev", false), ("staging", false), ("prod", true)] {
+        let e = expand(profile, base()).unwrap();
+        for r in &e.resources {
+            let want = protected && r.addr.name == "account";
+            assert_eq!(r.lifecycle.prevent_destroy, want, "{profile}: {}", r.addr);
+            assert_eq!(r.soft_delete, None, "{}", r.addr);
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod common;
 mod apply;
 mod azure_ready;
 mod backend;
+mod config_blocks;
 mod delivery;
 mod errors;
 mod estate;
