@@ -21,7 +21,7 @@
 pub mod ci;
 mod markdown;
 pub mod promote;
-mod render;
+pub mod render;
 pub mod report;
 pub mod tofu_json;
 
