@@ -248,3 +248,65 @@ fn markdown_lines_start_with_their_marker() {
         "{md}"
     );
 }
+
+#[test]
+fn a_secret_inside_a_named_element_stays_masked() {
+    use serde_json::json;
+    use strata_core::{ResourceAddr, Value, path_to_string};
+    use strata_engine::render_values::{shown_json, shown_value};
+    use strata_engine::{Action, PropertyChange, Shown};
+
+    const SECRET: &str = "planted-connection-string";
+    let setting = |name: &str, value: Value| Value::object([("name", Value::from(name)), ("value", value)]);
+    let desired = Value::object([(
+        "properties",
+        Value::object([(
+            "appSettings",
+            Value::List(vec![
+                setting("MODE", Value::from("blue")),
+                setting("DB", Value::from(SECRET).sensitive()),
+            ]),
+        )]),
+    )]);
+    let live = json!({"properties": {"appSettings": [
+        {"name": "MODE", "value": "green"}, {"name": "DB", "value": "old"}]}});
+    let changes: Vec<PropertyChange> = strata_engine::diff::diff(&desired, &live)
+        .into_iter()
+        .map(|pd| PropertyChange {
+            path: path_to_string(&pd.path),
+            before: if pd.sensitive {
+                Shown::Sensitive
+            } else {
+                shown_json(pd.before.as_ref())
+            },
+            after: shown_value(&pd.after),
+            forces_replacement: false,
+        })
+        .collect();
+    let site = common::change(
+        ResourceAddr::module("app", "site", None),
+        strata_core::ArmId::provider_resource(&common::rg_id(), "Microsoft.Web/sites", "app-shop-dev"),
+        Action::Update,
+        changes,
+    );
+    let plan = common::plan("dev", vec![site], vec![]);
+    for rendered in [text(&plan), report(&plan), serde_json::to_string(&plan).unwrap()] {
+        assert!(!rendered.contains(SECRET), "{rendered}");
+        assert!(!rendered.contains("\"old\""), "{rendered}");
+    }
+    let out = text(&plan);
+    assert!(out.contains("~ properties.appSettings[\"MODE\"]"), "{out}");
+    assert!(out.contains("~ value = \"green\" -> \"blue\""), "{out}");
+    assert!(out.contains("~ value = <sensitive> -> <sensitive>"), "{out}");
+}
+
+#[test]
+fn the_plan_json_takes_element_changes() {
+    let plan = review::rule_changed_plan();
+    let tofu = strata_delivery::to_tofu_plan(&plan);
+    assert_eq!(tofu.validate(), vec![]);
+    let json = strata_delivery::to_tofu_json(&plan);
+    let after = &json["resource_changes"][0]["change"]["after"]["properties"]["securityRules"][0];
+    assert_eq!(after["name"], "allow-https", "{json}");
+    assert_eq!(after["properties"]["priority"], 210, "{json}");
+}
