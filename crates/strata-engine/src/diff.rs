@@ -95,7 +95,7 @@ fn walk(
                 let desired_sensitive = sensitive || desired.is_sensitive();
                 out.push(PropertyDiff {
                     path: path.clone(),
-                    before: live.map(|l| prune(l, desired)),
+                    before: live.map(|l| prune(l, desired, path)),
                     after: if desired_sensitive {
                         desired.clone().sensitive()
                     } else {
@@ -116,7 +116,7 @@ fn walk(
                     if !inner.is_empty() {
                         out.push(PropertyDiff {
                             path: path.clone(),
-                            before: Some(prune(l, d)),
+                            before: Some(prune(l, d, path)),
                             after: d.clone(),
                             sensitive: false,
                         });
@@ -210,9 +210,12 @@ fn whole_map(
 }
 
 /// `live` cut down to the paths `desired` sets (whole maps stay whole), so a reported element
-/// carries no server-side fields. Elements of arrays pair by name, else by position; a live
-/// element with no partner stays whole.
-fn prune(live: &Json, desired: &Value) -> Json {
+/// carries no server-side fields, and with the desired value wherever ARM's rules call the two
+/// equal (an id in another letter case, `West Europe` for `westeurope`), so whatever renders it
+/// sees only what [`diff`] counts as different. Elements of arrays pair by name, else by
+/// position; a live element with no partner stays whole.
+fn prune(live: &Json, desired: &Value, path: &[PathStep]) -> Json {
+    let mut path = path.to_vec();
     match (desired.unmarked(), live) {
         (Value::Object(d), Json::Object(l)) => Json::Object(
             l.iter()
@@ -225,7 +228,13 @@ fn prune(live: &Json, desired: &Value) -> Json {
                                 .map(|(_, x)| x)
                         })
                         .filter(|x| !x.is_null())?;
-                    let kept = if k == "tags" { v.clone() } else { prune(v, partner) };
+                    path.push(PathStep::Key(k.clone()));
+                    let kept = if k == "tags" {
+                        v.clone()
+                    } else {
+                        prune(v, partner, &path)
+                    };
+                    path.pop();
                     Some((k.clone(), kept))
                 })
                 .collect(),
@@ -243,10 +252,17 @@ fn prune(live: &Json, desired: &Value) -> Json {
                         }),
                         None => d.get(i),
                     };
-                    partner.map_or_else(|| x.clone(), |p| prune(x, p))
+                    path.push(PathStep::Index(i));
+                    let kept = partner.map_or_else(|| x.clone(), |p| prune(x, p, &path));
+                    path.pop();
+                    kept
                 })
                 .collect(),
         ),
+        (Value::Object(_) | Value::List(_), _) => live.clone(),
+        (scalar, _) if scalar_equal(scalar, Some(live), &path) => {
+            desired.to_json().unwrap_or_else(|| live.clone())
+        }
         _ => live.clone(),
     }
 }
@@ -420,6 +436,25 @@ mod tests {
             d[0].before,
             Some(json!({"name": "allow-https", "properties": {"priority": 200, "access": "Allow"}}))
         );
+    }
+
+    #[test]
+    fn an_element_keeps_only_real_differences() {
+        let desired = v(
+            json!({"rules": [{"name": "a", "priority": 110, "location": "westeurope",
+            "target": {"id": "/subscriptions/S/resourceGroups/RG/x"}}]}),
+        );
+        let live = json!({"rules": [{"name": "a", "priority": 100, "location": "West Europe",
+            "target": {"id": "/subscriptions/s/resourcegroups/rg/x"}}]});
+        let d = diff(&desired, &live);
+        assert_eq!(d.len(), 1);
+        // Only the priority differs between before and after.
+        let before = d[0].before.clone().unwrap();
+        let after = d[0].after.to_json().unwrap();
+        assert_eq!(before["location"], after["location"]);
+        assert_eq!(before["target"], after["target"]);
+        assert_eq!(before["name"], after["name"]);
+        assert_ne!(before["priority"], after["priority"]);
     }
 
     #[test]
