@@ -21,7 +21,7 @@ use strata_core::Layer;
 use strata_engine::{Action, OutputChange, Plan, ResourceChange};
 
 pub use line::{Flavor, Line, Mark, Role, print_lines};
-pub use resource::{resource_lines, value_text};
+pub use resource::resource_lines;
 pub use values::inline;
 
 pub(crate) use resource::{TOP, is_shown};

@@ -15,7 +15,7 @@ use strata_engine::{Action, ResourceChange, Shown};
 use super::WIDTH;
 use super::line::{Line, Mark, Role, wrap_prose};
 use super::tree::{Node, build, display};
-use super::values::{inline, key, layout, quote, shown_inline};
+use super::values::{key, layout, quote, shown_inline};
 
 /// Where a resource's header marker sits; its properties go [`STEP`] further.
 pub(crate) const TOP: usize = 2;
@@ -294,9 +294,4 @@ pub(crate) fn output_lines(
         }
     }
     out
-}
-
-/// A one-line JSON value (used by `strata output`).
-pub fn value_text(json: &serde_json::Value) -> String {
-    inline(json)
 }

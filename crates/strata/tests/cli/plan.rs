@@ -138,6 +138,24 @@ fn adding_one_tag_to_a_module_plans_one_nested_line() {
         "{}",
         r.all()
     );
+    // Taking it away again is one removed key.
+    ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
+    ctx.edit(
+        "foundation.hcl",
+        "tags     = merge(local.tags, { tier = \"gold\" })",
+        "tags     = local.tags",
+    );
+    let r = ctx.run(&["plan", "-e", "dev", "-detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert_eq!(
+        marked(&r.stdout),
+        [
+            "~ Microsoft.Resources/resourceGroups \"rg-shop-dev\"",
+            "- tags.tier = \"gold\" -> null"
+        ],
+        "{}",
+        r.all()
+    );
 }
 
 #[test]
