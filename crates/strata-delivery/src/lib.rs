@@ -2,6 +2,11 @@
 //! promotion reports. Pure functions from a [`Plan`] (or a [`CiSpec`]) to text; the CLI
 //! decides where the text goes.
 //!
+//! - [`render`]: the one plan renderer, used by the terminal, `strata show PLANFILE` and the
+//!   reports: [`render::plan_text`] and [`render::resource_lines`] give [`render::Line`]s
+//!   printed in a [`render::Flavor`] (plain, ANSI colour, or markdown-safe in a `diff` block);
+//!   changes nest at the level that changed, ARM's own fields are hidden, long values wrap at
+//!   [`render::WIDTH`] columns.
 //! - [`tofu_json`]: a [`Plan`] in OpenTofu's plan JSON shape ([`to_tofu_json`], for
 //!   `strata show -json`), as typed structs ([`TofuPlan`], [`TofuResourceChange`],
 //!   [`TofuChange`]) that also parse OpenTofu's own plans, with the structural rules both must
@@ -21,7 +26,7 @@
 pub mod ci;
 mod markdown;
 pub mod promote;
-mod render;
+pub mod render;
 pub mod report;
 pub mod tofu_json;
 

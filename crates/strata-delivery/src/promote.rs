@@ -8,7 +8,8 @@ use strata_engine::Plan;
 
 use crate::markdown::code;
 use crate::render::{
-    by_layer, changing_outputs, destructive_reason, is_destructive, output_line, resource_lines, will,
+    Flavor, Line, by_layer, changing_outputs, destructive_reason, is_destructive, outputs_lines, print_lines,
+    resource_lines, will,
 };
 use crate::report::plan_details;
 
@@ -69,24 +70,17 @@ fn text(from_env: &str, to_env: &str, plan: &Plan) -> String {
         let mut lines = Vec::new();
         for (i, change) in changes.iter().enumerate() {
             if i > 0 {
-                lines.push(String::new());
+                lines.push(Line::blank());
             }
-            resource_lines(change, &mut lines);
+            lines.extend(resource_lines(change));
         }
-        for line in lines {
-            if line.is_empty() {
-                out.push('\n');
-            } else {
-                out.push_str(&format!("  {line}\n"));
-            }
-        }
+        out.push_str(&print_lines(&lines, Flavor::Plain));
     }
     let outputs = changing_outputs(plan);
     if !outputs.is_empty() {
         out.push_str("\noutputs:\n");
-        for o in outputs {
-            out.push_str(&format!("  {}\n", output_line(o)));
-        }
+        let lines = outputs_lines(&outputs);
+        out.push_str(&print_lines(&lines, Flavor::Plain));
     }
     out
 }

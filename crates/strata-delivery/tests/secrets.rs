@@ -103,10 +103,10 @@ fn reports_mask_the_secret() {
     assert!(!report.contains(SECRET));
     assert_eq!(occurrences(&report, PLAIN), 1);
     assert!(report.contains("properties.administratorLoginPassword = <sensitive>"));
-    assert!(report.contains("properties.value : <sensitive> -> <sensitive>"));
+    assert!(report.contains("properties.value = <sensitive> -> <sensitive>"));
     let fqdn = report.lines().find(|l| l.contains("properties.fqdn")).unwrap();
     assert!(fqdn.ends_with("= (known after apply)"), "{fqdn}");
-    assert!(report.contains("+ output.db_password = <sensitive>"));
+    assert!(report.contains("db_password = <sensitive>"));
     for format in [Format::Text, Format::Markdown] {
         let promotion = promotion_report("staging", "dev", &plan, format);
         assert!(!promotion.contains(SECRET));

@@ -4,7 +4,14 @@
 //! letter case, locations normalised (`West Europe` / `westeurope`) and arrays in another order.
 //! [`diff`] therefore compares only the paths the configuration sets, with ARM's case rules for
 //! ids and locations, arrays of named objects matched by name and arrays of scalars compared as
-//! sets. `tags` is compared whole, because a PUT replaces the whole map.
+//! sets. `tags` is compared whole, because a PUT replaces the whole map, but reported key by key
+//! (a tag the configuration no longer sets is a change whose `after` is null).
+//!
+//! Each difference is reported at the level that changed: a leaf, one tag, or one element of an
+//! array of named objects (`properties.securityRules[1]`, its `before` pruned to the paths the
+//! configuration sets), so a renderer can name the element and show only its changed fields.
+//! An element holding anything sensitive or unknown is reported leaf by leaf instead, so the
+//! masks stay on the leaves they belong to.
 
 use serde_json::Value as Json;
 use strata_core::{PathStep, Value};
@@ -53,12 +60,12 @@ fn walk(
         Value::Null => {}
         Value::Sensitive(inner) => walk(inner, live, path, true, out),
         Value::Unknown(_) => push(out, path, sensitive),
+        Value::Object(map) if is_whole_map(path) => match live {
+            Some(Json::Object(live_map)) => whole_map(map, live_map, path, sensitive, out),
+            None | Some(Json::Null) => whole_map(map, &serde_json::Map::new(), path, sensitive, out),
+            Some(_) => push(out, path, sensitive),
+        },
         Value::Object(map) => match live {
-            Some(Json::Object(_)) if is_whole_map(path) => {
-                if !equal(desired, live) {
-                    push(out, path, sensitive);
-                }
-            }
             Some(Json::Object(live_map)) => {
                 for (key, value) in map {
                     path.push(PathStep::Key(key.clone()));
@@ -79,18 +86,43 @@ fn walk(
                 }
                 return;
             };
-            if !list_equal(items, live_items) {
-                // A list is written whole; report it as one change at its path, or descend into
-                // named elements when both sides name the same elements, for a precise diff.
-                if let Some(pairs) = match_by_name(items, live_items) {
-                    for (i, (d, l)) in pairs.into_iter().enumerate() {
-                        path.push(PathStep::Index(i));
-                        walk(d, Some(l), path, sensitive, out);
-                        path.pop();
-                    }
+            if list_equal(items, live_items) {
+                return;
+            }
+            // A list is written whole; report it as one change at its path, or, when both sides
+            // name the same elements, one change per element that differs.
+            let Some(pairs) = match_by_name(items, live_items) else {
+                let desired_sensitive = sensitive || desired.is_sensitive();
+                out.push(PropertyDiff {
+                    path: path.clone(),
+                    before: live.map(|l| prune(l, desired, path)),
+                    after: if desired_sensitive {
+                        desired.clone().sensitive()
+                    } else {
+                        desired.clone()
+                    },
+                    sensitive: desired_sensitive,
+                });
+                return;
+            };
+            for (i, (d, l)) in pairs.into_iter().enumerate() {
+                path.push(PathStep::Index(i));
+                if sensitive || d.is_sensitive() || d.is_unknown() {
+                    // Masks belong on leaves: never report a whole element around a secret.
+                    walk(d, Some(l), path, sensitive, out);
                 } else {
-                    push(out, path, sensitive);
+                    let mut inner = Vec::new();
+                    walk(d, Some(l), &mut path.clone(), false, &mut inner);
+                    if !inner.is_empty() {
+                        out.push(PropertyDiff {
+                            path: path.clone(),
+                            before: Some(prune(l, d, path)),
+                            after: d.clone(),
+                            sensitive: false,
+                        });
+                    }
                 }
+                path.pop();
             }
         }
         scalar => {
@@ -122,33 +154,116 @@ fn find_key<'a>(map: &'a serde_json::Map<String, Json>, key: &str) -> Option<&'a
     })
 }
 
-/// True when `desired` and `live` agree on everything `desired` sets.
-fn equal(desired: &Value, live: Option<&Json>) -> bool {
-    let mut out = Vec::new();
-    walk_equal(desired, live, &mut out);
-    out.is_empty()
+/// A whole map (`tags`): one change per key set to another value, and one per key the
+/// configuration no longer sets (its `after` is null). Keys compare case-insensitively, values
+/// exactly.
+fn whole_map(
+    desired: &std::collections::BTreeMap<String, Value>,
+    live: &serde_json::Map<String, Json>,
+    path: &mut Vec<PathStep>,
+    sensitive: bool,
+    out: &mut Vec<PropertyDiff>,
+) {
+    for (key, value) in desired.iter().filter(|(_, v)| !v.is_null()) {
+        let before = find_key(live, key).filter(|j| !j.is_null());
+        let same = match value.unmarked() {
+            Value::Unknown(_) => false,
+            Value::Object(_) | Value::List(_) => {
+                let mut inner = Vec::new();
+                walk(value, before, &mut Vec::new(), false, &mut inner);
+                inner.is_empty() && before.is_some()
+            }
+            scalar => scalar_equal(scalar, before, &[]),
+        };
+        if same {
+            continue;
+        }
+        let sensitive = sensitive || value.is_sensitive();
+        path.push(PathStep::Key(key.clone()));
+        out.push(PropertyDiff {
+            path: path.clone(),
+            before: before.cloned(),
+            after: if sensitive {
+                value.clone().sensitive()
+            } else {
+                value.clone()
+            },
+            sensitive,
+        });
+        path.pop();
+    }
+    for (key, value) in live.iter().filter(|(_, v)| !v.is_null()) {
+        let kept = desired
+            .iter()
+            .any(|(k, v)| !v.is_null() && k.eq_ignore_ascii_case(key));
+        if !kept {
+            path.push(PathStep::Key(key.clone()));
+            out.push(PropertyDiff {
+                path: path.clone(),
+                before: Some(value.clone()),
+                after: Value::Null,
+                sensitive,
+            });
+            path.pop();
+        }
+    }
 }
 
-fn walk_equal(desired: &Value, live: Option<&Json>, out: &mut Vec<PropertyDiff>) {
+/// `live` cut down to the paths `desired` sets (whole maps stay whole), so a reported element
+/// carries no server-side fields, and with the desired value wherever ARM's rules call the two
+/// equal (an id in another letter case, `West Europe` for `westeurope`), so whatever renders it
+/// sees only what [`diff`] counts as different. Elements of arrays pair by name, else by
+/// position; a live element with no partner stays whole.
+fn prune(live: &Json, desired: &Value, path: &[PathStep]) -> Json {
+    let mut path = path.to_vec();
     match (desired.unmarked(), live) {
-        (Value::Object(m), Some(Json::Object(l))) => {
-            // whole-map comparison: same key set and equal values
-            let live_keys = l.keys().filter(|k| !l[*k].is_null()).count();
-            let desired_keys = m.values().filter(|v| !v.is_null()).count();
-            if live_keys != desired_keys {
-                out.push(PropertyDiff {
-                    path: vec![],
-                    before: None,
-                    after: Value::Null,
-                    sensitive: false,
-                });
-                return;
-            }
-            for (k, v) in m {
-                walk_equal(v, find_key(l, k), out);
-            }
+        (Value::Object(d), Json::Object(l)) => Json::Object(
+            l.iter()
+                .filter_map(|(k, v)| {
+                    let partner = d
+                        .get(k)
+                        .or_else(|| {
+                            d.iter()
+                                .find(|(dk, _)| dk.eq_ignore_ascii_case(k))
+                                .map(|(_, x)| x)
+                        })
+                        .filter(|x| !x.is_null())?;
+                    path.push(PathStep::Key(k.clone()));
+                    let kept = if k == "tags" {
+                        v.clone()
+                    } else {
+                        prune(v, partner, &path)
+                    };
+                    path.pop();
+                    Some((k.clone(), kept))
+                })
+                .collect(),
+        ),
+        (Value::List(d), Json::Array(l)) => Json::Array(
+            l.iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let name = x.get("name").and_then(Json::as_str);
+                    let partner = match name {
+                        Some(n) => d.iter().find(|e| {
+                            e.get("name")
+                                .and_then(Value::as_str)
+                                .is_some_and(|m| m.eq_ignore_ascii_case(n))
+                        }),
+                        None => d.get(i),
+                    };
+                    path.push(PathStep::Index(i));
+                    let kept = partner.map_or_else(|| x.clone(), |p| prune(x, p, &path));
+                    path.pop();
+                    kept
+                })
+                .collect(),
+        ),
+        (Value::Object(_) | Value::List(_), _) => live.clone(),
+        (scalar, _) if scalar_equal(scalar, Some(live), &path) => {
+            desired.to_json().unwrap_or_else(|| live.clone())
         }
-        _ => walk(desired, live, &mut Vec::new(), false, out),
+        _ => live.clone(),
     }
 }
 
@@ -295,7 +410,77 @@ mod tests {
             "rules": [{"name": "a", "priority": 110}, {"name": "b", "priority": 200}]});
         let d = diff(&desired, &live2);
         assert_eq!(d.len(), 1);
-        assert_eq!(strata_core::path_to_string(&d[0].path), "rules[1].priority");
+        // Reported at the element, `desired`'s index, with only the paths the element sets.
+        assert_eq!(strata_core::path_to_string(&d[0].path), "rules[1]");
+        assert_eq!(d[0].before, Some(json!({"name": "a", "priority": 110})));
+        assert_eq!(d[0].after.to_json(), Some(json!({"name": "a", "priority": 100})));
+    }
+
+    #[test]
+    fn a_changed_rule_is_one_element_without_server_fields() {
+        let desired = v(json!({"properties": {"securityRules": [
+            {"name": "allow-https", "properties": {"priority": 210, "access": "Allow"}},
+            {"name": "deny-all", "properties": {"priority": 4096, "access": "Deny"}}]}}));
+        let live = json!({"properties": {"provisioningState": "Succeeded", "securityRules": [
+            {"name": "deny-all", "id": "/x/deny", "etag": "e1",
+             "properties": {"priority": 4096, "access": "Deny", "provisioningState": "Succeeded"}},
+            {"name": "allow-https", "id": "/x/allow", "etag": "e2", "type": "t",
+             "properties": {"priority": 200, "access": "Allow", "provisioningState": "Succeeded"}}]}});
+        let d = diff(&desired, &live);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            strata_core::path_to_string(&d[0].path),
+            "properties.securityRules[0]"
+        );
+        assert_eq!(
+            d[0].before,
+            Some(json!({"name": "allow-https", "properties": {"priority": 200, "access": "Allow"}}))
+        );
+    }
+
+    #[test]
+    fn an_element_keeps_only_real_differences() {
+        let desired = v(
+            json!({"rules": [{"name": "a", "priority": 110, "location": "westeurope",
+            "target": {"id": "/subscriptions/S/resourceGroups/RG/x"}}]}),
+        );
+        let live = json!({"rules": [{"name": "a", "priority": 100, "location": "West Europe",
+            "target": {"id": "/subscriptions/s/resourcegroups/rg/x"}}]});
+        let d = diff(&desired, &live);
+        assert_eq!(d.len(), 1);
+        // Only the priority differs between before and after.
+        let before = d[0].before.clone().unwrap();
+        let after = d[0].after.to_json().unwrap();
+        assert_eq!(before["location"], after["location"]);
+        assert_eq!(before["target"], after["target"]);
+        assert_eq!(before["name"], after["name"]);
+        assert_ne!(before["priority"], after["priority"]);
+    }
+
+    #[test]
+    fn an_element_holding_a_secret_is_reported_leaf_by_leaf() {
+        let desired = Value::object([(
+            "settings",
+            Value::List(vec![Value::object([
+                ("name", Value::from("DB")),
+                ("value", Value::from("s3cret").sensitive()),
+            ])]),
+        )]);
+        let live = json!({"settings": [{"name": "DB", "value": "old"}]});
+        let d = diff(&desired, &live);
+        assert_eq!(d.len(), 1);
+        assert_eq!(strata_core::path_to_string(&d[0].path), "settings[0].value");
+        assert!(d[0].sensitive);
+    }
+
+    #[test]
+    fn a_list_whose_names_differ_is_one_change_with_a_pruned_before() {
+        let desired = v(json!({"rules": [{"name": "a", "p": 1}, {"name": "b", "p": 2}]}));
+        let live = json!({"rules": [{"name": "a", "p": 1, "etag": "x"}]});
+        let d = diff(&desired, &live);
+        assert_eq!(d.len(), 1);
+        assert_eq!(strata_core::path_to_string(&d[0].path), "rules");
+        assert_eq!(d[0].before, Some(json!([{"name": "a", "p": 1}])));
     }
 
     #[test]
@@ -309,14 +494,31 @@ mod tests {
     }
 
     #[test]
-    fn tags_compare_whole() {
+    fn tags_compare_whole_and_report_each_key() {
         let desired = v(json!({"tags": {"env": "dev"}}));
         assert!(diff(&desired, &json!({"tags": {"env": "dev"}})).is_empty());
-        assert_eq!(
-            diff(&desired, &json!({"tags": {"env": "dev", "owner": "x"}})).len(),
-            1
-        );
+        assert!(diff(&desired, &json!({"tags": {"ENV": "dev"}})).is_empty());
+        // A tag the configuration no longer sets is removed by the PUT: a change.
+        let d = diff(&desired, &json!({"tags": {"env": "dev", "owner": "x"}}));
+        assert_eq!(d.len(), 1);
+        assert_eq!(strata_core::path_to_string(&d[0].path), "tags.owner");
+        assert_eq!(d[0].before, Some(json!("x")));
+        assert!(d[0].after.is_null());
+        // One tag added is one change, at its key.
+        let desired = v(json!({"tags": {"env": "dev", "tier": "gold"}}));
+        let d = diff(&desired, &json!({"tags": {"env": "dev"}}));
+        assert_eq!(d.len(), 1);
+        assert_eq!(strata_core::path_to_string(&d[0].path), "tags.tier");
+        assert_eq!(d[0].before, None);
+        // No tags live yet: each key is an addition.
+        assert_eq!(diff(&desired, &json!({})).len(), 2);
         assert_eq!(diff(&v(json!({"tags": {}})), &json!({})).len(), 0);
+        // A tag's value compares exactly, whatever its key.
+        let d = diff(
+            &v(json!({"tags": {"location": "West Europe"}})),
+            &json!({"tags": {"location": "westeurope"}}),
+        );
+        assert_eq!(d.len(), 1);
     }
 
     #[test]

@@ -6,9 +6,12 @@ use strata_core::{PathStep, Value, path_to_string};
 
 use crate::model::{PropertyChange, Shown};
 
-/// A desired value as shown: sensitive wins over unknown, which wins over known.
+/// A desired value as shown: sensitive wins over unknown, which wins over known; `null` (a key
+/// the configuration no longer sets, like a removed tag) is absent.
 pub fn shown_value(v: &Value) -> Shown {
-    if v.is_sensitive() {
+    if v.is_null() {
+        Shown::Absent
+    } else if v.is_sensitive() {
         Shown::Sensitive
     } else if v.is_unknown() {
         Shown::Unknown
@@ -52,6 +55,12 @@ fn walk(v: &Value, path: &mut Vec<PathStep>, out: &mut Vec<PropertyChange>) {
 mod tests {
     use super::*;
     use strata_core::ResourceAddr;
+
+    #[test]
+    fn null_is_absent() {
+        assert_eq!(shown_value(&Value::Null), Shown::Absent);
+        assert_eq!(shown_json(None), Shown::Absent);
+    }
 
     #[test]
     fn secrets_never_survive() {

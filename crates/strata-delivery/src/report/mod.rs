@@ -79,7 +79,13 @@ fn summary_table(plans: &[EnvPlan], out: &mut String) {
             Ok(plan) => {
                 let s = plan.summary();
                 let destructive = plan.changes.iter().filter(|c| is_destructive(c.action)).count();
-                let result = if destructive > 0 {
+                let problems = plan.problems().count();
+                let result = if problems > 0 {
+                    format!(
+                        ":no_entry: cannot apply ({problems} {})",
+                        if problems == 1 { "problem" } else { "problems" }
+                    )
+                } else if destructive > 0 {
                     format!(":warning: {destructive} destructive")
                 } else if plan.has_changes() {
                     ":large_blue_circle: changes".to_string()
@@ -138,8 +144,9 @@ fn environment_section(env: &EnvPlan, out: &mut String) {
             out.push_str(&fence("text", error));
             out.push('\n');
         }
-        Ok(plan) if !plan.has_changes() => {
+        Ok(plan) if !plan.has_changes() && plan.problems().next().is_none() => {
             out.push_str(&format!("### {name}: no changes\n\n"));
+            section::notices(plan, out);
             out.push_str("The infrastructure matches the configuration.\n\n");
         }
         Ok(plan) => {

@@ -192,3 +192,4 @@ pub fn destroy_plan() -> Plan {
     }];
     plan("prod", vec![old], outputs)
 }
+pub mod review;

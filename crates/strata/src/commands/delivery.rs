@@ -37,9 +37,12 @@ pub fn show(args: ShowArgs) -> Result<u8> {
         );
         return Ok(0);
     }
-    for plan in &plans {
+    for (i, plan) in plans.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
         println!(
-            "{}",
+            "{}\n",
             style::bold(&format!("Plan for {} / {}", plan.stack, plan.environment))
         );
         print!("{}", render::plan::render(plan));

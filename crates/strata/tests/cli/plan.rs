@@ -95,3 +95,153 @@ fn validate_checks_every_environment_without_azure() {
     assert!(r.stdout.contains("environment prod"));
     assert!(r.stdout.contains("environment staging"));
 }
+
+/// The lines of a plan that mark a change (`+ ~ - -/+ !`), trimmed.
+fn marked(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(['+', '~', '-', '!']))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn adding_one_tag_to_a_module_plans_one_nested_line() {
+    let ctx = Ctx::network_only();
+    ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
+    ctx.edit(
+        "foundation.hcl",
+        "tags     = local.tags",
+        "tags     = merge(local.tags, { tier = \"gold\" })",
+    );
+    let r = ctx.run(&["plan", "-e", "dev", "-detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("  # module.rg.group will be updated in-place\n"),
+        "{}",
+        r.all()
+    );
+    // The resource, then the one tag: not the whole map, not the tags it already has.
+    assert_eq!(
+        marked(&r.stdout),
+        [
+            "~ Microsoft.Resources/resourceGroups \"rg-shop-dev\"",
+            "+ tags.tier = \"gold\""
+        ],
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        r.all()
+    );
+    // Taking it away again is one removed key.
+    ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
+    ctx.edit(
+        "foundation.hcl",
+        "tags     = merge(local.tags, { tier = \"gold\" })",
+        "tags     = local.tags",
+    );
+    let r = ctx.run(&["plan", "-e", "dev", "-detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert_eq!(
+        marked(&r.stdout),
+        [
+            "~ Microsoft.Resources/resourceGroups \"rg-shop-dev\"",
+            "- tags.tier = \"gold\" -> null"
+        ],
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn changing_one_nsg_rule_plans_its_changed_field_under_its_name() {
+    let ctx = Ctx::network_only();
+    ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
+    // The first rule of the example is the app subnet's `allow-https-from-vnet`.
+    ctx.edit(
+        "network.hcl",
+        "priority                   = 100",
+        "priority                   = 110",
+    );
+    let r = ctx.run(&["plan", "-e", "dev", "-out", "rule.tfplan", "-detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("  # module.network.nsg[\"app\"] will be updated in-place\n"),
+        "{}",
+        r.all()
+    );
+    assert_eq!(
+        marked(&r.stdout),
+        [
+            "~ Microsoft.Network/networkSecurityGroups \"nsg-vnet-shop-dev-app\"",
+            "~ properties.securityRules[\"allow-https-from-vnet\"]",
+            "~ properties.priority = 100 -> 110",
+        ],
+        "{}",
+        r.all()
+    );
+    // Nested: the field sits four columns under its rule, the rule four under the resource.
+    let indent = |needle: &str| {
+        let line = r.stdout.lines().find(|l| l.contains(needle)).unwrap();
+        line.len() - line.trim_start().len()
+    };
+    assert_eq!(
+        indent("~ properties.securityRules"),
+        indent("~ Microsoft.Network") + 4
+    );
+    assert_eq!(
+        indent("~ properties.priority"),
+        indent("~ properties.securityRules") + 4
+    );
+    for hidden in ["etag", "provisioningState", "defaultSecurityRules", "deny-all"] {
+        assert!(!r.stdout.contains(hidden), "{hidden} shown:\n{}", r.all());
+    }
+    // The saved plan shows the same text.
+    let shown = ctx.ok(&["show", "rule.tfplan"]);
+    let actions = |s: &str| {
+        let from = s.find("strata will perform").unwrap();
+        let to = s.find("Plan: ").unwrap();
+        s[from..to].to_string()
+    };
+    assert_eq!(actions(&shown.stdout), actions(&r.stdout), "{}", shown.all());
+    // And the pull-request report, in a diff block with the marker first.
+    let report = ctx.ok(&["show", "--report", "markdown", "rule.tfplan"]);
+    assert!(
+        report
+            .stdout
+            .contains("\n!           properties.priority = 100 -> 110\n"),
+        "{}",
+        report.all()
+    );
+}
+
+#[test]
+fn changing_a_subnet_prefix_plans_one_line() {
+    let ctx = Ctx::network_only();
+    ctx.ok(&["apply", "-e", "dev", "--auto-approve"]);
+    ctx.edit(
+        "network.hcl",
+        "cidrsubnet(var.vnet_cidr, 8, 2)",
+        "cidrsubnet(var.vnet_cidr, 8, 6)",
+    );
+    let r = ctx.run(&["plan", "-e", "dev", "-detailed-exitcode"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    let marked = marked(&r.stdout);
+    assert!(
+        marked.contains(&"~ properties.addressPrefix = \"10.10.2.0/24\" -> \"10.10.6.0/24\"".to_string()),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout
+            .contains("  # module.network.subnet[\"data\"] will be updated in-place\n"),
+        "{}",
+        r.all()
+    );
+}
