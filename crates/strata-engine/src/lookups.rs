@@ -123,7 +123,11 @@ pub fn soft_delete_of_deletes(
         let Some(sd) = policy(&c.addr, desired, state) else {
             continue;
         };
-        if c.action == Action::Replace {
+        // A replacement under a new name does not need the old name back.
+        let same_name = state
+            .and_then(|s| s.resources.get(&c.addr))
+            .is_none_or(|r| r.id.eq_ignore_case(&c.id));
+        if c.action == Action::Replace && same_name {
             // The new one takes the name at once: the old one must be purged, not kept.
             if sd.purge_protected {
                 if c.problem.is_none() {
@@ -143,7 +147,8 @@ pub fn soft_delete_of_deletes(
     }
 }
 
-/// The soft-delete policy of a resource: from the configuration, else as recorded in state.
+/// The soft-delete policy of what a delete removes: as recorded in state, else from the
+/// configuration.
 pub(crate) fn policy<'a>(
     addr: &ResourceAddr,
     desired: &HashMap<&ResourceAddr, &'a DesiredResource>,

@@ -155,10 +155,11 @@ async fn confirm_readable(ctx: &Ctx, d: &DesiredResource) -> Result<(), OpError>
 
 pub(crate) async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, OpError> {
     let (id, api, sd) = match (ctx.state_targets.get(addr), ctx.desired.get(addr)) {
+        // What is deleted is what state holds (a replacement's old one), so its policy first.
         (Some((id, api, sd)), d) => (
             id.clone(),
             api.clone(),
-            d.and_then(|d| d.soft_delete.clone()).or_else(|| sd.clone()),
+            sd.clone().or_else(|| d.and_then(|d| d.soft_delete.clone())),
         ),
         (None, Some(d)) => (d.id.to_string(), d.api_version.clone(), d.soft_delete.clone()),
         (None, None) => {

@@ -63,6 +63,9 @@ pub struct PlanOptions {
     pub soft_delete: SoftDeleteChoice,
     /// Imports besides the configuration's `import` blocks (`strata import`).
     pub imports: Vec<Import>,
+    /// The target is the emulator: `prevent_destroy` warns (what Azure would refuse) instead
+    /// of stopping the plan, so the apply / destroy / apply loop can be rehearsed.
+    pub on_emulator: bool,
 }
 
 /// A plan plus what apply needs to carry it out in the same process.
@@ -252,6 +255,20 @@ pub async fn plan(
     .await?;
     crate::lookups::soft_delete_of_deletes(&mut changes, &by_addr, state_ref, options.soft_delete);
 
+    let mut warnings = Vec::new();
+    if options.on_emulator {
+        for c in changes
+            .iter_mut()
+            .filter(|c| c.problem == Some(Problem::PreventDestroy))
+        {
+            c.problem = None;
+            warnings.push(format!(
+                "{} has lifecycle.prevent_destroy: against Azure this plan would be refused; on the emulator it goes ahead",
+                c.addr
+            ));
+        }
+    }
+
     // Destroy order: the reverse of creation, so dependents go first.
     if input.destroy {
         changes.reverse();
@@ -267,7 +284,6 @@ pub async fn plan(
     }
 
     // 5. Targets.
-    let mut warnings = Vec::new();
     if !options.targets.is_empty() {
         let keep = crate::targets::selected(&graph, &options.targets, input.destroy)?;
         changes.retain(|c| keep.contains(&c.addr));
@@ -576,7 +592,11 @@ fn decide(
                 path_to_string(&pd.path)
             ));
         }
-        let secret_before = pd.sensitive || sensitive_before.iter().any(|s| pd.path.starts_with(s));
+        // Masked when a secret path contains this one, or lies inside it (a whole element).
+        let secret_before = pd.sensitive
+            || sensitive_before
+                .iter()
+                .any(|s| pd.path.starts_with(s) || s.starts_with(&pd.path));
         change.changes.push(PropertyChange {
             path: path_to_string(&pd.path),
             before: if secret_before {

@@ -177,6 +177,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         replace,
         soft_delete: env.soft_delete,
         imports: Vec::new(),
+        on_emulator: false,
     };
     if let Mode::Import { addr, id } = &req.mode {
         options.imports.push(Import {
@@ -203,6 +204,11 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         req.env.lock_timeout,
         async |guard, target| {
             let phased = Phased::new(target.emulator.is_some());
+            // The embedded emulator, a rehearsal, or an emulator environment reached through
+            // STRATA_ARM_ENDPOINT.
+            options.on_emulator = target.emulator.is_some()
+                || req.env.emulator
+                || env.target == strata_config::Target::Emulator;
             let reporter: &dyn Reporter = if req.json { &JsonReporter } else { &phased };
             let run = Run {
                 arm: Arc::new(target.arm.clone()),

@@ -17,3 +17,4 @@ mod errors;
 mod estate;
 mod locking;
 mod plan;
+mod safety;
