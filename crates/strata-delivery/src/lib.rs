@@ -25,7 +25,9 @@ mod render;
 pub mod report;
 pub mod tofu_json;
 
-pub use ci::{CiSpec, CiSpecError, GeneratedFile, azure_devops_pipeline, github_workflows};
+pub use ci::{
+    CiSpec, CiSpecError, GeneratedFile, INSTALL_HELP, Install, azure_devops_pipeline, github_workflows,
+};
 pub use promote::{Format, promotion_report};
 pub use report::{EnvPlan, markdown_report, report_marker};
 pub use tofu_json::{
