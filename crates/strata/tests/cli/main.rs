@@ -15,4 +15,5 @@ mod delivery;
 mod errors;
 mod estate;
 mod locking;
+mod pipelines;
 mod plan;
