@@ -10,7 +10,7 @@
 //!   ([`markdown_report`] of [`EnvPlan`]s), starting with [`report_marker`] so a pipeline can
 //!   update its previous comment.
 //! - [`ci`]: the pipeline files for a stack ([`github_workflows`], [`azure_devops_pipeline`])
-//!   from a [`CiSpec`], as [`GeneratedFile`]s.
+//!   from a [`CiSpec`], as [`GeneratedFile`]s; [`Install`] is where their jobs get strata.
 //! - [`promote`]: what one environment would change to match another
 //!   ([`promotion_report`]).
 //!
