@@ -12,7 +12,7 @@ use strata_emulator::EMULATOR_TENANT_ID;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::expr::{self, Context};
-use super::{Ran, Scenario, StepLog, bash, copy_into, deployer, git, simulate_install};
+use super::{Ran, Scenario, StepLog, bash, copy_into, git, simulate_install};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
@@ -282,7 +282,7 @@ impl Run {
                     let connection = s(&inputs["azureSubscription"]).unwrap();
                     let env_name = connection.strip_prefix("strata-shop-").unwrap();
                     env.insert("idToken".into(), sc.ado_token(env_name));
-                    env.insert("servicePrincipalId".into(), deployer(env_name));
+                    env.insert("servicePrincipalId".into(), sc.connection(env_name));
                     env.insert("tenantId".into(), EMULATOR_TENANT_ID.into());
                     expand(script, &vars)
                 }

@@ -11,7 +11,7 @@ use strata_emulator::EMULATOR_TENANT_ID;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::expr::{self, Context};
-use super::{PLANNER, REPO, Ran, Scenario, StepLog, bash, copy_into, deployer, git, simulate_install};
+use super::{REPO, Ran, Scenario, StepLog, bash, copy_into, deployer, git, simulate_install};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -190,7 +190,7 @@ impl Run {
         let vars = BTreeMap::from([
             (
                 "AZURE_CLIENT_ID",
-                environment.map_or_else(|| PLANNER.to_string(), deployer),
+                environment.map_or_else(|| sc.planner(), deployer),
             ),
             ("AZURE_TENANT_ID", EMULATOR_TENANT_ID.to_string()),
         ]);

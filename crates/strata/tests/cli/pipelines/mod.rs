@@ -33,6 +33,9 @@ const ADMIN: &str = "44444444-0000-0000-0000-000000000001";
 const ADMIN_SECRET: &str = "admin-secret-for-the-bootstrap-7d1";
 /// The identity of the plan jobs (repository variables).
 const PLANNER: &str = "22222222-0000-0000-0000-000000000001";
+/// An identity like the planner's and the service connections', but without access to prod's
+/// subscription: what a misconfigured role assignment looks like.
+const LIMITED: &str = "22222222-0000-0000-0000-000000000002";
 
 /// The identity that applies `env` (a GitHub environment's variables, or an Azure DevOps
 /// service connection).
@@ -65,6 +68,9 @@ pub struct StepLog {
 /// Azurite), the generated pipelines committed, and the emulator standing in for Azure.
 pub struct Scenario {
     pub ctx: Ctx,
+    /// Whether the plan identity (GitHub) and the service connections (Azure DevOps) have
+    /// lost access to prod's subscription.
+    pub limited: std::cell::Cell<bool>,
     _azurite: std::sync::Arc<azurite::Azurite>,
 }
 
@@ -146,6 +152,14 @@ impl Scenario {
         for (id, subject) in federated {
             clients.push(TestClient::parse_federated(&format!("{id}:{subject}")).unwrap());
         }
+        let dev_and_staging = "00000000-0000-0000-0000-00000000a001,00000000-0000-0000-0000-00000000a002";
+        for subject in [format!("repo:{REPO}:pull_request")]
+            .into_iter()
+            .chain(ENVS.map(ado_subject))
+        {
+            let spec = format!("{LIMITED}:{subject}:{dev_and_staging}");
+            clients.push(TestClient::parse_federated(&spec).unwrap());
+        }
         let mut ctx = Ctx {
             dir: repo,
             emulator: None,
@@ -158,7 +172,11 @@ impl Scenario {
             }),
             ..Default::default()
         });
-        let scenario = Scenario { ctx, _azurite: az };
+        let scenario = Scenario {
+            ctx,
+            _azurite: az,
+            limited: std::cell::Cell::new(false),
+        };
 
         git(scenario.root(), &["init", "-q"]);
         // Once, by an administrator: the state storage.
@@ -233,6 +251,20 @@ impl Scenario {
         env.insert("ARM_AUTHORITY_HOST".into(), self.endpoint());
         env.insert("ARM_ACCESS_KEY".into(), azurite::KEY.into());
         env
+    }
+
+    /// The client id of the plan jobs' identity (GitHub repository variables).
+    pub fn planner(&self) -> String {
+        if self.limited.get() { LIMITED } else { PLANNER }.to_string()
+    }
+
+    /// The client id of the service connection of `env` (Azure DevOps).
+    pub fn connection(&self, env: &str) -> String {
+        if self.limited.get() {
+            LIMITED.to_string()
+        } else {
+            deployer(env)
+        }
     }
 
     /// Access tokens the emulator's identity endpoint issued: every strata step signs in.

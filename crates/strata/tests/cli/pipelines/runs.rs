@@ -137,6 +137,25 @@ fn github_workflows_run_plan_on_pull_requests_and_apply_the_approved_plan_on_mai
     }
     assert_eq!(executed(&again.log, "strata apply"), 0);
     assert!(!again.log.iter().any(|s| s.ran == Simulated("approval: granted")));
+
+    // The plan identity loses access to prod: that plan fails, the others do not, and the
+    // comment still reports every environment, prod's failure included.
+    sc.limited.set(true);
+    let failing = github::Run::workflow(&sc, ".github/workflows/strata-shop-plan.yml", Event::PullRequest);
+    check_log(&failing.log);
+    assert!(!failing.succeeded("plan"));
+    assert!(
+        failing.succeeded("comment"),
+        "the comment is posted after a failed plan"
+    );
+    assert!(
+        failing.comment_reports["prod"].contains("plan failed"),
+        "{}",
+        failing.comment_reports["prod"]
+    );
+    for env in ["dev", "staging"] {
+        assert!(!failing.comment_reports[env].contains("plan failed"), "{env}");
+    }
 }
 
 #[test]
@@ -212,4 +231,13 @@ fn azure_pipeline_runs_plan_on_pull_requests_and_applies_the_approved_plan_on_ma
     }
     assert_eq!(executed(&again.log, "strata apply"), 0);
     assert!(!again.log.iter().any(|s| s.ran == Simulated("approval: granted")));
+
+    // The service connections lose access to prod: its plan fails and says why on the summary.
+    sc.limited.set(true);
+    let failing = azure::Run::pipeline(&sc, Reason::PullRequest);
+    check_log(&failing.log);
+    assert_eq!(failing.result("pr_plan"), "Failed");
+    let summary = &failing.summaries["pr_plan/plan_prod"];
+    assert!(summary.contains("plan failed"), "{summary}");
+    assert!(!failing.summaries["pr_plan/plan_dev"].contains("plan failed"));
 }
