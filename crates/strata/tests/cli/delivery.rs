@@ -161,6 +161,24 @@ fn ci_init_warns_about_local_state_and_needs_an_install_source() {
     let r = ctx.run(&["ci", "init", "github", "--install", "path"]);
     assert_eq!(r.code, 1, "{}", r.all());
     assert!(r.stderr.contains("--install path=DIR"), "{}", r.all());
+    let r = ctx.run(&["ci", "init", "github", "--install", "path=envs"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("envs is not the strata package"), "{}", r.all());
+    assert!(!ctx.path().join(".github").exists());
+
+    // `path` alone finds the strata package of the repository.
+    std::fs::create_dir_all(ctx.path().join("crates/strata")).unwrap();
+    ctx.write(
+        "crates/strata/Cargo.toml",
+        "[package]\nname = \"strata\"\nversion = \"0.1.0\"\n",
+    );
+    ctx.ok(&["ci", "init", "github", "--install", "path"]);
+    let apply = ctx.read(".github/workflows/strata-shop-apply.yml");
+    assert!(
+        apply.contains("cargo install --locked --root \"$HOME/.strata\" --path 'crates/strata'"),
+        "{apply}"
+    );
+    std::fs::remove_dir_all(ctx.path().join(".github")).unwrap();
 
     // The example keeps its state locally: CI would lose it after every run.
     let r = ctx.ok(&["ci", "init", "github", "--install", "crate=0.1.0"]);

@@ -91,6 +91,12 @@ fn s(y: &Yaml) -> Option<&str> {
 
 impl Run {
     pub fn workflow(sc: &Scenario, file: &str, event: Event) -> Run {
+        Run::workflow_with(sc, file, event, &mut |_| {})
+    }
+
+    /// Runs the workflow, calling `before` with each job's id before the job starts (for
+    /// something else to happen meanwhile).
+    pub fn workflow_with(sc: &Scenario, file: &str, event: Event, before: &mut dyn FnMut(&str)) -> Run {
         let doc = YamlLoader::load_from_str(&sc.file(file)).unwrap().remove(0);
         let mut run = Run {
             log: Vec::new(),
@@ -146,6 +152,7 @@ impl Run {
                     .collect(),
                 None => vec![None],
             };
+            before(&id);
             let mut result = Result::Success;
             for m in matrix {
                 let (r, outputs) = run.job(sc, &doc, &id, job, m.as_deref(), &needs_outputs, event);

@@ -1,6 +1,7 @@
 //! The generated pipelines, run: a pull request plans every environment and applies nothing;
 //! a push to main plans each environment, then applies exactly that saved plan after the
-//! approval; a second push with nothing to change plans, and asks for no approval.
+//! approval; a second push with nothing to change plans, and asks for no approval; a plan the
+//! state moved away from before its approval is refused; a plan that fails still reports.
 
 use super::azure::{self, Reason};
 use super::github::{self, Event};
@@ -137,6 +138,35 @@ fn github_workflows_run_plan_on_pull_requests_and_apply_the_approved_plan_on_mai
     }
     assert_eq!(executed(&again.log, "strata apply"), 0);
     assert!(!again.log.iter().any(|s| s.ran == Simulated("approval: granted")));
+
+    // A change is merged and planned; before the approval, someone else applies dev. The
+    // approved plan no longer matches the state: apply refuses it, and nothing goes further.
+    let stack = sc.file("infra/shop/strata.hcl");
+    std::fs::write(
+        sc.root().join("infra/shop/strata.hcl"),
+        stack.replace("cost_center = \"shop\"", "cost_center = \"shop-2\""),
+    )
+    .unwrap();
+    super::git(sc.root(), &["commit", "-qam", "new cost centre"]);
+    let stale = github::Run::workflow_with(
+        &sc,
+        ".github/workflows/strata-shop-apply.yml",
+        Event::Push,
+        &mut |job| {
+            if job == "apply-dev" {
+                let r = sc.strata(&["apply", "-e", "dev", "--auto-approve"]);
+                assert_eq!(r.code, 0, "{}", r.all());
+            }
+        },
+    );
+    check_log(&stale.log);
+    assert!(stale.succeeded("plan-dev"));
+    assert!(!stale.succeeded("apply-dev"), "a stale plan is refused");
+    assert!(stale.skipped("plan-staging") && stale.skipped("apply-staging"));
+    assert!(
+        pending(&sc, "staging") && pending(&sc, "prod"),
+        "nothing went further"
+    );
 
     // The plan identity loses access to prod: that plan fails, the others do not, and the
     // comment still reports every environment, prod's failure included.
