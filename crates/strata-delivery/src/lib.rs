@@ -15,7 +15,7 @@
 //!   ([`markdown_report`] of [`EnvPlan`]s), starting with [`report_marker`] so a pipeline can
 //!   update its previous comment.
 //! - [`ci`]: the pipeline files for a stack ([`github_workflows`], [`azure_devops_pipeline`])
-//!   from a [`CiSpec`], as [`GeneratedFile`]s.
+//!   from a [`CiSpec`], as [`GeneratedFile`]s; [`Install`] is where their jobs get strata.
 //! - [`promote`]: what one environment would change to match another
 //!   ([`promotion_report`]).
 //!
@@ -30,7 +30,9 @@ pub mod render;
 pub mod report;
 pub mod tofu_json;
 
-pub use ci::{CiSpec, CiSpecError, GeneratedFile, azure_devops_pipeline, github_workflows};
+pub use ci::{
+    CiSpec, CiSpecError, GeneratedFile, INSTALL_HELP, Install, azure_devops_pipeline, github_workflows,
+};
 pub use promote::{Format, promotion_report};
 pub use report::{EnvPlan, markdown_report, report_marker};
 pub use tofu_json::{

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use strata_delivery::{CiSpec, CiSpecError, GeneratedFile, azure_devops_pipeline, github_workflows};
+use strata_delivery::{CiSpec, CiSpecError, GeneratedFile, Install, azure_devops_pipeline, github_workflows};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn spec() -> CiSpec {
@@ -14,7 +14,10 @@ fn spec() -> CiSpec {
         stack_dir: "infra/shop".into(),
         stack_name: "shop".into(),
         environments: vec!["dev".into(), "staging".into(), "prod".into()],
-        strata_version: "0.1.0".into(),
+        install: Install::Git {
+            url: "https://github.com/acme/strata".into(),
+            tag: "v0.1.0".into(),
+        },
         main_branch: "main".into(),
     }
 }
@@ -85,6 +88,56 @@ fn github_workflows_pass_actionlint() {
         ..spec()
     };
     lint(&github_workflows(&other).unwrap());
+    // Every install source.
+    for install in ["crate=0.1.0", "path=crates/strata"] {
+        let spec = CiSpec {
+            install: Install::parse(install).unwrap(),
+            ..spec()
+        };
+        lint(&github_workflows(&spec).unwrap());
+    }
+}
+
+/// The `run` scripts of every step of every job, and the `script`/`inlineScript` of every
+/// Azure Pipelines step, with what they install strata with.
+fn cargo_installs(files: &[GeneratedFile]) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|f| f.contents.lines())
+        .map(str::trim)
+        .filter_map(|l| l.split_once("cargo install ").map(|(_, rest)| rest.to_string()))
+        .collect()
+}
+
+#[test]
+fn strata_is_installed_from_the_named_source_only() {
+    let cases = [
+        (
+            "git=https://github.com/acme/strata@v0.1.0",
+            "--locked --root \"$HOME/.strata\" --git 'https://github.com/acme/strata' --tag 'v0.1.0' strata",
+        ),
+        (
+            "crate=0.1.0",
+            "--locked --root \"$HOME/.strata\" --version '0.1.0' strata",
+        ),
+        (
+            "path=crates/strata",
+            "--locked --root \"$HOME/.strata\" --path 'crates/strata'",
+        ),
+    ];
+    for (install, args) in cases {
+        let spec = CiSpec {
+            install: Install::parse(install).unwrap(),
+            ..spec()
+        };
+        let github = cargo_installs(&github_workflows(&spec).unwrap());
+        assert!(!github.is_empty());
+        assert!(github.iter().all(|a| a == args), "{install}: {github:?}");
+        let ado = cargo_installs(&azure_devops_pipeline(&spec).unwrap());
+        let ado_args = args.replace("$HOME", "$(Pipeline.Workspace)");
+        assert!(!ado.is_empty());
+        assert!(ado.iter().all(|a| *a == ado_args), "{install}: {ado:?}");
+    }
 }
 
 #[test]
@@ -125,25 +178,78 @@ fn github_workflows_have_what_the_design_needs() {
     assert_eq!(apply["on"]["push"]["branches"][0].as_str(), Some("main"));
     assert_eq!(apply["permissions"]["id-token"].as_str(), Some("write"));
     assert_eq!(apply["permissions"]["contents"].as_str(), Some("read"));
+    assert_eq!(apply["concurrency"]["cancel-in-progress"].as_bool(), Some(false));
+    let ids: Vec<&str> = apply["jobs"]
+        .as_hash()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "plan-dev",
+            "apply-dev",
+            "plan-staging",
+            "apply-staging",
+            "plan-prod",
+            "apply-prod"
+        ]
+    );
     let mut previous: Option<String> = None;
     for env in ["dev", "staging", "prod"] {
+        // The plan job: no approval, its report on the summary, the saved plan uploaded.
+        let plan = &apply["jobs"][format!("plan-{env}").as_str()];
+        assert!(
+            plan["environment"].is_badvalue(),
+            "planning waits for no approval"
+        );
+        assert_eq!(plan["needs"].as_str(), previous.as_deref());
+        assert_eq!(plan["env"]["ARM_USE_OIDC"].as_str(), Some("true"));
+        let steps = plan["steps"].as_vec().unwrap();
+        let script = steps
+            .iter()
+            .find_map(|s| s["run"].as_str().filter(|r| r.contains("strata plan")))
+            .unwrap();
+        assert!(
+            script.contains("strata plan -e \"$STRATA_ENV\" -out \"$STRATA_ENV.tfplan\" -detailed-exitcode")
+        );
+        assert!(script.contains(">> \"$GITHUB_STEP_SUMMARY\""));
+        let upload = steps
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("actions/upload-artifact@v6"))
+            .unwrap();
+        assert_eq!(
+            upload["with"]["name"].as_str(),
+            Some(format!("strata-shop-plan-{env}").as_str())
+        );
+        // The apply job: behind the environment's approval, only when there are changes,
+        // downloads that artifact and applies exactly it.
         let job = &apply["jobs"][format!("apply-{env}").as_str()];
         assert_eq!(job["environment"].as_str(), Some(env));
+        assert_eq!(job["needs"].as_str(), Some(format!("plan-{env}").as_str()));
+        assert_eq!(
+            job["if"].as_str(),
+            Some(format!("needs.plan-{env}.outputs.changes == 'true'").as_str())
+        );
         assert_eq!(
             job["concurrency"]["group"].as_str(),
             Some(format!("strata-shop-{env}").as_str())
         );
         assert_eq!(job["concurrency"]["cancel-in-progress"].as_bool(), Some(false));
         assert_eq!(job["env"]["ARM_USE_OIDC"].as_str(), Some("true"));
-        assert_eq!(job["needs"].as_str(), previous.as_deref());
         let steps = job["steps"].as_vec().unwrap();
-        let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
-        assert!(uses.contains(&"azure/login@v3"));
+        let download = steps
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("actions/download-artifact@v7"))
+            .unwrap();
+        assert_eq!(download["with"]["name"], upload["with"]["name"]);
         let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
         assert!(
-            runs.iter()
-                .any(|r| r.contains("strata apply \"$STRATA_ENV.tfplan\""))
+            runs.iter().all(|r| !r.contains("strata plan")),
+            "apply does not plan again"
         );
+        assert!(runs.contains(&"strata apply -e \"$STRATA_ENV\" -lock-timeout 10m \"$STRATA_ENV.tfplan\""));
         previous = Some(format!("apply-{env}"));
     }
     // No secret is ever referenced: sign-in is by federation only.
@@ -165,21 +271,50 @@ fn azure_devops_pipeline_has_what_azure_pipelines_needs() {
     let names: Vec<&str> = stages.iter().map(|s| s["stage"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["validate", "plan", "apply_dev", "apply_staging", "apply_prod"]
+        [
+            "validate",
+            "pr_plan",
+            "plan_dev",
+            "apply_dev",
+            "plan_staging",
+            "apply_staging",
+            "plan_prod",
+            "apply_prod"
+        ]
     );
     assert_eq!(stages[1]["jobs"].as_vec().unwrap().len(), 3);
 
-    let mut previous = "validate".to_string();
-    for (stage, env) in stages[2..].iter().zip(["dev", "staging", "prod"]) {
-        assert_eq!(stage["dependsOn"].as_str(), Some(previous.as_str()));
-        assert_eq!(stage["lockBehavior"].as_str(), Some("sequential"));
-        let job = &stage["jobs"][0];
+    for (i, env) in ["dev", "staging", "prod"].into_iter().enumerate() {
+        let plan = &stages[2 + 2 * i];
+        let apply = &stages[3 + 2 * i];
+        let plan_steps = plan["jobs"][0]["steps"].as_vec().unwrap();
+        let publish = plan_steps.iter().find(|s| !s["publish"].is_badvalue()).unwrap();
+        assert_eq!(
+            publish["artifact"].as_str(),
+            Some(format!("strata-shop-plan-{env}").as_str())
+        );
+        assert_eq!(apply["dependsOn"].as_str(), Some(format!("plan_{env}").as_str()));
+        assert_eq!(
+            apply["condition"].as_str(),
+            Some(
+                format!("and(succeeded(), eq(dependencies.plan_{env}.outputs['plan.plan.changes'], 'true'))")
+                    .as_str()
+            )
+        );
+        assert_eq!(apply["lockBehavior"].as_str(), Some("sequential"));
+        let job = &apply["jobs"][0];
         assert_eq!(job["deployment"].as_str(), Some("apply"));
         assert_eq!(job["environment"].as_str(), Some(env));
         let steps = job["strategy"]["runOnce"]["deploy"]["steps"].as_vec().unwrap();
+        assert_eq!(steps[1]["download"].as_str(), Some("current"));
+        assert_eq!(steps[1]["artifact"], publish["artifact"]);
         let tasks: Vec<&str> = steps.iter().filter_map(|s| s["task"].as_str()).collect();
-        assert_eq!(tasks, ["Cache@2", "AzureCLI@2", "AzureCLI@2"]);
-        for cli in steps.iter().filter(|s| s["task"].as_str() == Some("AzureCLI@2")) {
+        assert_eq!(tasks, ["Cache@2", "AzureCLI@2"]);
+        for cli in plan_steps
+            .iter()
+            .chain(steps)
+            .filter(|s| s["task"].as_str() == Some("AzureCLI@2"))
+        {
             let inputs = &cli["inputs"];
             assert_eq!(
                 inputs["azureSubscription"].as_str(),
@@ -190,7 +325,11 @@ fn azure_devops_pipeline_has_what_azure_pipelines_needs() {
             assert!(script.contains("export ARM_USE_OIDC=true"));
             assert!(script.contains("export ARM_OIDC_TOKEN=\"$idToken\""));
         }
-        previous = format!("apply_{env}");
+        let apply_script = steps.last().unwrap()["inputs"]["inlineScript"].as_str().unwrap();
+        assert!(apply_script.contains(&format!(
+            "strata apply -e '{env}' -lock-timeout 10m \"$PIPELINE_WORKSPACE/strata-shop-plan-{env}/{env}.tfplan\""
+        )));
+        assert!(!apply_script.contains("strata plan"), "apply does not plan again");
     }
 }
 

@@ -300,6 +300,11 @@ pub enum CiCommand {
         /// github | azure-devops
         #[arg(value_parser = ["github", "azure-devops"])]
         system: String,
+        /// Where the pipelines install strata from: git=URL@TAG (a tag of a git repository),
+        /// crate=VERSION (a release on crates.io), or path=DIR (build it from this repository;
+        /// `path` alone finds the strata package in it).
+        #[arg(long, value_name = "SOURCE")]
+        install: Option<String>,
         /// The branch whose merges apply dev, then staging, then prod.
         #[arg(long, default_value = "main")]
         main_branch: String,

@@ -2,24 +2,26 @@
 //! Pipelines ([`azure_devops_pipeline`]).
 //!
 //! Both follow one design. On a pull request: validate, plan every environment, publish the
-//! plan report. On the main branch: plan and apply each environment in promotion order, each
-//! behind the CI system's environment approvals, one run per environment at a time, signing
-//! in to Azure by OpenID Connect workload identity federation (no stored secret). strata
-//! itself is built once per version from its tagged source and cached.
+//! plan report. On the main branch, for each environment in promotion order: plan in one job
+//! (the report on the run's summary, the saved plan kept as an artifact), then, only when the
+//! plan has changes, apply exactly that saved plan in a job gated by the CI system's
+//! environment approvals, so reviewers approve a plan they can read. One run at a time per
+//! environment; Azure sign-in by OpenID Connect workload identity federation (no stored
+//! secret). strata itself is installed from the [`Install`] source the user named, once per
+//! source and cached.
 //!
 //! Everything in a [`CiSpec`] ends up inside YAML and shell, so [`CiSpec::validate`] admits
 //! only names that are safe in both.
 
 mod azure_devops;
 mod github;
+mod install;
 
 use thiserror::Error;
 
 pub use azure_devops::azure_devops_pipeline;
 pub use github::github_workflows;
-
-/// Where strata's source is: the pipelines build the pinned version from its tag.
-pub const STRATA_REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+pub use install::{INSTALL_HELP, Install};
 
 /// What the pipelines are generated for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,8 +31,8 @@ pub struct CiSpec {
     pub stack_name: String,
     /// In promotion order: `dev`, `staging`, `prod`.
     pub environments: Vec<String>,
-    /// The strata release the pipelines install (`0.1.0`).
-    pub strata_version: String,
+    /// Where the pipelines install strata from.
+    pub install: Install,
     /// The branch whose commits are applied (`main`).
     pub main_branch: String,
 }
@@ -55,6 +57,8 @@ pub enum CiSpecError {
     NoEnvironments,
     #[error("the environment `{0}` is listed twice")]
     DuplicateEnvironment(String),
+    #[error("`{0}` is not a source to install strata from: {INSTALL_HELP}")]
+    UnknownInstall(String),
 }
 
 const NAME_RULE: &str =
@@ -109,18 +113,7 @@ impl CiSpec {
                 "give a path relative to the repository root, without `..`, made of letters, digits, `.`, `_`, `-` and `/`",
             ));
         }
-        let version = self.strata_version.as_str();
-        let version_ok = version.bytes().next().is_some_and(|b| b.is_ascii_digit())
-            && version
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-+".contains(&b));
-        if !version_ok {
-            return Err(invalid(
-                "strata version",
-                version,
-                "give a release version such as `0.1.0`",
-            ));
-        }
+        self.install.validate()?;
         let branch = self.main_branch.as_str();
         let branch_ok = !branch.is_empty()
             && branch.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
@@ -188,7 +181,9 @@ mod tests {
             stack_dir: "infra/shop".into(),
             stack_name: "shop".into(),
             environments: vec!["dev".into(), "staging".into(), "prod".into()],
-            strata_version: "0.1.0".into(),
+            install: Install::Crate {
+                version: "0.1.0".into(),
+            },
             main_branch: "main".into(),
         }
     }
@@ -224,7 +219,9 @@ mod tests {
                 ..spec()
             },
             CiSpec {
-                strata_version: "latest".into(),
+                install: Install::Crate {
+                    version: "latest".into(),
+                },
                 ..spec()
             },
             CiSpec {

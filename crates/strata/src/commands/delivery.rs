@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use strata_delivery::{CiSpec, EnvPlan, Format};
+use strata_config::{BackendKind, Target};
+use strata_delivery::{CiSpec, EnvPlan, Format, INSTALL_HELP, Install};
 use strata_engine::planfile;
 
 use crate::cli::{CiCommand, PromoteArgs, ShowArgs};
@@ -74,16 +75,48 @@ fn promotion_order(mut names: Vec<String>) -> Vec<String> {
 pub fn ci(dir: Option<&Path>, cmd: CiCommand) -> Result<u8> {
     let CiCommand::Init {
         system,
+        install,
         main_branch,
         force,
     } = cmd;
     let ws = load_workspace(dir)?;
     let dir = ws.dir.canonicalize().unwrap_or_else(|_| ws.dir.clone());
     let root = gitinfo::toplevel(&dir).unwrap_or_else(|| dir.clone());
+    let install = install_source(&root, install.as_deref())?;
     let stack_dir = dir
         .strip_prefix(&root)
         .map(|p| p.display().to_string())
         .unwrap_or_default();
+
+    // Emulator-only environments have nothing to deploy in CI; the others need their state
+    // where every CI run finds it.
+    let mut deployed = Vec::new();
+    let mut emulator_only = Vec::new();
+    let mut warnings = Vec::new();
+    for name in promotion_order(ws.stack.environment_names()) {
+        let env = ws.environment(&name)?;
+        if env.target == Target::Emulator {
+            emulator_only.push(name);
+            continue;
+        }
+        if env.backend.kind == BackendKind::Local {
+            warnings.push(format!(
+                "{} {name} keeps its state in a local file (.strata/state/{name}.json): every CI run starts from a fresh checkout, so the pipeline would lose it after each run and plan to create everything again\n  {} declare `backend \"azurerm\" {{ … }}` in strata.hcl or `backend = {{ type = \"azurerm\", … }}` in envs/{name}.hcl, then run `strata init -e {name} --bootstrap` once",
+                style::yellow("warning:"),
+                style::hint_label()
+            ));
+        }
+        deployed.push(name);
+    }
+    if deployed.is_empty() {
+        eprintln!(
+            "{} every environment targets the emulator ({}): CI has nothing to deploy\n  {} set `target = \"azure\"` in the envs/<name>.hcl of the environments CI should deploy",
+            style::error_label(),
+            emulator_only.join(", "),
+            style::hint_label()
+        );
+        return Err(Exit(1).into());
+    }
     let spec = CiSpec {
         stack_dir: if stack_dir.is_empty() {
             ".".into()
@@ -91,8 +124,8 @@ pub fn ci(dir: Option<&Path>, cmd: CiCommand) -> Result<u8> {
             stack_dir
         },
         stack_name: ws.stack.name().to_string(),
-        environments: promotion_order(ws.stack.environment_names()),
-        strata_version: env!("CARGO_PKG_VERSION").to_string(),
+        environments: deployed,
+        install,
         main_branch,
     };
     let files = match system.as_str() {
@@ -121,10 +154,62 @@ pub fn ci(dir: Option<&Path>, cmd: CiCommand) -> Result<u8> {
         println!("{} {}", style::green("wrote"), f.path);
     }
     println!(
-        "Environments in promotion order: {}. Set up OIDC federation for each (see the comments at the top of the files).",
+        "Environments in promotion order: {}. Each is planned, then applied after approval. Set up OIDC federation for each (see the comments at the top of the files).",
         spec.environments.join(" → ")
     );
+    if !emulator_only.is_empty() {
+        println!(
+            "Left out (target = \"emulator\", nothing to deploy): {}.",
+            emulator_only.join(", ")
+        );
+    }
+    for w in &warnings {
+        eprintln!("{w}");
+    }
     Ok(0)
+}
+
+/// The `--install` source; `path` alone finds the strata package in the repository.
+fn install_source(root: &Path, given: Option<&str>) -> Result<Install> {
+    let Some(given) = given else {
+        return Err(anyhow!(
+            "the pipelines need to know where to install strata from\n  {} {INSTALL_HELP}",
+            style::hint_label()
+        ));
+    };
+    let is_strata = |dir: &Path| {
+        std::fs::read_to_string(dir.join("Cargo.toml"))
+            .is_ok_and(|t| t.lines().any(|l| l.trim() == "name = \"strata\""))
+    };
+    let given = if given == "path" {
+        match [".", "crates/strata"]
+            .into_iter()
+            .find(|d| is_strata(&root.join(d)))
+        {
+            Some(dir) => format!("path={dir}"),
+            None => {
+                return Err(anyhow!(
+                    "no strata package in {} or its crates/strata\n  {} name its folder: --install path=DIR",
+                    root.display(),
+                    style::hint_label()
+                ));
+            }
+        }
+    } else {
+        given.to_string()
+    };
+    let install = Install::parse(&given).map_err(|e| anyhow!("{e}"))?;
+    if let Install::Path { dir } = &install
+        && !is_strata(&root.join(dir))
+    {
+        return Err(anyhow!(
+            "{} is not the strata package: no Cargo.toml with name = \"strata\" there\n  {} give its folder relative to the repository root {}",
+            dir,
+            style::hint_label(),
+            root.display()
+        ));
+    }
+    Ok(install)
 }
 
 pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {

@@ -116,9 +116,13 @@ fn git(dir: &std::path::Path, args: &[&str]) {
 fn ci_init_writes_pipelines_once() {
     let ctx = Ctx::example();
     git(ctx.path(), &["init", "-q", "-b", "main"]);
-    let r = ctx.ok(&["ci", "init", "github"]);
+    let install = "--install=git=https://github.com/acme/strata@v0.1.0";
+    let r = ctx.ok(&["ci", "init", "github", install]);
+    // dev targets the emulator: nothing to deploy, and it says so.
+    assert!(r.stdout.contains("staging → prod"), "{}", r.all());
     assert!(
-        r.stdout.contains("dev → prod → staging") || r.stdout.contains("dev → staging → prod"),
+        r.stdout
+            .contains("Left out (target = \"emulator\", nothing to deploy): dev."),
         "{}",
         r.all()
     );
@@ -128,10 +132,99 @@ fn ci_init_writes_pipelines_once() {
     assert_eq!(workflows, 2);
     let text = std::fs::read_to_string(ctx.path().join(".github/workflows/strata-shop-apply.yml")).unwrap();
     assert!(text.contains("id-token: write"));
-    let r = ctx.run(&["ci", "init", "github"]);
+    assert!(text.contains("--git 'https://github.com/acme/strata' --tag 'v0.1.0' strata"));
+    assert!(
+        !text.contains("dev"),
+        "the emulator-only environment is left out:\n{text}"
+    );
+    let r = ctx.run(&["ci", "init", "github", install]);
     assert_eq!(r.code, 1, "refuses to overwrite: {}", r.all());
-    ctx.ok(&["ci", "init", "azure-devops"]);
+    ctx.ok(&["ci", "init", "azure-devops", "--install", "crate=0.1.0"]);
     assert!(ctx.path().join("azure-pipelines.yml").exists());
+}
+
+#[test]
+fn ci_init_warns_about_local_state_and_needs_an_install_source() {
+    let ctx = Ctx::example();
+    git(ctx.path(), &["init", "-q", "-b", "main"]);
+
+    // No source: a clear error with examples, and nothing written.
+    let r = ctx.run(&["ci", "init", "github"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    for example in ["--install git=", "--install crate=", "--install path="] {
+        assert!(r.stderr.contains(example), "{}", r.all());
+    }
+    assert!(!ctx.path().join(".github").exists());
+    let r = ctx.run(&["ci", "init", "github", "--install", "latest"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("`latest` is not a source"), "{}", r.all());
+    let r = ctx.run(&["ci", "init", "github", "--install", "path"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("--install path=DIR"), "{}", r.all());
+    let r = ctx.run(&["ci", "init", "github", "--install", "path=envs"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("envs is not the strata package"), "{}", r.all());
+    assert!(!ctx.path().join(".github").exists());
+
+    // `path` alone finds the strata package of the repository.
+    std::fs::create_dir_all(ctx.path().join("crates/strata")).unwrap();
+    ctx.write(
+        "crates/strata/Cargo.toml",
+        "[package]\nname = \"strata\"\nversion = \"0.1.0\"\n",
+    );
+    ctx.ok(&["ci", "init", "github", "--install", "path"]);
+    let apply = ctx.read(".github/workflows/strata-shop-apply.yml");
+    assert!(
+        apply.contains("cargo install --locked --root \"$HOME/.strata\" --path 'crates/strata'"),
+        "{apply}"
+    );
+    std::fs::remove_dir_all(ctx.path().join(".github")).unwrap();
+
+    // The example keeps its state locally: CI would lose it after every run.
+    let r = ctx.ok(&["ci", "init", "github", "--install", "crate=0.1.0"]);
+    for env in ["staging", "prod"] {
+        assert!(
+            r.stderr.contains(&format!(
+                "warning: {env} keeps its state in a local file (.strata/state/{env}.json)"
+            )),
+            "{}",
+            r.all()
+        );
+    }
+    assert!(!r.stderr.contains("warning: dev"), "{}", r.all());
+
+    // With an azurerm backend for the stack, no warning.
+    let stack = ctx.read("strata.hcl");
+    ctx.write(
+        "strata.hcl",
+        &format!(
+            "{stack}\nbackend \"azurerm\" {{\n  resource_group_name  = \"rg-strata-state\"\n  storage_account_name = \"ststratashop01\"\n  container_name       = \"tfstate\"\n}}\n"
+        ),
+    );
+    let r = ctx.ok(&["ci", "init", "azure-devops", "--install", "crate=0.1.0"]);
+    assert!(!r.stderr.contains("warning"), "{}", r.all());
+
+    // Only emulator environments: nothing for CI to deploy.
+    for env in ["staging", "prod"] {
+        let file = format!("envs/{env}.hcl");
+        if ctx.read(&file).contains("target") {
+            ctx.edit(
+                &file,
+                "target          = \"azure\"",
+                "target          = \"emulator\"",
+            );
+        }
+    }
+    let r = ctx.run(&[
+        "ci",
+        "init",
+        "azure-devops",
+        "--install",
+        "crate=0.1.0",
+        "--force",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("CI has nothing to deploy"), "{}", r.all());
 }
 
 #[test]

@@ -16,5 +16,6 @@ mod delivery;
 mod errors;
 mod estate;
 mod locking;
+mod pipelines;
 mod plan;
 mod safety;
