@@ -258,7 +258,22 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
                 })
                 .await;
             phased.finish();
-            let outcome = result.map_err(|e| outcome::engine_error(&e))?;
+            let outcome = match result {
+                Ok(o) => o,
+                Err(e) => {
+                    if let Mode::Plan { report: true, .. } = req.mode {
+                        // The pull request still gets a report, saying what failed.
+                        print!(
+                            "{}",
+                            strata_delivery::markdown_report(
+                                ws.stack.name(),
+                                &[strata_delivery::EnvPlan::failed(&env.name, e.to_string())]
+                            )
+                        );
+                    }
+                    return Err(outcome::engine_error(&e));
+                }
+            };
             finish(&ws, &env.name, &req, outcome, shown)
         },
     )
