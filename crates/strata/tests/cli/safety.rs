@@ -258,3 +258,61 @@ fn ci_cancellation_sigint_then_sigterm_leaves_a_consistent_state_and_a_free_lock
         "{state}"
     );
 }
+
+/// Runs `strata ARGS` on a pseudo-terminal (util-linux `script`), typing `input`.
+fn on_terminal(ctx: &Ctx, args: &str, input: &str) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("strata");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .current_dir(ctx.path())
+        .env("NO_COLOR", "1")
+        .env("STRATA_EMULATOR_LATENCY", "0ms")
+        .env_remove("STRATA_ARM_ENDPOINT")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, input.as_bytes()).unwrap();
+    // Keep the terminal open until strata has read the answer and finished.
+    let out = std::thread::scope(|s| {
+        let h = s.spawn(|| child.wait_with_output().unwrap());
+        std::thread::sleep(Duration::from_millis(200));
+        let out = h.join().unwrap();
+        drop(stdin);
+        out
+    });
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_prod_profile_apply_asks_for_the_word_yes_naming_environment_and_subscription() {
+    let ctx = Ctx::example();
+    ctx.write(
+        "envs/loopprod.hcl",
+        "environment \"loopprod\" {\n  target    = \"emulator\"\n  profile   = \"prod\"\n  location  = \"westeurope\"\n  variables = { vnet_cidr = \"10.40.0.0/16\", tenant_id = \"00000000-0000-0000-0000-00000000a000\" }\n  backend   = { type = \"local\" }\n}\n",
+    );
+    let out = on_terminal(&ctx, "apply -e loopprod -target=module.rg", "y\n");
+    assert!(out.contains("Only 'yes' will be accepted"), "{out}");
+    assert!(
+        out.contains("environment loopprod (profile prod), subscription"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Apply cancelled."),
+        "`y` is not enough for prod: {out}"
+    );
+    assert!(
+        ctx.ok(&["state", "list", "-e", "loopprod"])
+            .stdout
+            .trim()
+            .is_empty()
+    );
+
+    let out = on_terminal(&ctx, "apply -e loopprod -target=module.rg", "yes\n");
+    assert!(out.contains("Apply complete!"), "{out}");
+    // Other profiles keep OpenTofu's y/N.
+    let out = on_terminal(&ctx, "apply -e dev -target=module.rg", "y\n");
+    assert!(out.contains("[y/N]"), "{out}");
+    assert!(out.contains("Apply complete!"), "{out}");
+}
