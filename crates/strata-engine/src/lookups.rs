@@ -26,8 +26,11 @@ pub(crate) fn is_settings_singleton(resource_type: &str) -> bool {
 }
 
 /// Like azurerm and azapi, a create first looks at its id: one that exists but is not in state
-/// is not silently taken over. Creates under a parent this plan also creates cannot exist and
-/// are not read. Soft-deletable creates also look for a deleted namesake.
+/// is not silently taken over. Creates are read parents first, in waves by depth; a create
+/// under a parent that this plan creates and that turned out not to exist cannot exist and is
+/// not read, so a new estate costs one read per top-level resource, and a lost state reports
+/// every resource that is already there. Soft-deletable creates also look for a deleted
+/// namesake.
 pub async fn check_creates(
     arm: &dyn Arm,
     changes: &mut [ResourceChange],
@@ -40,30 +43,59 @@ pub async fn check_creates(
         .filter(|c| c.action == Action::Create)
         .map(|c| c.id.key())
         .collect();
-    let mut reads: Vec<(usize, String, String, Read)> = Vec::new();
+    // Candidates by depth (number of ancestors).
+    let mut waves: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    let mut deleted_reads: Vec<(usize, String, String, Read)> = Vec::new();
     for (i, c) in changes.iter().enumerate() {
         if c.action != Action::Create || c.importing {
             continue;
         }
-        let under_new_parent =
-            std::iter::successors(c.id.parent(), |p| p.parent()).any(|p| creating.contains(&p.key()));
-        if !under_new_parent && !is_settings_singleton(&c.resource_type) {
-            reads.push((i, c.id.to_string(), c.api_version.clone(), Read::Live));
+        if !is_settings_singleton(&c.resource_type) {
+            let depth = std::iter::successors(c.id.parent(), |p| p.parent()).count();
+            waves.entry(depth).or_default().push(i);
         }
         if let Some(sd) = desired.get(&c.addr).and_then(|d| d.soft_delete.as_ref())
             && let Some(deleted) = &sd.deleted_id
         {
-            reads.push((i, deleted.to_string(), sd.api_version.clone(), Read::Deleted));
+            deleted_reads.push((i, deleted.to_string(), sd.api_version.clone(), Read::Deleted));
         }
     }
-    let results: Vec<_> = stream::iter(reads)
-        .map(|(i, id, api, what)| async move {
-            let doc = arm.get(&id, &api).await;
-            (i, what, doc)
-        })
-        .buffer_unordered(parallelism.max(1))
-        .collect()
-        .await;
+    // Ids (lower case) of creates found not to exist: what is under them cannot exist either.
+    let mut absent: HashSet<String> = HashSet::new();
+    let mut results = Vec::new();
+    for (_, wave) in waves {
+        let reads: Vec<(usize, String, String, Read)> = wave
+            .into_iter()
+            .filter(|&i| {
+                !std::iter::successors(changes[i].id.parent(), |p| p.parent())
+                    .any(|p| creating.contains(&p.key()) && absent.contains(&p.key()))
+            })
+            .map(|i| {
+                (
+                    i,
+                    changes[i].id.to_string(),
+                    changes[i].api_version.clone(),
+                    Read::Live,
+                )
+            })
+            .collect();
+        let done = read_all(arm, reads, parallelism).await;
+        for (i, what, doc) in done {
+            if let Ok(None) = &doc {
+                absent.insert(changes[i].id.key());
+            }
+            results.push((i, what, doc));
+        }
+        // Children of absent creates that were not read are absent too.
+        for c in changes.iter() {
+            if creating.contains(&c.id.key())
+                && std::iter::successors(c.id.parent(), |p| p.parent()).any(|p| absent.contains(&p.key()))
+            {
+                absent.insert(c.id.key());
+            }
+        }
+    }
+    results.extend(read_all(arm, deleted_reads, parallelism).await);
     for (i, what, doc) in results {
         let c = &mut changes[i];
         let doc = doc.map_err(|source| EngineError::Refresh {
@@ -100,6 +132,27 @@ pub async fn check_creates(
         }
     }
     Ok(())
+}
+
+type ReadResult = (
+    usize,
+    Read,
+    Result<Option<serde_json::Value>, strata_arm::ArmError>,
+);
+
+async fn read_all(
+    arm: &dyn Arm,
+    reads: Vec<(usize, String, String, Read)>,
+    parallelism: usize,
+) -> Vec<ReadResult> {
+    stream::iter(reads)
+        .map(|(i, id, api, what)| async move {
+            let doc = arm.get(&id, &api).await;
+            (i, what, doc)
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await
 }
 
 #[derive(Clone, Copy)]

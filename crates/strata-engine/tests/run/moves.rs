@@ -78,15 +78,9 @@ fn creates_of_ids_that_exist_outside_state_are_refused_until_imported() {
         .problems()
         .map(|(c, p)| (c.addr.clone(), p.clone()))
         .collect();
-    assert_eq!(
-        problems.len(),
-        1,
-        "only the resource group is checked: {problems:?}"
-    );
-    assert_eq!(
-        problems[0],
-        (ResourceAddr::resource("rg"), Problem::AlreadyExists)
-    );
+    // Every resource that is there is reported, children of existing parents included.
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems.iter().all(|(_, p)| *p == Problem::AlreadyExists));
     let refused = env.run("dev", &estate("im1", account_addr("storage")), apply());
     assert!(matches!(refused, RunOutcome::Refused(_)), "{refused:?}");
     assert!(env.state("dev").is_none(), "a refused apply writes nothing");
