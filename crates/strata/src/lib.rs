@@ -1,5 +1,6 @@
 //! The `strata` command line: argument parsing ([`cli`]), the commands ([`commands`]), the
-//! connection to Azure or the emulator ([`session`]), and everything that prints
+//! connection to Azure or the emulator ([`session`]), rehearsals that never touch real state
+//! ([`rehearsal`]), and everything that prints
 //! ([`render`], [`style`]). Libraries below never print; this crate renders their events,
 //! plans and diagnostics.
 
@@ -9,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod gitinfo;
+pub mod rehearsal;
 pub mod render;
 pub mod session;
 pub mod style;

@@ -111,6 +111,10 @@ pub struct ArmTarget {
 
 /// The first line users see: where this run is going.
 pub fn banner(ws: &Workspace, env: &Environment, force_emulator: bool) -> String {
+    // [rehearsal hook] A rehearsal says so first.
+    if let Some(r) = crate::rehearsal::detect(ws, env, force_emulator) {
+        return r.banner(ws);
+    }
     if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
         return format!(
             "Target: ARM endpoint {ep} (from {ENDPOINT_VAR}) — environment {}",
@@ -208,7 +212,9 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
             Ok(spec) => Latency::parse(&spec).map_err(|e| anyhow!("{EMULATOR_LATENCY_VAR}: {e}"))?,
             Err(_) => Latency::default(),
         };
-        let data = emulator_dir(ws, &env.name);
+        // [rehearsal hook] A rehearsal's estate lives with its state.
+        let data = crate::rehearsal::estate_dir(ws, env, force_emulator)
+            .unwrap_or_else(|| emulator_dir(ws, &env.name));
         std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
         let config = EmulatorConfig {
             listen: ([127, 0, 0, 1], 0).into(),

@@ -97,7 +97,8 @@ async fn execute(dir: Option<&Path>, mut run: Run) -> Result<u8> {
     };
     let evaluated = ws.evaluate(&env, &run.env.vars)?;
 
-    let store = ws.store(&env)?;
+    // [rehearsal hook] A rehearsal has its own state; --from-state seeds it first.
+    let store = crate::rehearsal::open_store(&ws, &env, run.env.emulator, run.env.from_state).await?;
     let store = store.as_dyn();
     let operation = match run.mode {
         Mode::Plan { .. } => strata_state::operation::PLAN,
