@@ -5,7 +5,8 @@
 //! describe resources that exist. Resource groups become groups; a group that a resource
 //! needs but the documents do not hold is made in the resource's location. Children listed
 //! inline in a parent's document (a VNet's `subnets`, an NSG's `securityRules`) are stored as
-//! resources of their own, as the emulator keeps them. Storage accounts get fresh keys.
+//! resources of their own, as the emulator keeps them, unless the documents hold the child
+//! itself (its own document is the newer). Storage accounts get fresh keys.
 
 use std::path::Path;
 
@@ -35,6 +36,10 @@ pub fn seed_estate(data_dir: &Path, documents: &[SeedDocument]) -> Result<usize,
     let dir = DataDir::open(data_dir)?;
     let mut state = dir.load()?.map(State::from_snapshot).unwrap_or_default();
     let mut stored = 0;
+    let own: std::collections::BTreeSet<String> = documents
+        .iter()
+        .map(|d| key_of(d.id.trim_end_matches('/')))
+        .collect();
     // Groups first, so that a group's own document wins over one made for its resources.
     for doc in documents
         .iter()
@@ -65,6 +70,10 @@ pub fn seed_estate(data_dir: &Path, documents: &[SeedDocument]) -> Result<usize,
             body.remove(k);
         }
         for child in inline_children(&doc.id, &mut body) {
+            // A child's own document is newer than its parent's copy of it.
+            if own.contains(&child.key()) {
+                continue;
+            }
             let order = state.next_order();
             state.put_resource(Resource { order, ..child });
             stored += 1;
@@ -140,7 +149,7 @@ fn group_of(id: &str, doc: &Value) -> Option<Group> {
 }
 
 /// Takes the inline children out of `body.properties`: list items whose `id` is directly below
-/// `parent` and that carry a `type`.
+/// `parent` and whose `type` the emulator stores apart.
 fn inline_children(parent: &str, body: &mut Map<String, Value>) -> Vec<Resource> {
     let prefix = format!("{}/", key_of(parent.trim_end_matches('/')));
     let Some(Value::Object(props)) = body.get_mut("properties") else {
@@ -155,7 +164,13 @@ fn inline_children(parent: &str, body: &mut Map<String, Value>) -> Vec<Resource>
             let below = key_of(id)
                 .strip_prefix(&prefix)
                 .map(|rest| rest.split('/').count() == 2);
-            below == Some(true) && item.get("type").and_then(Value::as_str).is_some()
+            // Only types the emulator keeps as resources of their own (subnets, security
+            // rules); others (a subnet's delegations) stay inline in the parent.
+            let kept_apart = item
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| crate::types::MODELLED.iter().any(|m| m.eq_ignore_ascii_case(t)));
+            below == Some(true) && kept_apart
         };
         if items.is_empty() || !items.iter().all(is_child) {
             continue;
@@ -221,6 +236,15 @@ mod tests {
                 }),
             },
             SeedDocument {
+                id: format!("{vnet}/subnets/app"),
+                resource_type: "Microsoft.Network/virtualNetworks/subnets".into(),
+                document: json!({"properties": {"addressPrefix": "10.0.1.0/24", "delegations": [{
+                    "name": "d", "id": format!("{vnet}/subnets/app/delegations/d"),
+                    "type": "Microsoft.Network/virtualNetworks/subnets/delegations",
+                    "properties": {"serviceName": "Microsoft.Web/serverFarms"}
+                }]}}),
+            },
+            SeedDocument {
                 id: format!("{RG}/providers/Microsoft.Storage/storageAccounts/st"),
                 resource_type: "Microsoft.Storage/storageAccounts".into(),
                 document: json!({"location": "northeurope", "properties": {}}),
@@ -240,6 +264,11 @@ mod tests {
         let subnets = state.children(&key_of(&vnet), "subnets");
         assert_eq!(subnets.len(), 1);
         assert_eq!(subnets[0].properties().unwrap()["addressPrefix"], "10.0.1.0/24");
+        assert_eq!(
+            subnets[0].properties().unwrap()["delegations"][0]["name"],
+            "d",
+            "the subnet's own document wins over the VNet's inline copy"
+        );
         let account = state
             .resource(&key_of(&format!(
                 "{RG}/providers/Microsoft.Storage/storageAccounts/st"

@@ -194,7 +194,7 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
         async |_guard, target| {
             let state = store.read().await.map_err(|e| anyhow!("{e}"))?;
             let digest = config_ws.stack.digest();
-            let reporter = HumanReporter::new();
+            let reporter = HumanReporter::new(&crate::render::progress::target_name(target));
             let input = PlanInput {
                 stack: ws.stack.name(),
                 environment: &real_to.name,

@@ -143,7 +143,8 @@ async fn locked(
         .read()
         .await
         .map_err(|e| anyhow!("cannot read the state ({}): {e}", store.describe()))?;
-    let human = HumanReporter::new();
+    // [progress hook] The reporter names the target.
+    let human = HumanReporter::new(&crate::render::progress::target_name(target));
     let reporter: &dyn Reporter = if run.json { &JsonReporter } else { &human };
     let digest = ws.stack.digest();
     let input = PlanInput {
@@ -233,7 +234,8 @@ async fn locked(
                 git_path: origin.map(|o| o.1),
                 config_digest: digest.clone(),
             });
-            let human = HumanReporter::new();
+            // [progress hook] The reporter names the target.
+            let human = HumanReporter::new(&crate::render::progress::target_name(target));
             let reporter: &dyn Reporter = if run.json { &JsonReporter } else { &human };
             let input = ApplyInput {
                 evaluated,

@@ -16,3 +16,4 @@ mod errors;
 mod estate;
 mod locking;
 mod plan;
+mod rehearsal;
