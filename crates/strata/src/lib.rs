@@ -10,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod gitinfo;
+pub mod preflight;
 pub mod rehearsal;
 pub mod render;
 pub mod session;

@@ -12,6 +12,7 @@ mod apply;
 mod azure_ready;
 mod backend;
 mod delivery;
+mod details;
 mod errors;
 mod estate;
 mod locking;
