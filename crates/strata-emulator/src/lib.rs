@@ -12,6 +12,9 @@
 //!   and returns an [`EmulatorHandle`] once the socket is bound; the handle gives the
 //!   [`endpoint`](EmulatorHandle::endpoint) and a graceful
 //!   [`shutdown`](EmulatorHandle::shutdown). Startup failures are [`EmulatorError`]s.
+//! - [`seed_estate`] puts [`SeedDocument`]s (resources as ARM returned them) into an estate
+//!   on disk before an emulator serves it, as they are: what a rehearsal seeded from a real
+//!   state starts with.
 //! - `front`: ARM's front door, in ARM's order: authentication and authorisation (`identity`),
 //!   throttling (`throttle`), the faults decided up front (`faults`), then `protocol`; a dropped
 //!   answer cuts the connection after the request was served (`conn`). `stats` counts it all
@@ -107,6 +110,7 @@ mod front;
 mod identity;
 mod metadata;
 mod protocol;
+mod seed;
 mod server;
 mod stats;
 mod store;
@@ -119,6 +123,7 @@ pub use faults::{FaultConfig, FaultSpec};
 pub use identity::{
     AuthConfig, CertificateKey, ClientCredential, FEDERATION_AUDIENCE, SYSTEM_IDENTITY_CLIENT_ID, TestClient,
 };
+pub use seed::{SeedDocument, seed_estate};
 pub use server::{EmulatorHandle, start};
 pub use throttle::{BucketLimits, ThrottleConfig};
 pub use types::subscriptions::{DEFAULT_SUBSCRIPTION_ID, EMULATOR_TENANT_ID};

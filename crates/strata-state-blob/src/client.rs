@@ -91,6 +91,9 @@ impl BlobTarget {
         }
         let mut client_options = ClientOptions {
             per_try_policies: per_try,
+            transport: Some(azure_core::http::Transport::new(Arc::new(
+                crate::transport::Transport::new(),
+            ))),
             ..Default::default()
         };
         if let Some(timeout) = config.timeout {

@@ -172,6 +172,13 @@ pub(crate) fn to_state_error(
         )
     } else if f.is("AuthenticationFailed") {
         format!("cannot {doing}: {}; {hint}", f.detail())
+    } else if f.status.is_none() && is_certificate_message(&f.message) {
+        format!(
+            "cannot {doing}: the blob endpoint's TLS certificate is not trusted on this machine \
+             ({}); if it is signed by a private CA (a proxy, a private endpoint, an emulator), add \
+             that CA to the trust store, or point SSL_CERT_FILE at a PEM bundle that includes it",
+            f.detail()
+        )
     } else if f.status.is_none() {
         format!(
             "cannot {doing}: the blob service did not answer ({}); check the network and the \
@@ -186,6 +193,12 @@ pub(crate) fn to_state_error(
         message,
         source: None,
     }
+}
+
+/// A transport failure about the server's certificate (see `transport`).
+fn is_certificate_message(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("certificate") || m.contains("unknownissuer")
 }
 
 /// The text of the first `<name>…</name>` element of an XML error body.

@@ -19,7 +19,8 @@
 //!   [`StateError`](strata_state::StateError) whose message says what to do.
 //!
 //! Underneath, the official `azure_storage_blob` SDK does the HTTP; this crate adds the
-//! shared-key signing policy the SDK lacks and adapts strata's token sources to it.
+//! shared-key signing policy the SDK lacks and adapts strata's token sources to it; its
+//! transport (`transport`) treats an untrusted TLS certificate as final rather than retrying it.
 //!
 //! ```no_run
 //! # use std::sync::Arc;
@@ -54,6 +55,7 @@ mod history;
 mod lease;
 mod metadata;
 mod store;
+mod transport;
 
 pub use config::{
     BlobAuth, BlobBackendConfig, DEFAULT_LEASE_DURATION, MAX_LEASE_DURATION, MIN_LEASE_DURATION, default_key,

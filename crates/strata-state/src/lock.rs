@@ -83,11 +83,41 @@ impl fmt::Display for LockInfo {
 
 /// `user@host`, from the environment and the OS, with `unknown` for what cannot be found.
 fn who() -> String {
-    let user = ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    let user = user_from(&|k| std::env::var(k).ok())
+        .or_else(account_of_current_uid)
         .unwrap_or_else(|| "unknown".into());
     format!("{}@{}", user.trim(), hostname())
+}
+
+fn user_from(lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| lookup(k).filter(|v| !v.trim().is_empty()))
+}
+
+/// The account of this process's user (containers and CI runners often set no USER): the uid
+/// owning `/proc/self`, looked up in `/etc/passwd`, else `uid <n>`.
+fn account_of_current_uid() -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let uid = std::fs::metadata("/proc/self").ok()?.uid();
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        Some(account_in_passwd(&passwd, uid).unwrap_or_else(|| format!("uid {uid}")))
+    }
+    #[cfg(not(unix))]
+    None
+}
+
+/// The name of `uid` in a passwd file (`name:x:uid:gid:…`).
+#[cfg_attr(not(unix), allow(dead_code))]
+fn account_in_passwd(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.trim().parse().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
 }
 
 fn hostname() -> String {
@@ -215,6 +245,27 @@ mod tests {
         let created = chrono::DateTime::parse_from_rfc3339(&a.created).unwrap();
         assert_eq!(created.offset().local_minus_utc(), 0);
         assert!(a.created.ends_with('Z'));
+    }
+
+    #[test]
+    fn who_falls_back_to_the_account_of_the_current_uid() {
+        assert_eq!(user_from(&|_| None), None);
+        assert_eq!(
+            user_from(&|k| (k == "LOGNAME").then(|| "ana".to_string())),
+            Some("ana".into())
+        );
+        let passwd = "root:x:0:0:root:/root:/bin/sh\nbuild:x:1001:1001::/home/build:/bin/sh\n";
+        assert_eq!(account_in_passwd(passwd, 1001), Some("build".into()));
+        assert_eq!(account_in_passwd(passwd, 7), None);
+        #[cfg(target_os = "linux")]
+        {
+            // The same answer as the system's own tool, for this process.
+            let id = std::process::Command::new("id").arg("-un").output().unwrap();
+            if id.status.success() {
+                let expected = String::from_utf8_lossy(&id.stdout).trim().to_string();
+                assert_eq!(account_of_current_uid(), Some(expected));
+            }
+        }
     }
 
     #[test]

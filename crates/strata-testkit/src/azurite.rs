@@ -19,12 +19,49 @@ pub const KEY: &str =
 pub struct Azurite {
     child: Child,
     port: u16,
+    tls: bool,
 }
 
 impl Azurite {
     /// The blob service URL (path-style, as emulators use).
     pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}/{ACCOUNT}", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}/{ACCOUNT}", self.port)
+    }
+
+    /// An instance of its own serving HTTPS with the certificate and key in these PEM files
+    /// (for tests of certificate errors: a self-signed certificate this machine does not trust).
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Azurite {
+        let bin = binary();
+        let port = free_port();
+        let mut child = Command::new(&bin)
+            .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string()])
+            .args(["--inMemoryPersistence", "--skipApiVersionCheck", "--loose"])
+            .args(["--disableTelemetry", "--silent"])
+            .arg("--cert")
+            .arg(cert)
+            .arg("--key")
+            .arg(key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start Azurite at {}: {e}", bin.display()));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err() {
+            if Instant::now() > deadline || matches!(child.try_wait(), Ok(Some(_))) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("Azurite with TLS did not start on port {port}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Azurite {
+            child,
+            port,
+            tls: true,
+        }
     }
 
     fn start() -> Azurite {
@@ -43,7 +80,13 @@ impl Azurite {
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start Azurite at {}: {e}", bin.display()));
             match wait_until_answering(&mut child, port) {
-                Ok(()) => return Azurite { child, port },
+                Ok(()) => {
+                    return Azurite {
+                        child,
+                        port,
+                        tls: false,
+                    };
+                }
                 Err(e) => {
                     last_error = e;
                     let _ = child.kill();

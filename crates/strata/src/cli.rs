@@ -66,6 +66,33 @@ mod tests {
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
     }
+
+    /// Every flag and argument of every command says what it does.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (the command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = super::Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "strata", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:#?}");
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -73,9 +100,16 @@ pub struct EnvArgs {
     /// The environment (a file envs/ENV.hcl).
     #[arg(short = 'e', long = "env", value_name = "ENV")]
     pub env: String,
-    /// Rehearse on the local emulator whatever the environment targets.
+    /// Rehearse on the local emulator whatever the environment targets. A rehearsal of an
+    /// environment that targets Azure keeps its own state in .strata/rehearsal/ENV and never
+    /// reads, locks or writes the real one.
     #[arg(long)]
     pub emulator: bool,
+    /// With --emulator: start the rehearsal from a copy of the environment's real state (read
+    /// without locking), so it shows what the next real apply would do. Replaces the
+    /// rehearsal's state and estate.
+    #[arg(long, requires = "emulator")]
+    pub from_state: bool,
     /// Set a variable: NAME=VALUE (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
@@ -86,6 +120,7 @@ pub struct EnvArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
+    /// The environment (a file envs/ENV.hcl).
     #[arg(short = 'e', long = "env", value_name = "ENV")]
     pub env: String,
     /// Backend settings: KEY=VALUE (type=azurerm, storage_account_name=…, container_name=…,
@@ -144,8 +179,10 @@ pub struct PlanArgs {
     /// Print a pull-request report instead of the plan (format: markdown).
     #[arg(long, value_name = "FORMAT", value_parser = ["markdown"])]
     pub report: Option<String>,
-    /// Skip reading the current state of resources from Azure.
-    #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    /// Read the current state of every resource in state from the target before planning
+    /// (the default); --refresh=false skips those reads and plans from the state alone.
+    #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL",
+          num_args = 0..=1, default_missing_value = "true")]
     pub refresh: bool,
     /// How many reads to run at once.
     #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
@@ -179,18 +216,25 @@ pub struct DestroyArgs {
     /// Destroy only ADDR and what depends on it (repeatable).
     #[arg(long = "target", value_name = "ADDR")]
     pub target: Vec<String>,
+    /// Do not ask for confirmation.
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
+    /// How many operations to run at once.
     #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
     pub parallelism: usize,
+    /// Print events as JSON lines.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
+    /// The environment (a file envs/ENV.hcl).
     #[arg(short = 'e', long = "env", value_name = "ENV")]
     pub env: String,
+    /// The outputs of the environment's rehearsal on the emulator (.strata/rehearsal/ENV).
+    #[arg(long)]
+    pub emulator: bool,
     /// One output only.
     pub name: Option<String>,
     /// JSON instead of text.
@@ -205,31 +249,43 @@ pub struct OutputArgs {
 pub enum StateCommand {
     /// List the resources in state.
     List {
+        /// The environment (a file envs/ENV.hcl).
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
+        /// The environment's rehearsal on the emulator (.strata/rehearsal/ENV).
+        #[arg(long)]
+        emulator: bool,
     },
     /// List earlier versions of the state (blob versions and snapshots).
     History {
+        /// The environment (a file envs/ENV.hcl).
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
     },
     /// Put an earlier version back as the newest state, after showing what changes.
     Restore {
+        /// The environment (a file envs/ENV.hcl).
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
         /// A version id from `state history`.
         #[arg(value_name = "VERSION")]
         version_id: String,
+        /// Do not ask for confirmation.
         #[arg(long = "auto-approve")]
         auto_approve: bool,
     },
     /// Print the state as JSON (to move it to another backend with `state push`).
     Pull {
+        /// The environment (a file envs/ENV.hcl).
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
+        /// The environment's rehearsal on the emulator (.strata/rehearsal/ENV).
+        #[arg(long)]
+        emulator: bool,
     },
     /// Write a state file into the environment's backend, with lineage and serial checks.
     Push {
+        /// The environment (a file envs/ENV.hcl).
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
         /// The state file (from `state pull`, or a local state file).
@@ -259,8 +315,12 @@ pub enum StateCommand {
     },
     /// Show one resource's attributes (secrets masked).
     Show {
+        /// The environment (a file envs/ENV.hcl).
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
+        /// The environment's rehearsal on the emulator (.strata/rehearsal/ENV).
+        #[arg(long)]
+        emulator: bool,
         /// The resource address, e.g. module.network.subnet["app"].
         address: String,
     },
@@ -270,11 +330,13 @@ pub enum StateCommand {
 pub enum AuthCommand {
     /// Show the credential, tenant and subscription an environment would use.
     Status {
+        /// The environment (a file envs/ENV.hcl).
         #[arg(short = 'e', long = "env", value_name = "ENV")]
         env: String,
         /// Also obtain a token, to prove the credential works.
         #[arg(long)]
         check: bool,
+        /// Print as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -322,12 +384,14 @@ pub struct PromoteArgs {
     /// The environment to compare (e.g. prod).
     #[arg(long)]
     pub to: String,
-    /// Rehearse on the emulator.
+    /// Rehearse on the emulator: both environments' rehearsal states (.strata/rehearsal/ENV)
+    /// when they target Azure.
     #[arg(long)]
     pub emulator: bool,
     /// Markdown, for release notes and approvals.
     #[arg(long)]
     pub markdown: bool,
+    /// Wait up to this long for the state lock (e.g. 30s, 2m).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub lock_timeout: Duration,
 }
@@ -349,6 +413,7 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct ForceUnlockArgs {
+    /// The environment (a file envs/ENV.hcl).
     #[arg(short = 'e', long = "env", value_name = "ENV")]
     pub env: String,
     /// The lock id shown by the error of the blocked run.

@@ -1,5 +1,6 @@
 //! The `strata` command line: argument parsing ([`cli`]), the commands ([`commands`]), the
-//! connection to Azure or the emulator ([`session`]), and everything that prints
+//! connection to Azure or the emulator ([`session`]), rehearsals that never touch real state
+//! ([`rehearsal`]), and everything that prints
 //! ([`render`], [`style`]). Libraries below never print; this crate renders their events,
 //! plans and diagnostics.
 
@@ -9,6 +10,8 @@ pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod gitinfo;
+pub mod preflight;
+pub mod rehearsal;
 pub mod render;
 pub mod session;
 pub mod style;
@@ -107,5 +110,77 @@ fn init_tracing(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .event_format(Labelled(tracing_subscriber::fmt::format().with_target(false)))
         .try_init();
+}
+
+/// Log lines of errors and warnings start like every other message (`error:`, `warning:`);
+/// the rest keep tracing's format.
+struct Labelled<F>(F);
+
+impl<S, N, F> tracing_subscriber::fmt::FormatEvent<S, N> for Labelled<F>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    F: tracing_subscriber::fmt::FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let label = match *event.metadata().level() {
+            tracing::Level::ERROR => style::error_label(),
+            tracing::Level::WARN => style::warning_label(),
+            _ => return self.0.format_event(ctx, writer, event),
+        };
+        write!(writer, "{label} ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn log_errors_and_warnings_use_the_cli_labels() {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .event_format(super::Labelled(tracing_subscriber::fmt::format()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::error!(error = "disk full", "cannot write the emulator estate");
+            tracing::warn!("state lock lost");
+        });
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "error: cannot write the emulator estate error=\"disk full\"",
+                "warning: state lock lost"
+            ],
+            "{text}"
+        );
+    }
 }

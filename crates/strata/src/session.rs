@@ -111,6 +111,10 @@ pub struct ArmTarget {
 
 /// The first line users see: where this run is going.
 pub fn banner(ws: &Workspace, env: &Environment, force_emulator: bool) -> String {
+    // [rehearsal hook] A rehearsal says so first.
+    if let Some(r) = crate::rehearsal::detect(ws, env, force_emulator) {
+        return r.banner(ws);
+    }
     if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
         return format!(
             "Target: ARM endpoint {ep} (from {ENDPOINT_VAR}) — environment {}",
@@ -193,22 +197,27 @@ pub fn endpoint_for(env: &Environment, force_emulator: bool) -> Option<url::Url>
 pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) -> Result<ArmTarget> {
     if let Ok(ep) = std::env::var(ENDPOINT_VAR) {
         let url = url::Url::parse(&ep).with_context(|| format!("{ENDPOINT_VAR}={ep} is not a URL"))?;
-        let cred = if endpoint_wants_auth() {
+        let wants_auth = endpoint_wants_auth();
+        let cred = if wants_auth {
             Some(credential(&url).await?.credential)
         } else {
             None
         };
-        return Ok(ArmTarget {
-            arm: client(url, cred)?,
-            emulator: None,
-        });
+        let arm = client(url, cred)?;
+        // [preflight hook] A credential is proven before anything else happens.
+        if wants_auth {
+            crate::preflight::check_subscription(&arm, env).await?;
+        }
+        return Ok(ArmTarget { arm, emulator: None });
     }
     if force_emulator || env.target == Target::Emulator {
         let latency = match std::env::var(EMULATOR_LATENCY_VAR) {
             Ok(spec) => Latency::parse(&spec).map_err(|e| anyhow!("{EMULATOR_LATENCY_VAR}: {e}"))?,
             Err(_) => Latency::default(),
         };
-        let data = emulator_dir(ws, &env.name);
+        // [rehearsal hook] A rehearsal's estate lives with its state.
+        let data = crate::rehearsal::estate_dir(ws, env, force_emulator)
+            .unwrap_or_else(|| emulator_dir(ws, &env.name));
         std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
         let config = EmulatorConfig {
             listen: ([127, 0, 0, 1], 0).into(),
@@ -229,10 +238,10 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
     let cred = credential(&url).await.map_err(|e| {
         anyhow!("{e}\n  {} `strata auth status -e {}` shows which credential strata looks for; or rehearse with --emulator", style::hint_label(), env.name)
     })?;
-    Ok(ArmTarget {
-        arm: client(url, Some(cred.credential))?,
-        emulator: None,
-    })
+    let arm = client(url, Some(cred.credential))?;
+    // [preflight hook] A credential is proven before anything else happens.
+    crate::preflight::check_subscription(&arm, env).await?;
+    Ok(ArmTarget { arm, emulator: None })
 }
 
 fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result<ArmClient> {

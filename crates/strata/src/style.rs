@@ -43,6 +43,10 @@ pub fn error_label() -> String {
     paint("error:", |s| s.red().bold().to_string())
 }
 
+pub fn warning_label() -> String {
+    paint("warning:", |s| s.yellow().bold().to_string())
+}
+
 pub fn hint_label() -> String {
     paint("hint:", |s| s.cyan().bold().to_string())
 }

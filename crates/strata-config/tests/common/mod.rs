@@ -502,3 +502,20 @@ impl Module for Storage {
         })
     }
 }
+
+/// Copies the `.hcl` files of `from` (and of its folders, except hidden ones) to `to`.
+pub fn copy_hcl(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_hcl(&entry.path(), &to.join(&name));
+        } else if entry.path().extension().is_some_and(|x| x == "hcl") {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}

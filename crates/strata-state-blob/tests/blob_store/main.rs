@@ -13,4 +13,5 @@ mod conformance;
 mod history;
 mod locking;
 mod renewal;
+mod tls;
 mod writes;

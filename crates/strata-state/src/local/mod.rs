@@ -30,7 +30,13 @@ impl LocalStore {
     /// The store of `environment` in the stack at `stack_dir`:
     /// `<stack_dir>/.strata/state/<environment>.json`. Nothing is touched until it is used.
     pub fn new(stack_dir: &Path, environment: &str) -> LocalStore {
-        let dir = stack_dir.join(".strata").join("state");
+        LocalStore::in_dir(&stack_dir.join(".strata").join("state"), environment)
+    }
+
+    /// The store of `environment` kept in `dir` itself: `<dir>/<environment>.json`, its
+    /// backup and lock beside it (a rehearsal's own state, for instance).
+    pub fn in_dir(dir: &Path, environment: &str) -> LocalStore {
+        let dir = dir.to_path_buf();
         LocalStore {
             environment: environment.to_string(),
             path: dir.join(format!("{environment}.json")),

@@ -215,8 +215,8 @@ fn install_source(root: &Path, given: Option<&str>) -> Result<Install> {
 pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
     let from = ws.environment(&args.from)?;
-    let from_state = ws
-        .store(&from)?
+    // [rehearsal hook] With --emulator both sides are rehearsals.
+    let from_state = crate::rehearsal::store(&ws, &from, args.emulator)?
         .as_dyn()
         .read()
         .await
@@ -265,10 +265,12 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
     };
     let to = config_ws.environment(&args.to)?;
     let evaluated = config_ws.evaluate(&to, &[])?;
-    // State, lock and emulator are the real ones of the target environment.
+    // State, lock and emulator are those of the target environment (its rehearsal's with
+    // --emulator when it targets Azure).
     let real_to = ws.environment(&args.to)?;
     eprintln!("{}", style::cyan(&session::banner(&ws, &real_to, args.emulator)));
-    let store = ws.store(&real_to)?;
+    // [rehearsal hook] Rehearsing promotion to an Azure environment uses its rehearsal state.
+    let store = crate::rehearsal::store(&ws, &real_to, args.emulator)?;
     let store = store.as_dyn();
     let result = session::with_locked_target(
         &ws,
@@ -279,7 +281,7 @@ pub async fn promote(dir: Option<&Path>, args: PromoteArgs) -> Result<u8> {
         args.lock_timeout,
         async |guard, target| {
             let digest = config_ws.stack.digest();
-            let reporter = HumanReporter::new();
+            let reporter = HumanReporter::new(&crate::render::progress::target_name(target));
             // The same run as `plan`, over the target environment's own state.
             let run = strata_engine::Run {
                 arm: std::sync::Arc::new(target.arm.clone()),

@@ -51,7 +51,8 @@ pub async fn run(dir: Option<&Path>, args: InitArgs) -> Result<u8> {
     }
 
     let path = backend::save(&ws.dir, &env.name, &saved)?;
-    let store = ws.store(&env)?;
+    // What was given, secrets included, counts for this run (secrets are not saved).
+    let store = backend::open(&ws.dir, ws.stack.name(), &env, Some(&given))?;
     if let Some(blob) = store.blob() {
         // A container made through the emulator's ARM does not exist in a local blob service
         // (Azurite); in Azure it does, and this is a no-op.

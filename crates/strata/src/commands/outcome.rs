@@ -15,12 +15,15 @@ use crate::{Exit, render, style};
 /// Progress that can be paused (while the plan is shown and the user asked) and resumed.
 pub struct Phased {
     current: Mutex<Option<HumanReporter>>,
+    /// Where the run goes, as progress lines name it.
+    target: String,
 }
 
 impl Phased {
-    pub fn new(_emulator: bool) -> Phased {
+    pub fn new(target: String) -> Phased {
         Phased {
-            current: Mutex::new(Some(HumanReporter::new())),
+            current: Mutex::new(Some(HumanReporter::new(&target))),
+            target,
         }
     }
 
@@ -37,7 +40,7 @@ impl Phased {
         if let Ok(mut cur) = self.current.lock()
             && cur.is_none()
         {
-            *cur = Some(HumanReporter::new());
+            *cur = Some(HumanReporter::new(&self.target));
         }
     }
 }

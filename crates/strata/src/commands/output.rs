@@ -8,10 +8,13 @@ use crate::cli::OutputArgs;
 use crate::session::load_workspace;
 use crate::{Exit, render, style};
 
+const SENSITIVE: &str = "<sensitive>";
+
 pub async fn run(dir: Option<&Path>, args: OutputArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
     let env = ws.environment(&args.env)?;
-    let store = ws.store(&env)?;
+    // [rehearsal hook] --emulator reads the rehearsal's state.
+    let store = crate::rehearsal::store(&ws, &env, args.emulator)?;
     let store = store.as_dyn();
     let state = store
         .read()
@@ -20,7 +23,7 @@ pub async fn run(dir: Option<&Path>, args: OutputArgs) -> Result<u8> {
     let outputs = state.map(|s| s.outputs).unwrap_or_default();
     let mask = |sensitive: bool, v: &serde_json::Value| {
         if sensitive && !args.show_sensitive {
-            serde_json::Value::String("<sensitive>".into())
+            serde_json::Value::String(SENSITIVE.into())
         } else {
             v.clone()
         }
@@ -71,8 +74,14 @@ pub async fn run(dir: Option<&Path>, args: OutputArgs) -> Result<u8> {
         );
         return Ok(0);
     }
+    // As apply prints them: a masked value is a marker, not a string.
     for (name, o) in &outputs {
-        println!("{name} = {}", render::value::json(&mask(o.sensitive, &o.value)));
+        let v = if o.sensitive && !args.show_sensitive {
+            SENSITIVE.to_string()
+        } else {
+            render::value::json(&o.value)
+        };
+        println!("{name} = {v}");
     }
     Ok(0)
 }

@@ -187,7 +187,8 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         });
     }
 
-    let store = ws.store(&env)?;
+    // A rehearsal has its own state; --from-state seeds it first.
+    let store = crate::rehearsal::open_store(&ws, &env, req.env.emulator, req.env.from_state).await?;
     let store = store.as_dyn();
     let operation = match req.mode {
         Mode::Plan { .. } => strata_state::operation::PLAN,
@@ -203,7 +204,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         req.env.emulator,
         req.env.lock_timeout,
         async |guard, target| {
-            let phased = Phased::new(target.emulator.is_some());
+            let phased = Phased::new(crate::render::progress::target_name(target));
             // The embedded emulator, a rehearsal, or an emulator environment reached through
             // STRATA_ARM_ENDPOINT.
             options.on_emulator = target.emulator.is_some()

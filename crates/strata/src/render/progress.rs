@@ -1,19 +1,42 @@
 //! Apply progress: a live line (resources in flight, done, elapsed) on a terminal, plain lines
 //! otherwise, JSON lines with `--json`.
+//!
+//! Without a terminal, an operation still running prints a heartbeat line (`still creating
+//! module.x.y, 40s elapsed`) every 10 seconds, so CI logs show the run is alive;
+//! `STRATA_HEARTBEAT` (e.g. `1s`) changes the interval.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use strata_engine::{Action, Event, Reporter};
 
+use crate::session::{ArmTarget, ENDPOINT_VAR};
 use crate::style;
+
+/// The heartbeat interval without a terminal (see the module docs).
+pub const HEARTBEAT_VAR: &str = "STRATA_HEARTBEAT";
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
+/// What the run reads from and writes to, as progress lines name it.
+pub fn target_name(target: &ArmTarget) -> String {
+    if target.emulator.is_some() {
+        return "the strata emulator".into();
+    }
+    match std::env::var(ENDPOINT_VAR) {
+        Ok(ep) => format!("the ARM endpoint {ep}"),
+        Err(_) => "Azure".into(),
+    }
+}
 
 pub struct HumanReporter {
     bar: Option<ProgressBar>,
-    inner: Mutex<Counts>,
+    inner: Arc<Mutex<Counts>>,
     started: Instant,
+    target: String,
+    heartbeat: Mutex<Option<mpsc::Sender<()>>>,
 }
 
 #[derive(Default)]
@@ -21,6 +44,8 @@ struct Counts {
     total: usize,
     done: usize,
     in_flight: usize,
+    /// Operations running now: what, and since when.
+    running: BTreeMap<String, (Action, Instant)>,
 }
 
 fn doing(action: Action) -> &'static str {
@@ -50,9 +75,34 @@ fn secs(d: Duration) -> String {
     }
 }
 
+fn doing_lower(action: Action) -> &'static str {
+    match action {
+        Action::Create => "creating",
+        Action::Update => "modifying",
+        Action::Replace => "replacing",
+        Action::Delete => "destroying",
+        Action::NoOp => "reading",
+    }
+}
+
+/// Prints a heartbeat for every long-running operation each `every`, until `stop` closes.
+fn heartbeat(counts: Arc<Mutex<Counts>>, every: Duration, stop: mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(every) {
+        let Ok(c) = counts.lock() else { return };
+        for (addr, (action, since)) in &c.running {
+            let elapsed = since.elapsed();
+            if elapsed >= every {
+                println!("still {} {addr}, {} elapsed", doing_lower(*action), secs(elapsed));
+            }
+        }
+    }
+}
+
 impl HumanReporter {
-    pub fn new() -> HumanReporter {
-        let bar = std::io::stdout().is_terminal().then(|| {
+    /// A reporter for a run against `target` (see [`target_name`]).
+    pub fn new(target: &str) -> HumanReporter {
+        let terminal = std::io::stdout().is_terminal();
+        let bar = terminal.then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {msg}")
@@ -61,10 +111,30 @@ impl HumanReporter {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
+        let inner = Arc::new(Mutex::new(Counts::default()));
+        let mut sender = None;
+        if !terminal {
+            let every = std::env::var(HEARTBEAT_VAR)
+                .ok()
+                .and_then(|v| humantime::parse_duration(&v).ok())
+                .filter(|d| !d.is_zero())
+                .unwrap_or(HEARTBEAT);
+            let (tx, rx) = mpsc::channel();
+            let counts = Arc::clone(&inner);
+            if std::thread::Builder::new()
+                .name("heartbeat".into())
+                .spawn(move || heartbeat(counts, every, rx))
+                .is_ok()
+            {
+                sender = Some(tx);
+            }
+        }
         HumanReporter {
             bar,
-            inner: Mutex::new(Counts::default()),
+            inner,
             started: Instant::now(),
+            target: target.to_string(),
+            heartbeat: Mutex::new(sender),
         }
     }
 
@@ -92,12 +162,16 @@ impl HumanReporter {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+        // Dropping the sender stops the heartbeat.
+        if let Ok(mut h) = self.heartbeat.lock() {
+            h.take();
+        }
     }
 }
 
-impl Default for HumanReporter {
-    fn default() -> Self {
-        Self::new()
+impl Drop for HumanReporter {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -106,7 +180,7 @@ impl Reporter for HumanReporter {
         match event {
             Event::RefreshStarted { total } => {
                 if let Some(bar) = &self.bar {
-                    bar.set_message(format!("Refreshing {total} resources from Azure..."));
+                    bar.set_message(format!("Refreshing {total} resources from {}...", self.target));
                 }
             }
             Event::Refreshed { .. } | Event::StatePersisted { .. } => {}
@@ -120,6 +194,7 @@ impl Reporter for HumanReporter {
             Event::OperationStarted { addr, action, .. } => {
                 if let Ok(mut c) = self.inner.lock() {
                     c.in_flight += 1;
+                    c.running.insert(addr.to_string(), (*action, Instant::now()));
                 }
                 self.line(format!("{}: {}", style::bold(&addr.to_string()), doing(*action)));
                 self.tick();
@@ -132,6 +207,7 @@ impl Reporter for HumanReporter {
                 if let Ok(mut c) = self.inner.lock() {
                     c.in_flight = c.in_flight.saturating_sub(1);
                     c.done += 1;
+                    c.running.remove(&addr.to_string());
                 }
                 self.line(format!(
                     "{}: {} after {}",
@@ -148,6 +224,7 @@ impl Reporter for HumanReporter {
             } => {
                 if let Ok(mut c) = self.inner.lock() {
                     c.in_flight = c.in_flight.saturating_sub(1);
+                    c.running.remove(&addr.to_string());
                 }
                 self.line(format!(
                     "{}: {} {}",

@@ -34,18 +34,21 @@ fn example_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/shop")
 }
 
+/// Copies the stack's `.hcl` files (and its folders', except hidden ones such as `.strata`):
+/// tests never run in `examples/` itself, and nothing else there (a state, a plan, an editor's
+/// file) reaches them.
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
-        if name == ".strata" {
+        if name.to_string_lossy().starts_with('.') {
             continue;
         }
         let target = to.join(&name);
         if entry.file_type().unwrap().is_dir() {
             copy_dir(&entry.path(), &target);
-        } else {
+        } else if entry.path().extension().is_some_and(|x| x == "hcl") {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }

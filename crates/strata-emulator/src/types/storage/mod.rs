@@ -62,3 +62,9 @@ pub(crate) fn rules_for(t: &str) -> Option<&'static dyn TypeRules> {
         _ => return None,
     })
 }
+
+/// The private part (both keys) of an account put in an estate from outside, as a new
+/// account's: what `listKeys` answers.
+pub(crate) fn new_account_private() -> serde_json::Map<String, serde_json::Value> {
+    keys::new_keys()
+}

@@ -81,9 +81,10 @@ pub async fn restore(ws: &Workspace, env: &str, version: &str, auto_approve: boo
     Ok(0)
 }
 
-pub async fn pull(ws: &Workspace, env: &str) -> Result<u8> {
+pub async fn pull(ws: &Workspace, env: &str, emulator: bool) -> Result<u8> {
     let env = ws.environment(env)?;
-    let store = ws.store(&env)?;
+    // [rehearsal hook] --emulator reads the rehearsal's state.
+    let store = crate::rehearsal::store(ws, &env, emulator)?;
     match store.as_dyn().read().await.map_err(|e| anyhow!("{e}"))? {
         Some(state) => {
             println!(

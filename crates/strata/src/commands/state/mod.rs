@@ -16,24 +16,33 @@ use crate::{Exit, style};
 pub async fn run(dir: Option<&Path>, cmd: StateCommand) -> Result<u8> {
     let ws = load_workspace(dir)?;
     match cmd {
-        StateCommand::List { env } => list(&ws, &env).await,
-        StateCommand::Show { env, address } => show(&ws, &env, &address).await,
+        StateCommand::List { env, emulator } => list(&ws, &env, emulator).await,
+        StateCommand::Show {
+            env,
+            emulator,
+            address,
+        } => show(&ws, &env, emulator, &address).await,
         StateCommand::History { env } => history::history(&ws, &env).await,
         StateCommand::Restore {
             env,
             version_id,
             auto_approve,
         } => history::restore(&ws, &env, &version_id, auto_approve).await,
-        StateCommand::Pull { env } => history::pull(&ws, &env).await,
+        StateCommand::Pull { env, emulator } => history::pull(&ws, &env, emulator).await,
         StateCommand::Push { env, file, force } => history::push(&ws, &env, &file, force).await,
         StateCommand::Mv { env, from, to } => edit::mv(&ws, &env, &from, &to).await,
         StateCommand::Rm { env, addresses } => edit::rm(&ws, &env, &addresses).await,
     }
 }
 
-async fn read_state(ws: &Workspace, env: &str) -> Result<(strata_config::Environment, strata_state::State)> {
+async fn read_state(
+    ws: &Workspace,
+    env: &str,
+    emulator: bool,
+) -> Result<(strata_config::Environment, strata_state::State)> {
     let env = ws.environment(env)?;
-    let store = ws.store(&env)?;
+    // [rehearsal hook] --emulator reads the rehearsal's state.
+    let store = crate::rehearsal::store(ws, &env, emulator)?;
     let state = store
         .as_dyn()
         .read()
@@ -43,16 +52,16 @@ async fn read_state(ws: &Workspace, env: &str) -> Result<(strata_config::Environ
     Ok((env, state))
 }
 
-async fn list(ws: &Workspace, env: &str) -> Result<u8> {
-    let (_, state) = read_state(ws, env).await?;
+async fn list(ws: &Workspace, env: &str, emulator: bool) -> Result<u8> {
+    let (_, state) = read_state(ws, env, emulator).await?;
     for r in state.resources.values() {
         println!("{}", r.addr);
     }
     Ok(0)
 }
 
-async fn show(ws: &Workspace, env: &str, address: &str) -> Result<u8> {
-    let (env, state) = read_state(ws, env).await?;
+async fn show(ws: &Workspace, env: &str, emulator: bool, address: &str) -> Result<u8> {
+    let (env, state) = read_state(ws, env, emulator).await?;
     let found = ResourceAddr::parse(address).and_then(|a| state.resources.get(&a));
     let Some(r) = found else {
         eprintln!(
