@@ -287,6 +287,19 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         );
         return Ok(130);
     }
+    if let (Err(e), Mode::Plan { report: true, .. }) = (&result, &req.mode)
+        && e.downcast_ref::<Exit>().is_none()
+    {
+        // Locking or connecting failed (a credential without access): the pull request still
+        // gets a report, saying what failed.
+        print!(
+            "{}",
+            strata_delivery::markdown_report(
+                ws.stack.name(),
+                &[strata_delivery::EnvPlan::failed(&env.name, format!("{e:#}"))]
+            )
+        );
+    }
     result
 }
 
