@@ -27,7 +27,7 @@ use crate::busy::BusyWait;
 use crate::client::ClientInner;
 use crate::error::{ArmError, ArmErrorKind};
 use crate::options::PollPolicy;
-use crate::retry::{is_busy_code, is_operation_conflict};
+use crate::retry::{Retryable, classify_status, is_operation_conflict};
 use crate::transport::{Purpose, Response};
 use crate::urls::follow;
 
@@ -204,7 +204,10 @@ impl ClientInner {
             // Deleting what is not there is success.
             Err(e) if op == Op::Delete && e.is_absent() => return Ok(Outcome::Done(None)),
             // Refused: nothing was done, whatever the request was.
-            Err(e) if e.code().is_some_and(is_busy_code) && e.status().is_some() => {
+            Err(e)
+                if e.status()
+                    .is_some_and(|s| classify_status(s, e.code()) == Retryable::Busy) =>
+            {
                 return Ok(Outcome::Busy(e));
             }
             Err(e) => return Err(e),

@@ -4,8 +4,9 @@
 //! - **throttled** (429): ARM's token buckets are empty, or a referenced resource is still
 //!   provisioning (`RetryableError`). Waiting is the only way forward, so these retries do not
 //!   spend the retry budget; they are bounded by [`RetryPolicy::max_elapsed`] instead.
-//! - **busy** (`AnotherOperationInProgress`, `RetryableErrorDueToAnotherOperation`): another
-//!   operation holds the resource or its parent. The request was refused, so sending it again
+//! - **busy** (`AnotherOperationInProgress`, `RetryableErrorDueToAnotherOperation`,
+//!   PostgreSQL's `ServerBusy`/`ServerIsBusy`): another operation holds the resource or its
+//!   parent. The request was refused, so sending it again
 //!   is safe once that operation is over; [`crate::lro`] waits for it (polling the operation
 //!   the answer names) up to [`RetryPolicy::conflict_wait`], without spending the budget.
 //! - **transient**: 408, 500, 502, 503, 504 and connection failures. They spend the budget
@@ -109,15 +110,21 @@ pub(crate) fn is_retryable_code(code: &str) -> bool {
     RETRYABLE_CODES.iter().any(|c| c.eq_ignore_ascii_case(code))
 }
 
-/// True for the codes that say "another operation holds this resource": the request was not
+/// The codes that say "another operation holds this resource": the Network RP's and ARM's.
+const BUSY_CODES: [&str; 2] = [
+    "AnotherOperationInProgress",
+    "RetryableErrorDueToAnotherOperation",
+];
+
+/// PostgreSQL flexible server's way of saying it ("Server '…' is busy with another
+/// operation"), a busy answer only with 409: ARM's own 503 `ServerBusy` is an overload.
+const SERVER_BUSY_CODES: [&str; 2] = ["ServerBusy", "ServerIsBusy"];
+
+/// True for an answer that says another operation holds the resource: the request was not
 /// carried out, and may be sent again once that operation is over.
-pub(crate) fn is_busy_code(code: &str) -> bool {
-    [
-        "AnotherOperationInProgress",
-        "RetryableErrorDueToAnotherOperation",
-    ]
-    .iter()
-    .any(|c| c.eq_ignore_ascii_case(code))
+pub(crate) fn is_busy(status: u16, code: &str) -> bool {
+    let any = |codes: &[&str]| codes.iter().any(|c| c.eq_ignore_ascii_case(code));
+    status != 400 && (any(&BUSY_CODES) || (status == 409 && any(&SERVER_BUSY_CODES)))
 }
 
 /// True for `AnotherOperationInProgress`, which also ends long-running operations that must
@@ -132,7 +139,7 @@ pub(crate) fn classify_status(status: u16, code: Option<&str>) -> Retryable {
         // A malformed or invalid request stays invalid, whatever its code says.
         400 => Retryable::No,
         429 => Retryable::Throttled,
-        _ if code.is_some_and(is_busy_code) => Retryable::Busy,
+        _ if code.is_some_and(|c| is_busy(status, c)) => Retryable::Busy,
         408 | 500 | 502 | 503 | 504 => Retryable::Transient,
         _ if code.is_some_and(is_retryable_code) => Retryable::Transient,
         _ => Retryable::No,
@@ -245,6 +252,8 @@ mod tests {
             Retryable::Busy
         );
         assert_eq!(classify_status(409, Some("RetryableError")), Retryable::Transient);
+        assert_eq!(classify_status(409, Some("ServerBusy")), Retryable::Busy);
+        assert_eq!(classify_status(503, Some("ServerBusy")), Retryable::Transient);
         assert_eq!(classify_status(429, Some("RetryableError")), Retryable::Throttled);
         assert_eq!(classify_status(429, None), Retryable::Throttled);
         for s in [408, 500, 502, 503, 504] {

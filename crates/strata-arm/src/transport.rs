@@ -106,6 +106,11 @@ impl ClientInner {
                     if purpose == Purpose::Poll && error.code().is_some_and(retry::is_operation_conflict) {
                         class = Retryable::No;
                     }
+                    // Only a write waits for the operation that holds its resource; anything
+                    // else told so is simply tried again.
+                    if class == Retryable::Busy && !write {
+                        class = Retryable::Transient;
+                    }
                     // A gateway timeout or an internal error does not say whether the write
                     // was carried out before it; a 503 or a 429 says it was not served.
                     if write && matches!(status, 408 | 500 | 502 | 504) {

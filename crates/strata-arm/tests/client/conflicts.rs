@@ -331,3 +331,37 @@ async fn an_unknown_operation_is_backed_off_from_not_polled_forever() {
     assert_eq!(server.count("GET", &format!("{OPS}/gone")), 1);
     assert_eq!(server.count("PUT", SUBNET), 2);
 }
+
+#[tokio::test]
+async fn a_busy_database_server_is_waited_for_like_a_busy_network() {
+    let server = Scripted::start().await;
+    let pg = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DBforPostgreSQL/flexibleServers/db";
+    let busy = Reply::error(
+        409,
+        "ServerBusy",
+        "Server 'db' is busy with another operation. Please try again later.",
+    );
+    // The first delete started (its answer was lost); the server is busy deleting.
+    server.on(
+        "DELETE",
+        pg,
+        vec![
+            Reply::empty(202).lost(),
+            busy.clone(),
+            busy,
+            Reply::error(404, "ResourceNotFound", "gone"),
+        ],
+    );
+    let arm = client(
+        &server,
+        RetryPolicy {
+            max_retries: 1,
+            ..RetryPolicy::fast()
+        },
+    );
+
+    arm.delete(pg, "2024-08-01").await.unwrap();
+
+    assert_eq!(server.count("DELETE", pg), 4);
+    assert_eq!(arm.stats().conflict_waits, 2);
+}
