@@ -26,6 +26,13 @@ pub enum ArmErrorKind {
     OperationFailed,
     /// ARM answered something this client cannot understand or must not follow.
     InvalidResponse,
+    /// A write (PUT, PATCH, DELETE or an action) was sent, but whether Azure applied it could
+    /// not be learned before the client gave up: its answer was lost and what followed
+    /// (sending it again, waiting out the operation that held the resource) did not settle
+    /// it before the deadline, or its long-running operation was accepted and then could not
+    /// be watched to its end. The resource must be read back before anything else is decided
+    /// about it; [`ArmError::status`] and [`ArmError::code`] describe the last failure seen.
+    OutcomeUnknown,
     /// No token could be obtained, or ARM refused it (401/403).
     Auth,
     /// The call itself was malformed (an id that is not a path, a bad endpoint).
@@ -61,12 +68,20 @@ struct Inner {
     correlation_id: Option<String>,
     retries: u32,
     retryable: bool,
+    /// A write whose request may have reached ARM (its answer was lost, or was a 5xx that
+    /// does not say whether anything happened), or whose operation was accepted.
+    maybe_applied: bool,
+    /// The connection could not be made: the request was never sent.
+    unsent: bool,
     #[source]
     source: Option<BoxError>,
 }
 
 impl fmt::Display for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind == ArmErrorKind::OutcomeUnknown {
+            f.write_str("outcome unknown (the write may or may not have been applied): ")?;
+        }
         match &self.code {
             Some(code) => write!(f, "{code}: {}", self.message)?,
             None => f.write_str(&self.message)?,
@@ -107,6 +122,8 @@ impl ArmError {
             correlation_id: None,
             retries: 0,
             retryable: false,
+            maybe_applied: false,
+            unsent: false,
             source: None,
         }))
     }
@@ -184,6 +201,7 @@ impl ArmError {
         };
         let mut e = ArmError::new(kind, error_chain(&source));
         e.0.retryable = true;
+        e.0.unsent = source.is_connect();
         e.0.source = Some(Box::new(source));
         e
     }
@@ -200,6 +218,27 @@ impl ArmError {
 
     pub(crate) fn invalid_request(message: impl Into<String>) -> ArmError {
         ArmError::new(ArmErrorKind::InvalidRequest, message)
+    }
+
+    /// Marks a write whose request may have been applied (see [`ArmError::maybe_applied`]).
+    pub(crate) fn with_maybe_applied(mut self, maybe: bool) -> ArmError {
+        self.0.maybe_applied |= maybe;
+        self
+    }
+
+    /// The final error of a write that may have been applied: [`ArmErrorKind::OutcomeUnknown`],
+    /// keeping what was last seen (status, code, message, request id). Not retryable: the
+    /// resource must be read first.
+    pub(crate) fn into_outcome_unknown(mut self) -> ArmError {
+        self.0.kind = ArmErrorKind::OutcomeUnknown;
+        self.0.maybe_applied = true;
+        self.0.retryable = false;
+        self
+    }
+
+    /// True when the connection failed before the request was sent.
+    pub(crate) fn is_unsent(&self) -> bool {
+        self.0.unsent
     }
 
     pub(crate) fn with_retries(mut self, retries: u32) -> ArmError {
@@ -269,6 +308,19 @@ impl ArmError {
     /// failures, `AnotherOperationInProgress`); false for validation errors and the like.
     pub fn is_retryable(&self) -> bool {
         self.0.retryable
+    }
+
+    /// True when the call was a write whose outcome is unknown: see
+    /// [`ArmErrorKind::OutcomeUnknown`]. The engine records such a resource as "unknown" and
+    /// reads it back before deciding anything about it, rather than as failed or absent.
+    pub fn outcome_unknown(&self) -> bool {
+        self.0.kind == ArmErrorKind::OutcomeUnknown
+    }
+
+    /// True when this write may have been applied although the call failed (its answer was
+    /// lost, or its operation was accepted); always true for an [`ArmErrorKind::OutcomeUnknown`].
+    pub fn maybe_applied(&self) -> bool {
+        self.0.maybe_applied
     }
 
     /// True for a 404 that means "this resource (or its group or parent) does not exist", as

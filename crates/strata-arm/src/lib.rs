@@ -12,12 +12,23 @@
 //! - [`TokenCredential`] / [`AccessToken`] / [`StaticToken`]: where bearer tokens come from.
 //!   The client caches them and never prints them.
 //! - [`ArmError`] / [`ArmErrorKind`]: failures with ARM's code, message, details, status,
-//!   request and correlation ids, retry count, and whether retrying may help.
-//! - [`ClientStats`]: request, retry, throttling, polling and pacing counters.
+//!   request and correlation ids, retry count, and whether retrying may help. The kinds:
+//!   `Http { status }` (ARM refused or failed the request: its answer is known), `Transport`,
+//!   `Timeout` (one request took too long), `OperationFailed` (a long-running operation ended
+//!   `Failed`/`Canceled`), `InvalidResponse`, `Auth`, `InvalidRequest`, and `OutcomeUnknown`:
+//!   a write was sent but whether Azure applied it could not be learned (its answer was lost
+//!   and neither sending it again nor waiting settled it before the deadline, or its operation
+//!   was accepted and could not be watched to its end). [`ArmError::outcome_unknown`] says so;
+//!   such a resource must be read back before anything is decided about it, never forgotten.
+//! - [`ClientStats`]: request, retry, throttling, polling, pacing and conflict-wait counters.
 //!
-//! Inside, a call flows `client` → `lro` (waiting) → `transport` (one HTTP exchange, retried per
+//! Inside, a call flows `client` → `lro` (waiting; `busy` waits out another operation that
+//! holds the resource, `AnotherOperationInProgress`, by polling the operation its answer
+//! names, up to [`RetryPolicy::conflict_wait`]) → `transport` (one HTTP exchange, retried per
 //! `retry`, each try first waiting its turn in `pacing`), with `urls` deciding where requests
-//! may go.
+//! may go. Writes are settled in the client as far as they can be: a PUT, PATCH or DELETE whose
+//! answer was lost is sent again (idempotent in ARM), and a refused write is sent again once
+//! the operation holding its resource is over.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), strata_arm::ArmError> {
@@ -33,6 +44,7 @@
 //! ```
 
 mod auth;
+mod busy;
 mod client;
 mod error;
 mod lro;

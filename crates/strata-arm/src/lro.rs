@@ -7,8 +7,14 @@
 //!   result (200 + body, or 204).
 //! - `200`/`201` whose body has a non-terminal `provisioningState`: poll the resource itself.
 //!
-//! An operation that ends with `AnotherOperationInProgress` (another write to the same parent
-//! won the race) is started again from its first request, within the retry budget.
+//! A write refused with `AnotherOperationInProgress` (another operation holds its resource or
+//! parent), or whose operation ends with it (another write won the race), waits for that
+//! operation ([`crate::busy`]) and is sent again, up to [`crate::RetryPolicy::conflict_wait`].
+//!
+//! A write that fails after it may have been applied (an earlier try's answer was lost, or its
+//! operation was accepted and could then not be watched to its end) fails
+//! [`crate::ArmErrorKind::OutcomeUnknown`]; one that ends `Failed`, or is refused, fails with
+//! what ARM said.
 
 use std::time::Duration;
 
@@ -17,10 +23,11 @@ use serde_json::Value;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::busy::BusyWait;
 use crate::client::ClientInner;
-use crate::error::ArmError;
+use crate::error::{ArmError, ArmErrorKind};
 use crate::options::PollPolicy;
-use crate::retry::{RetryState, Retryable, is_operation_conflict};
+use crate::retry::{Retryable, classify_status, is_operation_conflict};
 use crate::transport::{Purpose, Response};
 use crate::urls::follow;
 
@@ -54,11 +61,12 @@ impl Op {
     }
 }
 
-/// How an operation ended.
+/// How one try of a write ended.
 enum Outcome {
     Done(Option<Value>),
-    /// Lost a race with another operation; worth starting again.
-    Restart(ArmError),
+    /// Refused, or its operation lost a race, because another operation holds the resource:
+    /// nothing was done; worth sending again once that operation is over.
+    Busy(ArmError),
 }
 
 /// A resource that 404s right after its write reported success is a replication lag, not an
@@ -108,6 +116,15 @@ impl<'p> Poller<'p> {
     }
 }
 
+/// The final error of a write: [`ArmErrorKind::OutcomeUnknown`] when it may have been applied.
+fn settle(error: ArmError, maybe_applied: bool) -> ArmError {
+    if maybe_applied || error.maybe_applied() {
+        error.into_outcome_unknown()
+    } else {
+        error
+    }
+}
+
 /// The provisioning state of a resource document, as far as waiting is concerned.
 #[derive(Debug, PartialEq, Eq)]
 enum State {
@@ -151,28 +168,27 @@ impl ClientInner {
         body: Option<&Value>,
     ) -> Result<Option<Value>, ArmError> {
         let mut poller = Poller::new(&self.options.poll);
-        let mut restarts = RetryState::new(&self.options.retry);
+        let mut busy = BusyWait::new(&self.options.retry);
+        // Whether an earlier try may have been carried out (its answer was lost).
+        let mut maybe_applied = false;
         loop {
-            match self.run_once(op, url, body, &mut poller).await? {
-                Outcome::Done(value) => return Ok(value),
-                Outcome::Restart(error) => {
-                    let delay = restarts.next_delay(Retryable::Transient, None);
-                    let Some(delay) = delay.filter(|d| poller.remaining().is_ok_and(|r| *d < r)) else {
-                        return Err(error.with_retries(restarts.retries()));
-                    };
-                    self.counters.retry();
-                    tracing::debug!(
-                        method = %op.method(),
-                        path = url.path(),
-                        code = error.code(),
-                        request_id = error.request_id(),
-                        attempt = restarts.retries(),
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        "operation lost a race with another one; starting it again",
-                    );
-                    tokio::time::sleep(delay).await;
-                }
+            let error = match self.run_once(op, url, body, &mut poller).await {
+                Ok(Outcome::Done(value)) => return Ok(value),
+                Ok(Outcome::Busy(error)) => error,
+                Err(error) => return Err(settle(error, maybe_applied)),
+            };
+            maybe_applied |= error.maybe_applied();
+            if poller.remaining().is_err() || !self.wait_out(url, &error, &mut busy).await {
+                return Err(settle(error, maybe_applied));
             }
+            self.counters.retry();
+            tracing::debug!(
+                method = %op.method(),
+                path = url.path(),
+                code = error.code(),
+                request_id = error.request_id(),
+                "another operation held the resource; sending the write again",
+            );
         }
     }
 
@@ -187,14 +203,29 @@ impl ClientInner {
             Ok(response) => response,
             // Deleting what is not there is success.
             Err(e) if op == Op::Delete && e.is_absent() => return Ok(Outcome::Done(None)),
+            // Refused: nothing was done, whatever the request was.
+            Err(e)
+                if e.status()
+                    .is_some_and(|s| classify_status(s, e.code()) == Retryable::Busy) =>
+            {
+                return Ok(Outcome::Busy(e));
+            }
             Err(e) => return Err(e),
         };
         match self.follow(op, url, initial, poller).await {
             Ok(value) => Ok(Outcome::Done(value)),
-            Err(e) if op.restartable() && e.code().is_some_and(is_operation_conflict) => {
-                Ok(Outcome::Restart(e))
+            // The operation lost a race and did nothing; an action is not started twice.
+            Err(e)
+                if op.restartable()
+                    && e.kind() == &ArmErrorKind::OperationFailed
+                    && e.code().is_some_and(is_operation_conflict) =>
+            {
+                Ok(Outcome::Busy(e))
             }
-            Err(e) => Err(e),
+            // ARM said how it ended: the outcome is known.
+            Err(e) if e.kind() == &ArmErrorKind::OperationFailed => Err(e),
+            // Accepted, and then not watched to its end: it may have been carried out.
+            Err(e) => Err(e.with_maybe_applied(true)),
         }
     }
 

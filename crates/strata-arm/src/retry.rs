@@ -1,11 +1,16 @@
 //! Which failures deserve another try, and how long to wait before it.
 //!
-//! ARM failures fall in three classes ([`Retryable`]):
+//! ARM failures fall in four classes ([`Retryable`]):
 //! - **throttled** (429): ARM's token buckets are empty, or a referenced resource is still
 //!   provisioning (`RetryableError`). Waiting is the only way forward, so these retries do not
 //!   spend the retry budget; they are bounded by [`RetryPolicy::max_elapsed`] instead.
-//! - **transient**: 408, 500, 502, 503, 504, connection failures, request timeouts, and
-//!   `AnotherOperationInProgress` conflicts. They spend the budget ([`RetryPolicy::max_retries`]).
+//! - **busy** (`AnotherOperationInProgress`, `RetryableErrorDueToAnotherOperation`,
+//!   PostgreSQL's `ServerBusy`/`ServerIsBusy`): another operation holds the resource or its
+//!   parent. The request was refused, so sending it again
+//!   is safe once that operation is over; [`crate::lro`] waits for it (polling the operation
+//!   the answer names) up to [`RetryPolicy::conflict_wait`], without spending the budget.
+//! - **transient**: 408, 500, 502, 503, 504 and connection failures. They spend the budget
+//!   ([`RetryPolicy::max_retries`]).
 //! - **final**: everything else, notably 400 validation errors, which no retry can fix.
 //!
 //! The wait is the server's `Retry-After` when it gives one, otherwise exponential backoff with
@@ -26,6 +31,10 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Total time one request may spend waiting for retries, 429 waits included.
     pub max_elapsed: Duration,
+    /// How long one write may wait, in all, for other operations that hold its resource
+    /// (`AnotherOperationInProgress`) before it is given up. A write given up this way after
+    /// an earlier try may have reached ARM fails [`crate::ArmErrorKind::OutcomeUnknown`].
+    pub conflict_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -35,6 +44,9 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
             max_elapsed: Duration::from_secs(15 * 60),
+            // Network operations that hold a VNet take minutes at worst (a gateway subnet, a
+            // peering sync); ten is beyond what a healthy parent keeps anyone waiting.
+            conflict_wait: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -45,6 +57,7 @@ impl RetryPolicy {
         RetryPolicy {
             max_retries: 0,
             max_elapsed: Duration::ZERO,
+            conflict_wait: Duration::ZERO,
             ..RetryPolicy::default()
         }
     }
@@ -55,6 +68,7 @@ impl RetryPolicy {
             base_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(100),
             max_elapsed: Duration::from_secs(60),
+            conflict_wait: Duration::from_secs(60),
             ..RetryPolicy::default()
         }
     }
@@ -77,6 +91,9 @@ pub(crate) enum Retryable {
     No,
     /// Worth another try; spends the budget.
     Transient,
+    /// Refused because another operation holds the resource: worth another try once it is
+    /// over, which is for the caller to wait for (see [`crate::lro`]).
+    Busy,
     /// 429: wait as asked; bounded by time only.
     Throttled,
 }
@@ -93,6 +110,23 @@ pub(crate) fn is_retryable_code(code: &str) -> bool {
     RETRYABLE_CODES.iter().any(|c| c.eq_ignore_ascii_case(code))
 }
 
+/// The codes that say "another operation holds this resource": the Network RP's and ARM's.
+const BUSY_CODES: [&str; 2] = [
+    "AnotherOperationInProgress",
+    "RetryableErrorDueToAnotherOperation",
+];
+
+/// PostgreSQL flexible server's way of saying it ("Server '…' is busy with another
+/// operation"), a busy answer only with 409: ARM's own 503 `ServerBusy` is an overload.
+const SERVER_BUSY_CODES: [&str; 2] = ["ServerBusy", "ServerIsBusy"];
+
+/// True for an answer that says another operation holds the resource: the request was not
+/// carried out, and may be sent again once that operation is over.
+pub(crate) fn is_busy(status: u16, code: &str) -> bool {
+    let any = |codes: &[&str]| codes.iter().any(|c| c.eq_ignore_ascii_case(code));
+    status != 400 && (any(&BUSY_CODES) || (status == 409 && any(&SERVER_BUSY_CODES)))
+}
+
 /// True for `AnotherOperationInProgress`, which also ends long-running operations that must
 /// then be started again as a whole.
 pub(crate) fn is_operation_conflict(code: &str) -> bool {
@@ -105,6 +139,7 @@ pub(crate) fn classify_status(status: u16, code: Option<&str>) -> Retryable {
         // A malformed or invalid request stays invalid, whatever its code says.
         400 => Retryable::No,
         429 => Retryable::Throttled,
+        _ if code.is_some_and(|c| is_busy(status, c)) => Retryable::Busy,
         408 | 500 | 502 | 503 | 504 => Retryable::Transient,
         _ if code.is_some_and(is_retryable_code) => Retryable::Transient,
         _ => Retryable::No,
@@ -129,11 +164,12 @@ impl<'p> RetryState<'p> {
         }
     }
 
-    /// The wait before the next try, or `None` when the failure is final or the budget or the
-    /// time is spent. A returned delay is counted as a retry.
+    /// The wait before the next try, or `None` when the failure is final, is the caller's to
+    /// wait out ([`Retryable::Busy`]), or the budget or the time is spent. A returned delay is
+    /// counted as a retry.
     pub(crate) fn next_delay(&mut self, class: Retryable, retry_after: Option<Duration>) -> Option<Duration> {
         let delay = match class {
-            Retryable::No => return None,
+            Retryable::No | Retryable::Busy => return None,
             Retryable::Transient => {
                 if self.transient >= self.policy.max_retries {
                     return None;
@@ -148,7 +184,7 @@ impl<'p> RetryState<'p> {
         match class {
             Retryable::Transient => self.transient += 1,
             Retryable::Throttled => self.throttled += 1,
-            Retryable::No => {}
+            Retryable::No | Retryable::Busy => {}
         }
         Some(delay)
     }
@@ -209,8 +245,15 @@ mod tests {
         assert_eq!(classify_status(409, Some("Conflict")), Retryable::No);
         assert_eq!(
             classify_status(409, Some("anotheroperationinprogress")),
-            Retryable::Transient
+            Retryable::Busy
         );
+        assert_eq!(
+            classify_status(409, Some("RetryableErrorDueToAnotherOperation")),
+            Retryable::Busy
+        );
+        assert_eq!(classify_status(409, Some("RetryableError")), Retryable::Transient);
+        assert_eq!(classify_status(409, Some("ServerBusy")), Retryable::Busy);
+        assert_eq!(classify_status(503, Some("ServerBusy")), Retryable::Transient);
         assert_eq!(classify_status(429, Some("RetryableError")), Retryable::Throttled);
         assert_eq!(classify_status(429, None), Retryable::Throttled);
         for s in [408, 500, 502, 503, 504] {
@@ -236,6 +279,7 @@ mod tests {
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(1),
             max_elapsed: Duration::from_secs(60),
+            conflict_wait: Duration::from_secs(60),
         };
         let mut s = RetryState::new(&policy);
         for _ in 0..10 {
@@ -245,6 +289,7 @@ mod tests {
         assert!(s.next_delay(Retryable::Transient, None).is_some());
         assert!(s.next_delay(Retryable::Transient, None).is_none());
         assert!(s.next_delay(Retryable::No, None).is_none());
+        assert!(s.next_delay(Retryable::Busy, None).is_none());
         assert_eq!(s.retries(), 12);
     }
 

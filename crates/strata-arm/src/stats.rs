@@ -19,6 +19,9 @@ pub struct ClientStats {
     pub pacing_waits: u64,
     /// Time those requests spent waiting, added up.
     pub pacing_wait_time: Duration,
+    /// Waits of a write for another operation that held its resource
+    /// (`AnotherOperationInProgress`) before it was sent again.
+    pub conflict_waits: u64,
 }
 
 /// The live counters behind [`ClientStats`]. Relaxed ordering: they are statistics, not
@@ -31,6 +34,7 @@ pub(crate) struct Counters {
     lro_polls: AtomicU64,
     pacing_waits: AtomicU64,
     pacing_wait_micros: AtomicU64,
+    conflict_waits: AtomicU64,
 }
 
 impl Counters {
@@ -56,6 +60,10 @@ impl Counters {
         self.pacing_wait_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
+    pub(crate) fn conflict_wait(&self) {
+        self.conflict_waits.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> ClientStats {
         ClientStats {
             requests_sent: self.requests_sent.load(Ordering::Relaxed),
@@ -64,6 +72,7 @@ impl Counters {
             lro_polls: self.lro_polls.load(Ordering::Relaxed),
             pacing_waits: self.pacing_waits.load(Ordering::Relaxed),
             pacing_wait_time: Duration::from_micros(self.pacing_wait_micros.load(Ordering::Relaxed)),
+            conflict_waits: self.conflict_waits.load(Ordering::Relaxed),
         }
     }
 }

@@ -4,7 +4,9 @@
 //! request id, `Accept`), waits its turn in [`crate::pacing`], reads the whole answer, feeds
 //! the rate-limit headers back to the pacer, turns error answers into [`ArmError`]s and
 //! consults [`crate::retry`] about trying again. Callers get a [`Response`] only for 2xx
-//! answers.
+//! answers. A write that fails after a try whose answer was lost (or was a 5xx that does not
+//! say whether anything happened) fails [`ArmError::maybe_applied`]; a write refused because
+//! another operation holds its resource is returned at once, for [`crate::lro`] to wait out.
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -85,6 +87,9 @@ impl ClientInner {
             .map_err(|e| ArmError::invalid_request(format!("the request body cannot be serialised: {e}")))?;
         let mut state = RetryState::new(&self.options.retry);
         let client_request_id = uuid::Uuid::new_v4().to_string();
+        let write = purpose == Purpose::Call && !matches!(method, Method::GET | Method::HEAD);
+        // Whether a failed try of this write may have been carried out all the same.
+        let mut maybe_applied = false;
         // A rejected token is renewed once per request; a second 401 is final.
         let mut token_renewed = false;
         loop {
@@ -100,6 +105,16 @@ impl ClientInner {
                     // again as a whole; repeating the poll would only read the same answer.
                     if purpose == Purpose::Poll && error.code().is_some_and(retry::is_operation_conflict) {
                         class = Retryable::No;
+                    }
+                    // Only a write waits for the operation that holds its resource; anything
+                    // else told so is simply tried again.
+                    if class == Retryable::Busy && !write {
+                        class = Retryable::Transient;
+                    }
+                    // A gateway timeout or an internal error does not say whether the write
+                    // was carried out before it; a 503 or a 429 says it was not served.
+                    if write && matches!(status, 408 | 500 | 502 | 504) {
+                        maybe_applied = true;
                     }
                     if status == 401
                         && !token_renewed
@@ -125,6 +140,10 @@ impl ClientInner {
                 // Connection failures are retryable; a credential that cannot produce a token
                 // is not (it retries on its own terms).
                 Err(error) => {
+                    // Only a connection that was never made proves the request unsent.
+                    if write && error.is_retryable() && !error.is_unsent() {
+                        maybe_applied = true;
+                    }
                     let class = if error.is_retryable() {
                         Retryable::Transient
                     } else {
@@ -134,7 +153,9 @@ impl ClientInner {
                 }
             };
             let Some(delay) = state.next_delay(class, retry_after) else {
-                return Err(error.with_retries(state.retries()));
+                return Err(error
+                    .with_retries(state.retries())
+                    .with_maybe_applied(maybe_applied));
             };
             self.counters.retry();
             tracing::debug!(

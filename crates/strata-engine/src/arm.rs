@@ -59,5 +59,7 @@ impl Arm for ArmClient {
 /// no answer settled it (a dropped connection, a timeout). Such a resource is recorded as
 /// "outcome unknown" and read back by the next run, never forgotten.
 pub fn outcome_unknown(e: &ArmError) -> bool {
-    matches!(e.kind(), ArmErrorKind::Transport | ArmErrorKind::Timeout)
+    e.outcome_unknown()
+        || e.maybe_applied()
+        || matches!(e.kind(), ArmErrorKind::Transport | ArmErrorKind::Timeout)
 }

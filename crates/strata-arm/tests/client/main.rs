@@ -1,5 +1,7 @@
 //! The client against scripted ARM servers on loopback.
 
+// Waiting out other operations (AnotherOperationInProgress); writes whose outcome is unknown.
+mod conflicts;
 // Long-running operation patterns: provisioningState, Azure-AsyncOperation, Location.
 mod lro;
 // Pacing within ARM's token buckets.

@@ -23,6 +23,8 @@ pub struct Reply {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// The answer breaks off after its headers: the request was served, its answer lost.
+    broken: bool,
 }
 
 impl Reply {
@@ -31,6 +33,7 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string().into_bytes(),
+            broken: false,
         }
     }
 
@@ -39,6 +42,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Vec::new(),
+            broken: false,
         }
     }
 
@@ -47,6 +51,7 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), "text/html".into())],
             body: body.as_bytes().to_vec(),
+            broken: false,
         }
     }
 
@@ -56,6 +61,13 @@ impl Reply {
             status,
             serde_json::json!({"error": {"code": code, "message": message}}),
         )
+    }
+
+    /// This answer, broken off after its headers: the request is served but the client
+    /// never learns the answer (a dropped connection).
+    pub fn lost(mut self) -> Reply {
+        self.broken = true;
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -187,6 +199,12 @@ async fn answer(
         .header("x-ms-request-id", format!("req-{number}"));
     for (name, value) in &reply.headers {
         response = response.header(name.as_str(), value.replace("{base}", &base));
+    }
+    if reply.broken {
+        let failing = futures::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by the test server"))
+        });
+        return response.body(Body::from_stream(failing)).unwrap();
     }
     response.body(Body::from(reply.body)).unwrap()
 }

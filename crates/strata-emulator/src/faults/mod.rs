@@ -11,7 +11,10 @@
 //! - **slow long-running operations** (latency multiplied): decided before the write, applied
 //!   to the operations it schedules; the outcome is unchanged, only later.
 //! - **conflict** (409 `AnotherOperationInProgress` on writes to Microsoft.Network child
-//!   resources): before the request is processed; nothing changes.
+//!   resources): before the request is processed. No resource changes, but, as in Azure, the
+//!   answer comes from an operation that holds the top-level resource: someone else's, which
+//!   lasts as long as a write of that type and whose status is served at the uri the message
+//!   names (the Network RP's "… To retrieve status of the operation use uri: …").
 //! - **not provisioned** (429 `RetryableError` / `ReferencedResourceNotProvisioned` on a PUT
 //!   that references another resource): before the request is processed; nothing changes.
 //!

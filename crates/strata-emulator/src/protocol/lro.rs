@@ -155,9 +155,10 @@ pub(crate) fn result(ctx: &Ctx<'_>, sub: &str, id: &str) -> Result<Reply, ArmErr
                     None => Reply::empty(StatusCode::OK),
                 })
             }
-            OpAction::Delete { .. } | OpAction::DeleteGroup { .. } | OpAction::Purge { .. } => {
-                Ok(Reply::empty(StatusCode::OK))
-            }
+            OpAction::Delete { .. }
+            | OpAction::DeleteGroup { .. }
+            | OpAction::Purge { .. }
+            | OpAction::Hold => Ok(Reply::empty(StatusCode::OK)),
         },
     }
 }

@@ -148,12 +148,13 @@ pub(crate) fn serve(
             faults,
             draw,
             stats: &app.stats,
+            latency: &app.latency,
         }),
         _ => None,
     };
     let fault = injection
         .as_ref()
-        .and_then(|i| i.before_dispatch(&state, method, &route, body, &base_url, &query.api_version));
+        .and_then(|i| i.before_dispatch(&mut state, method, &route, body, &base_url, &query.api_version));
     // A PUT to a key that holds nothing yet is a create.
     let creating = inject::create_key(method, &route).filter(|k| state.stored_id(k).is_none());
     let result = match fault {

@@ -445,6 +445,7 @@ impl State {
             OpAction::Purge { tombstone } => {
                 self.tombstones.remove(tombstone);
             }
+            OpAction::Hold => {}
         }
         Vec::new()
     }

@@ -43,6 +43,9 @@ pub(crate) enum OpAction {
     Create { targets: Vec<String> },
     /// The purge of a soft-deleted resource: its tombstone (keyed like the resource was) goes.
     Purge { tombstone: String },
+    /// Someone else's operation on a resource (an injected `AnotherOperationInProgress`):
+    /// it changes nothing, and holds the resource's lock until it ends.
+    Hold,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -200,9 +200,15 @@ async fn slow_operations_take_longer() {
 
 #[tokio::test]
 async fn extra_conflicts_on_network_child_writes() {
-    let emu = start("conflict=100%", 1).await;
+    let emu = start_with_latency("conflict=100%", 1, Latency::parse("300ms").unwrap()).await;
     emu.group("rg1").await;
-    let vnet = emu.network("rg1", &[]).await;
+    let vnet = net("rg1", "virtualNetworks/vnet1");
+    emu.create(
+        &vnet,
+        NET,
+        json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}),
+    )
+    .await;
     let subnet = format!("{vnet}/subnets/app");
     let r = emu
         .put(
@@ -212,16 +218,49 @@ async fn extra_conflicts_on_network_child_writes() {
         )
         .await;
     assert_eq!((r.status, r.code()), (409, "AnotherOperationInProgress"), "{r:?}");
+    // The Network RP's words, naming the operation that holds the VNet.
+    let prefix = "Another operation on this or dependent resource is in progress. To retrieve status of the \
+                  operation use uri: ";
+    let uri = r
+        .message()
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix('.'))
+        .unwrap_or_else(|| panic!("{r:?}"))
+        .to_string();
     assert!(
-        r.message()
-            .contains("/providers/Microsoft.Network/locations/westeurope/operations/"),
-        "{r:?}"
+        uri.starts_with(&format!(
+            "{}/subscriptions/{SUB}/providers/Microsoft.Network/locations/westeurope/operations/",
+            emu.base
+        )) && uri.ends_with(&format!("?api-version={NET}")),
+        "{uri}"
     );
     assert_eq!(
         emu.get(&subnet, NET).await.status,
         404,
         "the refused write created nothing"
     );
+    // The operation is real: its status can be read, and it holds the VNet until it ends.
+    let op = emu.get(&uri, "").await;
+    assert_eq!(
+        (op.status, op.body["status"].as_str()),
+        (200, Some("InProgress")),
+        "{op:?}"
+    );
+    let r = emu
+        .put(
+            &vnet,
+            NET,
+            json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}),
+        )
+        .await;
+    assert_eq!(r.code(), "AnotherOperationInProgress", "{r:?}");
+    assert!(
+        r.message().contains(&uri),
+        "the VNet is held by the same operation: {r:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let op = emu.get(&uri, "").await;
+    assert_eq!(op.body["status"], "Succeeded", "{op:?}");
     // Top-level writes and other providers' children are not affected.
     let r = emu
         .put(

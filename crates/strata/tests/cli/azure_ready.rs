@@ -170,18 +170,44 @@ fn wrong_secret_expired_token_and_wrong_tenant_fail_clearly() {
     assert!(!r.stderr.contains(SECRET));
 }
 
+/// Resource groups and top-level resources left in the example's subscription.
+fn left_behind(ctx: &Ctx) -> Vec<String> {
+    let sub = "/subscriptions/00000000-0000-0000-0000-00000000a001";
+    let mut left = Vec::new();
+    for (path, api) in [
+        (format!("{sub}/resourcegroups"), "2021-04-01"),
+        (format!("{sub}/resources"), "2021-04-01"),
+    ] {
+        // The fault mix applies to these reads too.
+        let listed = (0..50)
+            .map(|_| ctx.arm_get(&path, api))
+            .find(|(status, _)| *status == 200)
+            .map(|(_, body)| body)
+            .unwrap_or_else(|| panic!("{path} kept failing"));
+        for item in listed["value"].as_array().unwrap() {
+            left.push(item["id"].as_str().unwrap().to_string());
+        }
+    }
+    left
+}
+
 #[test]
 fn apply_and_destroy_converge_under_throttling_and_faults() {
-    // The whole example estate, with buckets small enough that throttling really happens.
-    for seed in [1u64, 7, 42] {
+    // The whole example estate, with buckets small enough that throttling really happens, and
+    // more dropped answers and conflicts than the default mix: a write whose answer is lost
+    // must be settled (sent again, its own operation waited for), never given up and forgotten.
+    let (mut dropped, mut conflicts) = (0, 0);
+    for seed in [1u64, 7, 42, 104] {
         let mut ctx = Ctx::example();
         let throttle = ThrottleConfig::parse("reads=60/30,writes=30/15,deletes=30/15").unwrap();
         ctx.start_emulator_with(EmulatorConfig {
             latency: Latency::parse("default=20ms").unwrap(),
             throttle: Some(throttle),
             faults: Some(FaultConfig {
-                spec: FaultSpec::parse("transient=10%,read-after-create=10%/300ms,conflict=5%,drop=2%")
-                    .unwrap(),
+                spec: FaultSpec::parse(
+                    "default,transient=10%,read-after-create=10%/300ms,conflict=10%,drop=5%",
+                )
+                .unwrap(),
                 seed,
             }),
             ..Default::default()
@@ -202,5 +228,16 @@ fn apply_and_destroy_converge_under_throttling_and_faults() {
             serde_json::json!([]),
             "seed {seed}: {stats}"
         );
+        assert_eq!(
+            left_behind(&ctx),
+            Vec::<String>::new(),
+            "seed {seed}: destroy left these"
+        );
+        dropped += stats["faults"]["dropped"].as_u64().unwrap();
+        conflicts += stats["faults"]["conflicts"].as_u64().unwrap();
     }
+    assert!(
+        dropped > 0 && conflicts > 0,
+        "the runs saw {dropped} dropped answers and {conflicts} conflicts"
+    );
 }
