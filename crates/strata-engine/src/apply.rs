@@ -496,23 +496,33 @@ fn mark_unknown(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, write: boo
         return;
     }
     let Some(d) = ctx.desired.get(addr) else { return };
-    state.resources.insert(
-        addr.clone(),
-        ResourceState {
-            addr: addr.clone(),
-            id: d.id.clone(),
-            resource_type: d.resource_type(),
-            api_version: d.api_version.clone(),
-            layer: d.layer,
-            attributes: Json::Null,
-            sensitive_paths: Vec::new(),
-            dependencies: dependencies_of(ctx, d),
-            desired_digest: None,
-            outcome_unknown: true,
-            prevent_destroy: d.lifecycle.prevent_destroy,
-            soft_delete: d.soft_delete.clone(),
-        },
-    );
+    let mut r = written_state(ctx, d, Json::Null, Vec::new(), None);
+    r.outcome_unknown = true;
+    state.resources.insert(addr.clone(), r);
+}
+
+/// What state records of a resource of the configuration written with `doc`.
+fn written_state(
+    ctx: &Ctx,
+    d: &DesiredResource,
+    doc: Json,
+    sensitive: Vec<Vec<strata_core::PathStep>>,
+    digest: Option<String>,
+) -> ResourceState {
+    ResourceState {
+        addr: d.addr.clone(),
+        id: d.id.clone(),
+        resource_type: d.resource_type(),
+        api_version: d.api_version.clone(),
+        layer: d.layer,
+        attributes: doc,
+        sensitive_paths: sensitive,
+        dependencies: dependencies_of(ctx, d),
+        desired_digest: digest,
+        outcome_unknown: false,
+        prevent_destroy: d.lifecycle.prevent_destroy,
+        soft_delete: d.soft_delete.clone(),
+    }
 }
 
 fn dependencies_of(ctx: &Ctx, d: &DesiredResource) -> Vec<ResourceAddr> {
@@ -549,23 +559,9 @@ fn record(ctx: &Ctx, state: &Mutex<State>, addr: &ResourceAddr, outcome: Outcome
         } => {
             let Some(d) = ctx.desired.get(addr) else { return };
             attrs.insert(addr.clone(), doc.clone());
-            state.resources.insert(
-                addr.clone(),
-                ResourceState {
-                    addr: addr.clone(),
-                    id: d.id.clone(),
-                    resource_type: d.resource_type(),
-                    api_version: d.api_version.clone(),
-                    layer: d.layer,
-                    attributes: doc,
-                    sensitive_paths: sensitive,
-                    dependencies: dependencies_of(ctx, d),
-                    desired_digest: Some(digest),
-                    outcome_unknown: false,
-                    prevent_destroy: d.lifecycle.prevent_destroy,
-                    soft_delete: d.soft_delete.clone(),
-                },
-            );
+            state
+                .resources
+                .insert(addr.clone(), written_state(ctx, d, doc, sensitive, Some(digest)));
         }
     }
 }
