@@ -1,0 +1,28 @@
+//! Azure's published resource types, from Microsoft's bicep-types-az (MIT; see
+//! `data/PROVENANCE.md` and `data/LICENSE-bicep-types-az`), embedded in the binary.
+//!
+//! - [`Catalogue`] (`catalogue.rs`): [`Catalogue::global`] over the embedded artefact; the
+//!   index of every resource type (child types included) with its api-versions, scopes and
+//!   resource functions ([`ResourceTypeEntry`]); `api_versions`, `latest_stable`,
+//!   `nearest_versions`, all case-insensitive as ARM is; `schema(type, version)` loads a
+//!   type's schemas lazily and caches them.
+//! - [`Schema`], [`Node`], [`Property`], [`Flags`], [`Function`] (`model.rs`): the compact
+//!   schema model, structure only (no descriptions).
+//! - [`Violation`], [`ViolationKind`], [`Severity`] (`validate.rs`): `Schema::validate` of a
+//!   request body: unknown properties with did-you-mean, read-only, wrong JSON type, enums
+//!   (case-only mismatch is a warning), missing required, bounds; each with its JSON path.
+//! - [`version`]: ordering of api-versions. [`format`]: the artefact's file formats, shared
+//!   with the generator (strata-azure-gen). [`CatalogueError`] (`error.rs`).
+
+mod catalogue;
+mod error;
+pub mod format;
+mod model;
+mod validate;
+pub mod version;
+
+pub use catalogue::{Catalogue, ResourceTypeEntry};
+pub use error::CatalogueError;
+pub use format::VersionEntry;
+pub use model::{Flags, Function, Node, NodeId, Property, Schema};
+pub use validate::{Severity, Violation, ViolationKind, suggest};
