@@ -53,9 +53,15 @@ impl Catalogue {
     pub fn global() -> Result<&'static Catalogue, CatalogueError> {
         static GLOBAL: OnceLock<Result<Catalogue, CatalogueError>> = OnceLock::new();
         GLOBAL
-            .get_or_init(|| Catalogue::from_parts(INDEX_BYTES, SCHEMA_FILES))
+            .get_or_init(Catalogue::embedded)
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// A fresh catalogue of the embedded artefact, with its own (empty) schema cache.
+    /// [`Catalogue::global`] is what callers normally want.
+    pub fn embedded() -> Result<Catalogue, CatalogueError> {
+        Catalogue::from_parts(INDEX_BYTES, SCHEMA_FILES)
     }
 
     /// A catalogue over an index and schema files in the artefact's formats
