@@ -1,7 +1,9 @@
 //! Validation of a request body (the JSON sent to ARM in a PUT) against a [`Schema`].
 //!
 //! Top-level `id`, `name`, `type` and `apiVersion` travel in the URL in ARM REST: they are
-//! never required in the body and never reported as read-only there.
+//! never required in the body and never reported as read-only there. A property whose value is
+//! `null` counts as not set (as in an ARM PUT): it is not type-checked nor reported read-only,
+//! and a required one is missing.
 
 use std::fmt;
 
@@ -429,6 +431,7 @@ impl Validator<'_> {
             let exact = all().find(|p| p.name == *key);
             let prop = exact.or_else(|| all().find(|p| p.name.eq_ignore_ascii_case(key)));
             match prop {
+                Some(_) if val.is_null() => {}
                 Some(p) => {
                     if exact.is_none() {
                         self.push(
@@ -479,7 +482,10 @@ impl Validator<'_> {
             if top && URL_CARRIED.contains(&p.name.as_str()) {
                 continue;
             }
-            if !map.keys().any(|k| k.eq_ignore_ascii_case(&p.name)) {
+            if !map
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case(&p.name) && !v.is_null())
+            {
                 self.push(
                     path,
                     Severity::Error,

@@ -169,6 +169,25 @@ fn accepts_the_bodies_strata_modules_write() {
                "properties": {"tenantId": "00000000-0000-0000-0000-000000000000", "sku": {"family": "A", "name": "standard"}}}),
     );
     assert!(with_ids.is_empty(), "{with_ids:?}");
+    // Null means not set: the modules' markers for secret attributes Azure fills in.
+    let insights = validate(
+        "Microsoft.Insights/components",
+        "2020-02-02",
+        json!({"location": "westeurope", "kind": "web", "properties": {
+            "Application_Type": "web", "IngestionMode": "LogAnalytics",
+            "WorkspaceResourceId": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/w",
+            "ConnectionString": null, "InstrumentationKey": null}}),
+    );
+    assert!(insights.is_empty(), "{insights:?}");
+    let v = validate(
+        "Microsoft.KeyVault/vaults",
+        "2024-11-01",
+        json!({"location": null, "properties": {"tenantId": "00000000-0000-0000-0000-000000000000", "sku": {"family": "A", "name": "standard"}}}),
+    );
+    assert!(
+        matches!(&v[..], [x] if x.kind == ViolationKind::MissingRequired { name: "location".into() }),
+        "{v:?}"
+    );
 }
 
 #[test]
