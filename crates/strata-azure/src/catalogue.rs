@@ -193,6 +193,25 @@ impl Catalogue {
         Ok(schemas.by_version.get(&api_version.to_ascii_lowercase()).cloned())
     }
 
+    /// The api-versions (oldest first) whose schema of `resource_type` has the property at
+    /// `path` (case-insensitive names; arrays are stepped through): for hints such as
+    /// "`x` is published up to 2024-04-01". Empty when the type has no embedded schemas.
+    pub fn versions_with_property(
+        &self,
+        resource_type: &str,
+        path: &[&str],
+    ) -> Result<Vec<String>, CatalogueError> {
+        let mut out = Vec::new();
+        for v in self.api_versions(resource_type) {
+            if let Some(s) = self.schema(resource_type, v)?
+                && s.property(path).is_some()
+            {
+                out.push(v.clone());
+            }
+        }
+        Ok(out)
+    }
+
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<TypeSchemas>>> {
         // A poisoned cache only means another thread panicked while inserting; the map is
         // still consistent (inserts are single calls).

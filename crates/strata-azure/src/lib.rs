@@ -5,7 +5,9 @@
 //!   index of every resource type (child types included) with its api-versions, scopes and
 //!   resource functions ([`ResourceTypeEntry`]); `api_versions`, `latest_stable`,
 //!   `nearest_versions`, all case-insensitive as ARM is; `schema(type, version)` loads a
-//!   type's schemas lazily and caches them.
+//!   type's schemas lazily and caches them; `versions_with_property` for cross-version hints;
+//!   [`Catalogue::embedded`] is a fresh, uncached instance and [`Catalogue::from_parts`] one
+//!   over other bytes in the same formats.
 //! - [`Schema`], [`Node`], [`Property`], [`Flags`], [`Function`] (`model.rs`): the compact
 //!   schema model, structure only (no descriptions).
 //! - [`Violation`], [`ViolationKind`], [`Severity`] (`validate.rs`): `Schema::validate` of a

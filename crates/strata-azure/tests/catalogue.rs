@@ -387,3 +387,61 @@ fn measure_size_and_load_times() {
         c.resource_types().count()
     );
 }
+
+#[test]
+fn discriminated_objects_pick_their_variant() {
+    let body = |kind: &str, extra: serde_json::Value| {
+        let mut params = json!({"type": kind,
+            "wafPolicy": {"id": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/FrontDoorWebApplicationFirewallPolicies/w"},
+            "associations": [{"domains": [{"id": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Cdn/profiles/p/afdEndpoints/e"}],
+                              "patternsToMatch": ["/*"]}]});
+        if let (Some(p), Some(e)) = (params.as_object_mut(), extra.as_object()) {
+            p.extend(e.clone());
+        }
+        json!({"properties": {"parameters": params}})
+    };
+    let ty = "Microsoft.Cdn/profiles/securityPolicies";
+    let ok = validate(ty, "2024-09-01", body("WebApplicationFirewall", json!({})));
+    assert!(ok.is_empty(), "{ok:?}");
+    // A property of the variant, misspelt, is caught at its path.
+    let v = validate(
+        ty,
+        "2024-09-01",
+        body("WebApplicationFirewall", json!({"wafPolicyy": {}})),
+    );
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].path, "properties.parameters.wafPolicyy");
+    assert!(
+        matches!(&v[0].kind, ViolationKind::UnknownProperty { suggestion: Some(s), .. } if s == "wafPolicy")
+    );
+    // A discriminator value no variant has.
+    let v = validate(ty, "2024-09-01", body("Firewall", json!({})));
+    assert!(
+        v.iter().any(|x| x.path == "properties.parameters"
+            && matches!(&x.kind, ViolationKind::UnknownVariant { allowed, .. } if allowed.iter().any(|a| a == "WebApplicationFirewall"))),
+        "{v:?}"
+    );
+    // Case only: a warning, and the variant is still checked.
+    let v = validate(ty, "2024-09-01", body("webapplicationfirewall", json!({})));
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(v[0].severity, Severity::Warning);
+    assert_eq!(v[0].path, "properties.parameters.type");
+}
+
+#[test]
+fn versions_publishing_a_property() {
+    let c = cat();
+    let v = c
+        .versions_with_property("Microsoft.Web/sites", &["properties", "vnetRouteAllEnabled"])
+        .unwrap();
+    assert!(v.iter().any(|v| v == "2024-04-01"), "{v:?}");
+    assert!(
+        !v.iter().any(|v| v == "2024-11-01"),
+        "removed from the published type in 2024-11-01: {v:?}"
+    );
+    assert!(
+        c.versions_with_property("Microsoft.Nothing/here", &["x"])
+            .unwrap()
+            .is_empty()
+    );
+}
