@@ -13,9 +13,12 @@
 //! - [`Violation`], [`ViolationKind`], [`Severity`] (`validate.rs`): `Schema::validate` of a
 //!   request body: unknown properties with did-you-mean, read-only, wrong JSON type, enums
 //!   (case-only mismatch is a warning), missing required, bounds; each with its JSON path.
+//! - [`behaviour`]: curated per-type facts the schemas do not carry (settings singletons,
+//!   children deleted with their parent, soft-delete fallbacks, write serialisation families).
 //! - [`version`]: ordering of api-versions. [`format`]: the artefact's file formats, shared
 //!   with the generator (strata-azure-gen). [`CatalogueError`] (`error.rs`).
 
+pub mod behaviour;
 mod catalogue;
 mod error;
 pub mod format;

@@ -11,19 +11,7 @@ use crate::arm::Arm;
 use crate::error::EngineError;
 use crate::model::{Action, Problem, ResourceChange, SoftDeleteAction};
 
-/// Settings singletons of a parent (a storage account's blob service): they exist as long as
-/// their parent does and have no DELETE; creating one only sets it, and leaving the
-/// configuration only forgets it.
-pub(crate) const SETTINGS_SINGLETONS: &[&str] = &[
-    "microsoft.storage/storageaccounts/blobservices",
-    "microsoft.storage/storageaccounts/fileservices",
-    "microsoft.storage/storageaccounts/queueservices",
-    "microsoft.storage/storageaccounts/tableservices",
-];
-
-pub(crate) fn is_settings_singleton(resource_type: &str) -> bool {
-    SETTINGS_SINGLETONS.contains(&resource_type.to_ascii_lowercase().as_str())
-}
+pub(crate) use strata_azure::behaviour::is_settings_singleton;
 
 /// Like azurerm and azapi, a create first looks at its id: one that exists but is not in state
 /// is not silently taken over. Creates are read parents first, in waves by depth; a create
@@ -218,21 +206,10 @@ pub(crate) fn policy<'a>(
         .or_else(|| fallback(&state.and_then(|s| s.resources.get(addr))?.resource_type))
 }
 
-/// For states written before soft delete was recorded: a workspace's force delete.
+/// For states written before soft delete was recorded per resource.
 pub(crate) fn fallback(resource_type: &str) -> Option<&'static SoftDelete> {
-    resource_type
-        .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
-        .then_some(&WORKSPACE_POLICY)
+    strata_azure::behaviour::soft_delete_fallback(resource_type)
 }
-
-/// Log Analytics workspaces: a re-created name recovers them; `force=true` deletes for good.
-static WORKSPACE_POLICY: SoftDelete = SoftDelete {
-    deleted_id: None,
-    api_version: String::new(),
-    recover: strata_core::Recover::PutRecovers,
-    purge: Purge::ForceDelete,
-    purge_protected: false,
-};
 
 /// Whether purging `sd` after a delete is a separate call (as opposed to a forced delete).
 pub(crate) fn purge_is_post(sd: &SoftDelete) -> bool {

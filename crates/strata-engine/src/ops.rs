@@ -14,12 +14,6 @@ use crate::error::OpError;
 use crate::model::SoftDeleteAction;
 use crate::serial::SerialLocks;
 
-/// Child types ARM cannot delete on the management plane: they go with their parent.
-const DELETED_WITH_PARENT: &[&str] = &[
-    "microsoft.keyvault/vaults/secrets",
-    "microsoft.keyvault/vaults/keys",
-];
-
 /// Shared by the operation tasks.
 pub(crate) struct Ctx {
     pub arm: Arc<dyn Arm>,
@@ -174,7 +168,7 @@ pub(crate) async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, Op
     if crate::lookups::is_settings_singleton(&resource_type) {
         return Ok(Outcome::Deleted);
     }
-    if DELETED_WITH_PARENT.contains(&resource_type.as_str()) {
+    if strata_azure::behaviour::deleted_with_parent(&resource_type) {
         let parent = parsed.parent().map(|p| p.key()).unwrap_or_default();
         if ctx.deleting.contains(&parent) {
             // Deleting the vault deletes (soft-deletes) what it holds.

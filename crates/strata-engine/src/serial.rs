@@ -26,27 +26,7 @@ use serde_json::Value;
 use strata_core::ArmId;
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
-/// Parent families whose members must be written one at a time.
-const FAMILIES: &[&str] = &[
-    "microsoft.network/virtualnetworks",
-    "microsoft.network/networksecuritygroups",
-    "microsoft.network/routetables",
-    "microsoft.network/privatednszones",
-    "microsoft.network/privateendpoints",
-    "microsoft.network/loadbalancers",
-];
-
-/// Properties of a write's body that name another family it changes, by the writer's type.
-const ALSO_CHANGES: &[(&str, &[&str])] = &[
-    (
-        "microsoft.network/virtualnetworks/subnets",
-        &["/properties/networkSecurityGroup/id", "/properties/routeTable/id"],
-    ),
-    (
-        "microsoft.network/virtualnetworks/virtualnetworkpeerings",
-        &["/properties/remoteVirtualNetwork/id"],
-    ),
-];
+use strata_azure::behaviour::{SERIAL_ALSO_CHANGES as ALSO_CHANGES, SERIAL_FAMILIES as FAMILIES};
 
 #[derive(Default)]
 pub struct SerialLocks {
