@@ -132,17 +132,39 @@ pub(crate) fn check_format(v: &str) -> Result<(), ArmError> {
     }
 }
 
+/// Whether Azure publishes `v` for `resource_type`, per the type catalogue (Microsoft's
+/// published type definitions): the emulator accepts every published version of a type it
+/// models, not only the ones listed by hand here.
+fn published(resource_type: &str, v: &str) -> bool {
+    strata_azure::Catalogue::global().is_ok_and(|c| c.has_version(resource_type, v))
+}
+
+/// The versions to quote in an error: the hand list and the catalogue's, newest first.
+fn supported_versions(list: &[&str], resource_type: &str) -> Vec<String> {
+    let mut all: Vec<String> = list.iter().map(|v| (*v).to_string()).collect();
+    if let Ok(c) = strata_azure::Catalogue::global() {
+        for v in c.api_versions(resource_type) {
+            if !all.iter().any(|a| a.eq_ignore_ascii_case(v)) {
+                all.push(v.clone());
+            }
+        }
+    }
+    all.sort_by(|a, b| b.cmp(a));
+    all
+}
+
 /// Checks an api-version of Microsoft.Resources itself (resource groups).
 pub(crate) fn check_resources(v: &str) -> Result<(), ArmError> {
     check_format(v)?;
-    if RESOURCES_VERSIONS.contains(&v) {
+    const GROUPS: &str = "Microsoft.Resources/resourceGroups";
+    if RESOURCES_VERSIONS.contains(&v) || published(GROUPS, v) {
         return Ok(());
     }
     Err(ArmError::bad_request(
         "InvalidApiVersionParameter",
         format!(
             "The api-version '{v}' is invalid. The supported versions are '{}'.",
-            RESOURCES_VERSIONS.join(",")
+            supported_versions(RESOURCES_VERSIONS, GROUPS).join(",")
         ),
     ))
 }
@@ -159,7 +181,7 @@ pub(crate) fn check_provider(
     let Some(list) = supported else {
         return Ok(());
     };
-    if list.contains(&v) {
+    if list.contains(&v) || published(resource_type, v) {
         return Ok(());
     }
     let short_type = resource_type.split_once('/').map_or(resource_type, |(_, t)| t);
@@ -168,7 +190,7 @@ pub(crate) fn check_provider(
         format!(
             "No registered resource provider found for location '{location}' and API version '{v}' \
              for type '{short_type}'. The supported api-versions are '{}'.",
-            list.join(", ")
+            supported_versions(list, resource_type).join(", ")
         ),
     ))
 }
@@ -217,6 +239,23 @@ mod tests {
         assert!(e.body.message.contains("for type 'virtualNetworks'"));
         assert!(check_provider("2099-01-01", None, "Contoso.Things/widgets", "x").is_ok());
         assert!(check_resources("2024-11-01").is_ok());
+        // Every version Azure publishes for a modelled type is accepted, listed by hand or not.
+        let catalogue = strata_azure::Catalogue::global().unwrap();
+        let extra: Vec<&String> = catalogue
+            .api_versions("Microsoft.Network/virtualNetworks")
+            .iter()
+            .filter(|v| !NETWORK_VERSIONS.contains(&v.as_str()))
+            .collect();
+        assert!(!extra.is_empty(), "the catalogue publishes versions the hand list lacks");
+        for v in extra {
+            assert!(
+                check_provider(v, Some(NETWORK_VERSIONS), "Microsoft.Network/virtualNetworks", "x").is_ok(),
+                "{v}"
+            );
+        }
+        let e = check_provider("2099-01-01", Some(NETWORK_VERSIONS), "Microsoft.Network/virtualNetworks", "x")
+            .unwrap_err();
+        assert!(e.body.message.contains("2024-07-01"), "the error lists the published versions");
         assert_eq!(
             check_resources("2011-01-01").unwrap_err().code(),
             "InvalidApiVersionParameter"
