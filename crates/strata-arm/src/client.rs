@@ -122,6 +122,12 @@ impl ArmClient {
     /// PUT and wait: handles 200/201 with non-terminal provisioningState (poll the resource until Succeeded/Failed/Canceled),
     /// 201/200 + Azure-AsyncOperation (poll the operation status), 202 + Location (poll until 200/204),
     /// then returns the final resource document (GET it when the LRO result carries no body).
+    ///
+    /// A PUT whose answer is lost is sent again (PUT is idempotent); one refused with
+    /// `AnotherOperationInProgress` is sent again once the operation the answer names is over,
+    /// up to [`crate::RetryPolicy::conflict_wait`]. When it may have been applied but that
+    /// could not be settled, it fails [`crate::ArmErrorKind::OutcomeUnknown`] (the same for
+    /// every write).
     pub async fn put(&self, id: &str, api_version: &str, body: &Value) -> Result<Value, ArmError> {
         self.tagged(
             async {
