@@ -65,7 +65,7 @@ pub(crate) async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, OpE
         )));
     };
     let digest = crate::planner::body_digest(&json);
-    let _guard = ctx.locks.lock(&d.id).await;
+    let _guard = ctx.locks.lock_for(&d.id, Some(&json)).await;
     match (ctx.soft_delete.get(addr), &d.soft_delete) {
         (Some(SoftDeleteAction::Recover), Some(sd)) if sd.recover == Recover::CreateModeRecover => {
             if let Json::Object(m) = &mut json {

@@ -253,6 +253,9 @@ fn client(url: url::Url, credential: Option<Arc<dyn TokenCredential>>) -> Result
         opts.retry = RetryPolicy {
             base_delay: Duration::from_millis(50),
             max_delay: Duration::from_secs(2),
+            // An emulator's operations take milliseconds to seconds: two minutes of waiting on
+            // another operation means something is stuck.
+            conflict_wait: Duration::from_secs(120),
             ..RetryPolicy::default()
         };
     }

@@ -246,16 +246,33 @@ mod tests {
             .iter()
             .filter(|v| !NETWORK_VERSIONS.contains(&v.as_str()))
             .collect();
-        assert!(!extra.is_empty(), "the catalogue publishes versions the hand list lacks");
+        assert!(
+            !extra.is_empty(),
+            "the catalogue publishes versions the hand list lacks"
+        );
         for v in extra {
             assert!(
-                check_provider(v, Some(NETWORK_VERSIONS), "Microsoft.Network/virtualNetworks", "x").is_ok(),
+                check_provider(
+                    v,
+                    Some(NETWORK_VERSIONS),
+                    "Microsoft.Network/virtualNetworks",
+                    "x"
+                )
+                .is_ok(),
                 "{v}"
             );
         }
-        let e = check_provider("2099-01-01", Some(NETWORK_VERSIONS), "Microsoft.Network/virtualNetworks", "x")
-            .unwrap_err();
-        assert!(e.body.message.contains("2024-07-01"), "the error lists the published versions");
+        let e = check_provider(
+            "2099-01-01",
+            Some(NETWORK_VERSIONS),
+            "Microsoft.Network/virtualNetworks",
+            "x",
+        )
+        .unwrap_err();
+        assert!(
+            e.body.message.contains("2024-07-01"),
+            "the error lists the published versions"
+        );
         assert_eq!(
             check_resources("2011-01-01").unwrap_err().code(),
             "InvalidApiVersionParameter"
