@@ -79,9 +79,7 @@ pub(crate) async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, OpE
         }
         (Some(SoftDeleteAction::PurgeThenCreate), Some(sd)) => {
             if let Some(deleted) = &sd.deleted_id {
-                ctx.arm
-                    .post(deleted.as_str(), "purge", &sd.api_version, None)
-                    .await?;
+                purge(ctx, deleted, &sd.api_version).await?;
             }
         }
         _ => {}
@@ -179,8 +177,8 @@ pub(crate) async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, Op
         });
     }
     let _guard = ctx.locks.lock(&parsed).await;
-    let purge = ctx.soft_delete.get(addr) == Some(&SoftDeleteAction::DeleteAndPurge);
-    match (&sd, purge) {
+    let purging = ctx.soft_delete.get(addr) == Some(&SoftDeleteAction::DeleteAndPurge);
+    match (&sd, purging) {
         (Some(sd), true) if !crate::lookups::purge_is_post(sd) => {
             // Deleted for good in one call (a Log Analytics workspace's `force=true`).
             ctx.arm.delete(&format!("{id}?force=true"), &api).await?;
@@ -188,14 +186,34 @@ pub(crate) async fn delete(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, Op
         (Some(sd), true) => {
             ctx.arm.delete(&id, &api).await?;
             if let Some(deleted) = &sd.deleted_id {
-                ctx.arm
-                    .post(deleted.as_str(), "purge", &sd.api_version, None)
-                    .await?;
+                purge(ctx, deleted, &sd.api_version).await?;
             }
         }
         _ => ctx.arm.delete(&id, &api).await?,
     }
     Ok(Outcome::Deleted)
+}
+
+/// Purges a soft-deleted resource. A 404 means there is nothing (left) to purge: an earlier
+/// try whose answer was lost did it, or the deletion is not listed yet right after the delete
+/// (read replicas lag), which a few waits cover. If it never shows, the next plan finds the
+/// namesake and recovers or purges it as the environment chooses.
+async fn purge(ctx: &Ctx, deleted: &strata_core::ArmId, api_version: &str) -> Result<(), OpError> {
+    let mut delay = std::time::Duration::from_millis(100);
+    for _ in 0..5 {
+        match ctx.arm.post(deleted.as_str(), "purge", api_version, None).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.status() == Some(404) && e.maybe_applied() => return Ok(()),
+            Err(e) if e.status() == Some(404) => {
+                tracing::debug!(id = %deleted, ?delay, "nothing to purge yet; waiting");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::warn!(id = %deleted, "the deleted resource never appeared to be purged");
+    Ok(())
 }
 
 /// Copies `path` from `live` into `body` when `body` does not set it.
