@@ -103,7 +103,7 @@ pub enum OpError {
     Arm(Box<strata_arm::ArmError>),
     /// The request went out and no answer settled it: the resource may or may not have been
     /// written. It stays in state marked "outcome unknown" and the next run reads it back.
-    #[error("the outcome is unknown ({0}); strata recorded it and reads it back on the next run")]
+    #[error("{}; strata recorded it and reads it back on the next run", outcome_text(.0))]
     OutcomeUnknown(Box<strata_arm::ArmError>),
     /// Values it needs are still unknown.
     #[error("{0}")]
@@ -124,6 +124,15 @@ pub enum OpError {
     Interrupted,
     #[error("{0}")]
     Other(String),
+}
+
+/// An ARM error as the reason of an unknown outcome: the client's own wording when it says so.
+fn outcome_text(e: &strata_arm::ArmError) -> String {
+    if e.outcome_unknown() {
+        e.to_string()
+    } else {
+        format!("outcome unknown: {e}")
+    }
 }
 
 impl OpError {
