@@ -164,7 +164,8 @@ pub async fn plan(
         }
     }
     let replace: HashSet<&ResourceAddr> = options.replace.iter().collect();
-    let mut replaced: HashSet<String> = HashSet::new();
+    // Ids (lower case) this plan replaces, with the address that replaces them.
+    let mut replaced: HashMap<String, ResourceAddr> = HashMap::new();
     let mut changes = Vec::new();
     let mut ids_seen: HashMap<String, ResourceAddr> = HashMap::new();
 
@@ -239,7 +240,7 @@ pub async fn plan(
             known.insert(addr.clone(), doc.clone());
         }
         if change.action == Action::Replace {
-            replaced.insert(change.id.key());
+            replaced.insert(change.id.key(), change.addr.clone());
         }
         changes.push(change);
     }
@@ -287,11 +288,6 @@ pub async fn plan(
     if !options.targets.is_empty() {
         let keep = crate::targets::selected(&graph, &options.targets, input.destroy)?;
         changes.retain(|c| keep.contains(&c.addr));
-        warnings.push(
-            "this plan is partial (-target): resources outside the targets and their dependencies are not \
-             planned, and the estate may not match the configuration until a full apply"
-                .to_string(),
-        );
     }
 
     let outputs = plan_outputs(input.evaluated, state_ref, &known, input.destroy);
@@ -523,7 +519,7 @@ fn decide(
     d: &DesiredResource,
     in_state: Option<&ResourceState>,
     live: Option<&Json>,
-    replaced: &HashSet<String>,
+    replaced: &HashMap<String, ResourceAddr>,
     known: &Attributes,
     replace_requested: bool,
 ) -> Result<ResourceChange, String> {
@@ -563,7 +559,7 @@ fn decide(
     // A parent that is replaced takes its children with it.
     if let Some(parent) = replaced_ancestor(d, replaced) {
         change.action = Action::Replace;
-        change.reasons.push(format!("its parent `{parent}` is replaced"));
+        change.reasons.push(format!("its parent {parent} is replaced"));
         change.changes = flatten(&body);
         return Ok(change);
     }
@@ -626,11 +622,11 @@ fn decide(
 
 /// The nearest ancestor (by ARM id) that this plan replaces: replacing a parent deletes its
 /// children in Azure, so they are replaced too.
-fn replaced_ancestor(d: &DesiredResource, replaced: &HashSet<String>) -> Option<String> {
+fn replaced_ancestor(d: &DesiredResource, replaced: &HashMap<String, ResourceAddr>) -> Option<String> {
     let mut cur = d.id.parent();
     while let Some(p) = cur {
-        if replaced.contains(&p.key()) {
-            return Some(p.to_string());
+        if let Some(addr) = replaced.get(&p.key()) {
+            return Some(addr.to_string());
         }
         cur = p.parent();
     }

@@ -87,7 +87,11 @@ fn target_plans_the_target_and_what_it_depends_on() {
     assert!(report.succeeded());
     let planned_addrs: Vec<_> = plan.changes.iter().map(|c| c.addr.to_string()).collect();
     assert_eq!(planned_addrs, vec!["resource.rg", "resource.st"]);
-    assert!(!plan.warnings.is_empty());
+    assert_eq!(
+        plan.targets,
+        vec!["resource.st".to_string()],
+        "the plan says it is partial"
+    );
     assert_eq!(env.state("dev").unwrap().resources.len(), 2);
     // The rest follows on a full run.
     let plan = planned(env.run("dev", &e, plan_only()));
