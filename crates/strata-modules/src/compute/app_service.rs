@@ -211,8 +211,13 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
     ];
     if let Some(s) = &c.subnet {
         props.push(("virtualNetworkSubnetId", s.id.clone()));
-        // All outbound traffic goes through the VNet, so NSGs and private DNS apply to it.
-        props.push(("vnetRouteAllEnabled", Value::from(true)));
+        // All outbound traffic goes through the VNet, so NSGs and private DNS apply to it. At
+        // this api-version Azure publishes it as `outboundVnetRouting.applicationTraffic` (the
+        // former `vnetRouteAllEnabled`, which it no longer accepts and would silently drop).
+        props.push((
+            "outboundVnetRouting",
+            Value::object([("applicationTraffic", Value::from(true))]),
+        ));
     }
     let mut body = c.place.top();
     body.push(("kind", Value::from("app,linux")));

@@ -260,7 +260,7 @@ fn an_app_service_https_only_in_the_app_subnet() {
     assert_eq!(at(app, "properties.httpsOnly"), true);
     assert_eq!(at(app, "properties.siteConfig.minTlsVersion"), "1.2");
     assert_eq!(at(app, "properties.siteConfig.ftpsState"), "Disabled");
-    assert_eq!(at(app, "properties.vnetRouteAllEnabled"), true);
+    assert_eq!(at(app, "properties.outboundVnetRouting.applicationTraffic"), true);
     assert!(
         at(app, "properties.virtualNetworkSubnetId")
             .as_str()

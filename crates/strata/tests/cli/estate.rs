@@ -496,7 +496,7 @@ fn a_key_vault_name_taken_elsewhere_fails_at_apply_with_the_azure_error() {
     assert_eq!(s, 200);
 }
 
-const VARIANTS: &str = r#"
+pub(crate) const VARIANTS: &str = r#"
 stack "variants" {}
 
 module "rg" {

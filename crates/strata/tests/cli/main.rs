@@ -21,3 +21,4 @@ mod pipelines;
 mod plan;
 mod rehearsal;
 mod safety;
+mod schemas;
