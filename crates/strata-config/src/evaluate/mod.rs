@@ -13,6 +13,7 @@ mod modules;
 mod refactor;
 mod refs;
 mod resources;
+mod schemas;
 mod scope;
 mod variables;
 
@@ -148,6 +149,12 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
             }
             NodeResult::Output(o) => out.outputs.push(o),
         }
+    }
+    let schema_diags = schemas::check(&out.resources);
+    if schema_diags.has_errors() {
+        let mut all = out.warnings;
+        all.extend(schema_diags);
+        return Err(all);
     }
     Ok(out)
 }
