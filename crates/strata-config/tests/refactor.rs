@@ -626,7 +626,11 @@ resource "kv" {
   parent   = "/subscriptions/${env.subscription_id}/resourceGroups/rg"
   location = env.location
   body = {
-    properties = { enablePurgeProtection = true }
+    properties = {
+      enablePurgeProtection = true
+      tenantId              = "00000000-0000-0000-0000-000000000000"
+      sku                   = { family = "A", name = "standard" }
+    }
   }
 }
 resource "log" {

@@ -489,7 +489,11 @@ impl Module for Storage {
                 addr.clone(),
                 id.clone(),
                 "2023-05-01",
-                Value::object([("kind", Value::from("StorageV2"))]),
+                Value::object([
+                    ("kind", Value::from("StorageV2")),
+                    ("location", Value::from("westeurope")),
+                    ("sku", Value::object([("name", Value::from("Standard_LRS"))])),
+                ]),
             )],
             outputs: BTreeMap::from([
                 ("id".to_string(), Value::from(id.as_str())),
