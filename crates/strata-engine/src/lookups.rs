@@ -26,11 +26,6 @@ pub async fn check_creates(
     choice: SoftDeleteChoice,
     parallelism: usize,
 ) -> Result<(), EngineError> {
-    let creating: HashSet<String> = changes
-        .iter()
-        .filter(|c| c.action == Action::Create)
-        .map(|c| c.id.key())
-        .collect();
     // Candidates by depth (number of ancestors).
     let mut waves: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
     let mut deleted_reads: Vec<(usize, String, String, Read)> = Vec::new();
@@ -55,8 +50,9 @@ pub async fn check_creates(
         let reads: Vec<(usize, String, String, Read)> = wave
             .into_iter()
             .filter(|&i| {
+                // Under a create found absent: cannot exist (the check covers every ancestor).
                 !std::iter::successors(changes[i].id.parent(), |p| p.parent())
-                    .any(|p| creating.contains(&p.key()) && absent.contains(&p.key()))
+                    .any(|p| absent.contains(&p.key()))
             })
             .map(|i| {
                 (
@@ -73,14 +69,6 @@ pub async fn check_creates(
                 absent.insert(changes[i].id.key());
             }
             results.push((i, what, doc));
-        }
-        // Children of absent creates that were not read are absent too.
-        for c in changes.iter() {
-            if creating.contains(&c.id.key())
-                && std::iter::successors(c.id.parent(), |p| p.parent()).any(|p| absent.contains(&p.key()))
-            {
-                absent.insert(c.id.key());
-            }
         }
     }
     results.extend(read_all(arm, deleted_reads, parallelism).await);

@@ -216,12 +216,7 @@ pub fn applied(env: &str, plan: &Plan, report: &ApplyReport, json: bool, destroy
                 println!("Outputs:");
                 println!();
                 for (name, o) in &st.outputs {
-                    let v = if o.sensitive {
-                        "<sensitive>".to_string()
-                    } else {
-                        render::value::json(&o.value)
-                    };
-                    println!("{name} = {v}");
+                    println!("{}", render::value::output_line(name, o, false));
                 }
             }
         }

@@ -76,12 +76,7 @@ pub async fn run(dir: Option<&Path>, args: OutputArgs) -> Result<u8> {
     }
     // As apply prints them: a masked value is a marker, not a string.
     for (name, o) in &outputs {
-        let v = if o.sensitive && !args.show_sensitive {
-            SENSITIVE.to_string()
-        } else {
-            render::value::json(&o.value)
-        };
-        println!("{name} = {v}");
+        println!("{}", render::value::output_line(name, o, args.show_sensitive));
     }
     Ok(0)
 }
