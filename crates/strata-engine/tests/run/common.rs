@@ -69,10 +69,17 @@ impl Env {
 
     /// One run, with the lock held as the CLI holds it.
     pub fn run(&self, env: &str, evaluated: &Evaluated, how: How) -> RunOutcome {
-        self.run_with(env, evaluated, how, Interrupt::new())
+        self.run_with(env, evaluated, how, Interrupt::new(), &NoReporter)
     }
 
-    pub fn run_with(&self, env: &str, evaluated: &Evaluated, how: How, interrupt: Interrupt) -> RunOutcome {
+    pub fn run_with(
+        &self,
+        env: &str,
+        evaluated: &Evaluated,
+        how: How,
+        interrupt: Interrupt,
+        reporter: &dyn strata_engine::Reporter,
+    ) -> RunOutcome {
         let store = self.store(env);
         self.rt.block_on(async {
             let guard = store.lock(LockInfo::new("OperationTypeApply")).await.unwrap();
@@ -80,7 +87,7 @@ impl Env {
                 arm: Arc::new(self.arm.clone()),
                 store: &store,
                 lock: &guard,
-                reporter: &NoReporter,
+                reporter,
                 interrupt,
             };
             let spec = RunSpec {

@@ -22,18 +22,33 @@ fn slow_estate() -> (Env, strata_config::Evaluated) {
     (env, evaluated(resources))
 }
 
-fn interrupt_after(env: &Env, delay: Duration, times: u8) -> Interrupt {
-    let interrupt = Interrupt::new();
-    let i = interrupt.clone();
-    env.rt.spawn(async move {
-        // Wait until the accounts are being written (after the group).
-        tokio::time::sleep(delay).await;
-        for _ in 0..times {
-            i.signal();
-            tokio::time::sleep(Duration::from_millis(20)).await;
+/// Signals `times` interrupts as soon as the first operation (the group) has finished: the
+/// accounts after it are then in flight, whatever the machine's speed.
+struct InterruptAfterFirst {
+    interrupt: Interrupt,
+    times: u8,
+    fired: std::sync::atomic::AtomicBool,
+}
+
+impl strata_engine::Reporter for InterruptAfterFirst {
+    fn event(&self, event: &strata_engine::Event) {
+        if let strata_engine::Event::OperationStarted { addr, .. } = event
+            && addr.name.starts_with("st")
+            && !self.fired.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            for _ in 0..self.times {
+                self.interrupt.signal();
+            }
         }
-    });
-    interrupt
+    }
+}
+
+fn interrupt_after_first(times: u8) -> InterruptAfterFirst {
+    InterruptAfterFirst {
+        interrupt: Interrupt::new(),
+        times,
+        fired: std::sync::atomic::AtomicBool::new(false),
+    }
 }
 
 #[test]
@@ -41,8 +56,8 @@ fn the_first_interrupt_finishes_and_records_what_is_in_flight() {
     let (env, e) = slow_estate();
     let mut how = apply();
     how.parallelism = 2;
-    let interrupt = interrupt_after(&env, Duration::from_millis(1200), 1);
-    let (_, report) = applied(env.run_with("dev", &e, how, interrupt));
+    let reporter = interrupt_after_first(1);
+    let (_, report) = applied(env.run_with("dev", &e, how, reporter.interrupt.clone(), &reporter));
     assert!(report.interrupted);
     assert!(report.failed.is_empty(), "{:?}", report.failed);
     assert!(report.unknown.is_empty());
@@ -68,10 +83,10 @@ fn the_first_interrupt_finishes_and_records_what_is_in_flight() {
 #[test]
 fn the_second_interrupt_records_in_flight_work_as_unknown_and_the_next_run_settles_it() {
     let (env, e) = slow_estate();
-    let interrupt = interrupt_after(&env, Duration::from_millis(600), 2);
+    let reporter = interrupt_after_first(2);
     let mut how = apply();
     how.parallelism = 2;
-    let (_, report) = applied(env.run_with("dev", &e, how, interrupt));
+    let (_, report) = applied(env.run_with("dev", &e, how, reporter.interrupt.clone(), &reporter));
     assert!(report.interrupted);
     assert!(!report.unknown.is_empty(), "{report:?}");
     let state = env.state("dev").unwrap();
