@@ -27,6 +27,10 @@ pub struct EmulatorConfig {
     /// Refuse api-versions newer than the type catalogue knows (by default they are served
     /// with the newest schema and a `Warning` header).
     pub strict_api_versions: bool,
+    /// Refuse request bodies holding anything Azure would ignore or refuse per its published
+    /// type definitions (unknown or read-only properties, case-only mismatches), instead of
+    /// dropping it as ARM does: for tests of what a client sends.
+    pub strict_bodies: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -39,6 +43,7 @@ impl Default for EmulatorConfig {
             throttle: None,
             faults: None,
             strict_api_versions: false,
+            strict_bodies: false,
         }
     }
 }

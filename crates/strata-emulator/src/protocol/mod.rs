@@ -10,6 +10,7 @@
 //! holds the faults that need the estate at hand, and tells creates from updates.
 
 mod api_version;
+mod conform;
 mod extensions;
 mod ids;
 mod inject;
@@ -60,6 +61,8 @@ pub(crate) struct App {
     pub stats: Stats,
     /// Refuse api-versions newer than the type catalogue instead of serving them.
     pub strict_api_versions: bool,
+    /// Refuse bodies with anything Azure would ignore, instead of dropping it.
+    pub strict_bodies: bool,
 }
 
 impl App {
@@ -194,6 +197,7 @@ pub(crate) fn serve(
                 access: admitted.access,
                 slowdown: admitted.draw.map_or(1.0, Draw::slowdown),
                 slowed: 0,
+                strict_bodies: app.strict_bodies,
             };
             let result = dispatch(&mut ctx, method, route, &query, body, uri.path());
             if ctx.slowed > 0 {

@@ -3,6 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 
+use super::conform::{Write, conform};
 use super::reply::{ArmError, Reply};
 use super::route::ResourcePath;
 use super::{api_version, parse_body};
@@ -50,6 +51,13 @@ pub(crate) fn handle(
             {
                 return Err(ArmError::parent_not_found(&p.segments[depth - 2].1));
             }
+            let body = conform(
+                &target.full_type,
+                ctx.api_version,
+                body,
+                Write::Put,
+                ctx.strict_bodies,
+            )?;
             rules.put(ctx, &target, body)
         }
         (Method::PATCH, Some(body)) => {
@@ -59,6 +67,13 @@ pub(crate) fn handle(
             if !exists {
                 return Err(not_found(ctx, p));
             }
+            let body = conform(
+                &target.full_type,
+                ctx.api_version,
+                body,
+                Write::Patch,
+                ctx.strict_bodies,
+            )?;
             rules.patch(ctx, &target, body)
         }
         (Method::DELETE, _) => rules.delete(ctx, &target),

@@ -93,6 +93,52 @@ async fn versions_newer_than_the_catalogue() {
     emu.stop().await;
 }
 
+/// Bodies are checked like ARM checks them against the published definitions: what a type
+/// does not publish and read-only properties are dropped silently; wrong types are refused with
+/// the provider's code; strict bodies refuse what would be dropped.
+#[tokio::test]
+async fn bodies_follow_the_published_definitions() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let body = json!({"location": "westeurope",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]},
+                       "madeUpSetting": true, "resourceGuid": "mine"}});
+    let vnet = net("rg1", "virtualNetworks/v1");
+    let r = emu.put(&vnet, NET, body.clone()).await;
+    assert!(r.status == 200 || r.status == 201, "{:?}", r.body);
+    let r = emu.get(&vnet, NET).await;
+    assert!(r.body["properties"].get("madeUpSetting").is_none(), "{}", r.body);
+    assert_ne!(
+        r.body["properties"]["resourceGuid"], "mine",
+        "read-only: Azure's own"
+    );
+    let r = emu
+        .put(
+            &vnet,
+            NET,
+            json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": 7}}}),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "InvalidRequestFormat"));
+    assert_eq!(
+        r.body["error"]["target"],
+        "properties.addressSpace.addressPrefixes"
+    );
+    emu.stop().await;
+
+    let emu = Emu::start_with(strata_emulator::EmulatorConfig {
+        latency: Latency::none(),
+        strict_bodies: true,
+        ..Default::default()
+    })
+    .await;
+    emu.group("rg1").await;
+    let r = emu.put(&vnet, NET, body).await;
+    assert_eq!(r.status, 400);
+    assert!(r.message().contains("madeUpSetting"), "{}", r.message());
+    emu.stop().await;
+}
+
 #[tokio::test]
 async fn every_response_carries_request_ids() {
     let emu = Emu::start(Latency::none()).await;
