@@ -16,6 +16,7 @@ mod ids;
 mod inject;
 mod lists;
 mod lro;
+mod preconditions;
 mod reply;
 mod resources;
 mod route;
@@ -33,6 +34,7 @@ use tokio::sync::Notify;
 
 pub(crate) use api_version::{NETWORK_VERSIONS, check_provider, check_resources};
 pub(crate) use lro::{accepted, retry_after, status_url, with_async_operation};
+pub(crate) use preconditions::Preconditions;
 pub(crate) use reply::{ArmError, Reply};
 pub(crate) use route::{ExtensionPath, ResourcePath};
 pub(crate) use scope::describe;
@@ -198,6 +200,7 @@ pub(crate) fn serve(
                 slowdown: admitted.draw.map_or(1.0, Draw::slowdown),
                 slowed: 0,
                 strict_bodies: app.strict_bodies,
+                preconditions: Preconditions::from_headers(headers),
             };
             let result = dispatch(&mut ctx, method, route, &query, body, uri.path());
             if ctx.slowed > 0 {

@@ -31,6 +31,16 @@ pub(crate) fn handle(
     let target = Target::resolve(ctx.state, p, &group, rules);
     let exists = ctx.state.resource(&target.key).is_some();
     let depth = p.segments.len();
+    if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE) {
+        let current = ctx
+            .state
+            .resource(&target.key)
+            .map(|r| rules.render(ctx.state, r));
+        let etag = current
+            .as_ref()
+            .map(|doc| doc.get("etag").and_then(serde_json::Value::as_str));
+        ctx.preconditions.check(etag)?;
+    }
     match (method.clone(), body) {
         (Method::GET, _) => match ctx.state.resource(&target.key) {
             Some(r) => Ok(Reply::json(StatusCode::OK, rules.render(ctx.state, r))),

@@ -69,6 +69,8 @@ pub(crate) struct Ctx<'a> {
     pub slowed: u64,
     /// Refuse request bodies with anything Azure would ignore (`--strict-bodies`).
     pub strict_bodies: bool,
+    /// `If-Match` / `If-None-Match`, checked by the protocol layer before any write.
+    pub preconditions: crate::protocol::Preconditions,
 }
 
 impl Ctx<'_> {

@@ -139,6 +139,66 @@ async fn bodies_follow_the_published_definitions() {
     emu.stop().await;
 }
 
+/// `If-Match` and `If-None-Match` on any resource with an etag: a stale etag or a create over
+/// an existing resource answers 412 `PreconditionFailed`, and nothing changes.
+#[tokio::test]
+async fn conditional_writes_follow_the_etag() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = net("rg1", "virtualNetworks/v1");
+    let body = json!({"location": "westeurope",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}}});
+    emu.create(&vnet, NET, body.clone()).await;
+    let etag = emu.get(&vnet, NET).await.body["etag"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("{}{vnet}?api-version={NET}", emu.base);
+    let send = |method: Method, header: &'static str, value: String, body: Option<serde_json::Value>| {
+        let mut req = emu.client.request(method, &url).header(header, value);
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_string());
+        }
+        req.send()
+    };
+    let r = send(Method::PUT, "if-match", "W/\"stale\"".into(), Some(body.clone()))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 412);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "PreconditionFailed");
+    let r = send(Method::PUT, "if-none-match", "*".into(), Some(body.clone()))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 412);
+    let r = send(Method::DELETE, "if-match", "\"stale\"".into(), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 412);
+    assert_eq!(emu.get(&vnet, NET).await.status, 200, "nothing deleted");
+    let r = send(Method::PUT, "if-match", etag, Some(body.clone()))
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    // A create guarded by If-None-Match goes through when nothing is there.
+    let other = format!(
+        "{}{}?api-version={NET}",
+        emu.base,
+        net("rg1", "virtualNetworks/v2")
+    );
+    let r = emu
+        .client
+        .put(&other)
+        .header("if-none-match", "*")
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    emu.stop().await;
+}
+
 #[tokio::test]
 async fn every_response_carries_request_ids() {
     let emu = Emu::start(Latency::none()).await;
