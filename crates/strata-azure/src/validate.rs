@@ -163,12 +163,19 @@ impl Schema {
     /// publish and read-only ones are dropped (ARM ignores them silently). Returns the
     /// violations found, so a caller can refuse instead.
     pub fn prune(&self, body: &mut Value) -> Vec<Violation> {
+        self.prune_where(body, |_| true)
+    }
+
+    /// [`Schema::prune`] limited to the violations whose path `keep` accepts (for example
+    /// only below what was copied from a live resource).
+    pub fn prune_where(&self, body: &mut Value, keep: impl Fn(&str) -> bool) -> Vec<Violation> {
         let found = self.validate(body);
         for v in &found {
             if matches!(
                 v.kind,
                 ViolationKind::UnknownProperty { .. } | ViolationKind::ReadOnly { .. }
-            ) {
+            ) && keep(&v.path)
+            {
                 remove_at(body, &v.path);
             }
         }
