@@ -56,14 +56,13 @@ pub(crate) fn result_url(base: &str, op: &Operation) -> String {
     }
 }
 
-/// `Retry-After` in whole seconds. Kept at 0 or 1: what matters is that clients honour it, and
-/// the emulator's operations are short.
+/// `Retry-After` in whole seconds: the time left until the operation is due, rounded up, and
+/// never below 1. Clients treat 0 (or no header) as "use your own default", which for the Azure
+/// SDKs is 30 s per poll; ARM always sends a positive value.
 pub(crate) fn retry_after(op: &Operation, now: DateTime<Utc>) -> u64 {
-    if op.due - now >= chrono::Duration::seconds(1) {
-        1
-    } else {
-        0
-    }
+    let left_ms = (op.due - now).num_milliseconds().max(0);
+    let left_ms = u64::try_from(left_ms).unwrap_or(0);
+    left_ms.div_ceil(1000).clamp(1, 60)
 }
 
 /// 202 Accepted with `Location`, `Retry-After` and, if `with_async`, `Azure-AsyncOperation`.

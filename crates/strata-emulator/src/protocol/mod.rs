@@ -11,6 +11,7 @@
 
 mod api_version;
 mod extensions;
+mod filter;
 mod ids;
 mod inject;
 mod lists;
@@ -51,6 +52,8 @@ pub(crate) struct App {
     pub state: Mutex<State>,
     pub latency: Latency,
     pub addr: SocketAddr,
+    /// `http`, or `https` with TLS.
+    pub scheme: &'static str,
     /// Woken after every change to the estate, so the persister writes it.
     pub changed: Notify,
     /// The identity endpoint and token checks, when authentication is on.
@@ -137,7 +140,7 @@ pub(crate) fn serve(
     let query = Query::parse(uri.query())?;
     let route = route::parse(uri.path(), method == Method::POST)
         .ok_or_else(|| ArmError::unsupported_path(method.as_str(), uri.path()))?;
-    let base_url = base_url(headers, app.addr);
+    let base_url = base_url(headers, app);
     let mut state = app.lock();
     let before = state.generation();
     let now = Utc::now();
@@ -200,14 +203,14 @@ pub(crate) fn serve(
 
 /// The scheme and authority clients reached us at, for the absolute URLs of long-running
 /// operations.
-pub(crate) fn base_url(headers: &HeaderMap, addr: SocketAddr) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, app: &App) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()));
     match host {
-        Some(h) => format!("http://{h}"),
-        None => format!("http://{addr}"),
+        Some(h) => format!("{}://{h}", app.scheme),
+        None => format!("{}://{}", app.scheme, app.addr),
     }
 }
 
