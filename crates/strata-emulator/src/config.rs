@@ -28,6 +28,9 @@ pub struct EmulatorConfig {
     /// `Some` serves https (ARM and the identity endpoints) with a certificate made at start;
     /// `None` (the default) serves plain http.
     pub tls: Option<TlsConfig>,
+    /// Refuse api-versions newer than the type catalogue knows (by default they are served
+    /// with the newest schema and a `Warning` header).
+    pub strict_api_versions: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -40,6 +43,7 @@ impl Default for EmulatorConfig {
             throttle: None,
             faults: None,
             tls: None,
+            strict_api_versions: false,
         }
     }
 }

@@ -444,6 +444,10 @@ pub struct EmulatorArgs {
     /// --data, else in the system's temporary folder; printed at startup).
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub tls_cert_out: Option<PathBuf>,
+    /// Refuse api-versions newer than the published type definitions the emulator carries
+    /// (by default they are served with the newest schema and a `Warning` header).
+    #[arg(long)]
+    pub strict_api_versions: bool,
 
     /// Require a bearer token on every ARM request, and serve the identity endpoint
     /// (POST /{tenant}/oauth2/v2.0/token, IMDS at /metadata/identity/oauth2/token, federated

@@ -51,6 +51,7 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         throttle: throttle.clone(),
         faults: faults.clone(),
         tls: tls.clone(),
+        strict_api_versions: args.strict_api_versions,
     };
     let handle = strata_emulator::start(config)
         .await
