@@ -217,6 +217,7 @@ pub(crate) fn serve(
     if state.generation() != before {
         app.changed.notify_one();
     }
+    let result = result.map(|reply| lro::ensure_retry_after(reply, method));
     match newer_type {
         Some(t) => result.map(|r| {
             r.header(
