@@ -56,13 +56,11 @@ pub(crate) fn result_url(base: &str, op: &Operation) -> String {
     }
 }
 
-/// `Retry-After` in whole seconds: the time left until the operation is due, rounded up, and
-/// never below 1. Clients treat 0 (or no header) as "use your own default", which for the Azure
-/// SDKs is 30 s per poll; ARM always sends a positive value.
-pub(crate) fn retry_after(op: &Operation, now: DateTime<Utc>) -> u64 {
-    let left_ms = (op.due - now).num_milliseconds().max(0);
-    let left_ms = u64::try_from(left_ms).unwrap_or(0);
-    left_ms.div_ceil(1000).clamp(1, 60)
+/// `Retry-After` in whole seconds: always 1. It must be positive, since clients treat 0 (or no
+/// header) as "use your own default", which for the Azure SDKs is 30 s per poll; and short, since
+/// the emulator's operations are.
+pub(crate) fn retry_after(_op: &Operation, _now: DateTime<Utc>) -> u64 {
+    1
 }
 
 /// 202 Accepted with `Location`, `Retry-After` and, if `with_async`, `Azure-AsyncOperation`.
