@@ -42,7 +42,7 @@ impl Refusal {
         }
     }
 
-    fn bad_request(code: u32, description: impl Into<String>) -> Refusal {
+    pub(super) fn bad_request(code: u32, description: impl Into<String>) -> Refusal {
         Refusal::new(StatusCode::BAD_REQUEST, "invalid_request", code, description)
     }
 

@@ -84,6 +84,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/metadata/identity/oauth2/token", get(identity::imds))
         .route("/metadata/endpoints", get(metadata::endpoints))
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(identity::openid_configuration),
+        )
         .fallback(front::handle)
         .layer(axum::middleware::from_fn(ids::stamp))
         .with_state(app)

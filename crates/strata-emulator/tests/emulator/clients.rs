@@ -72,8 +72,33 @@ async fn tls_serves_arm_and_the_identity_endpoint_over_https() {
     assert_eq!(cloud["resourceManager"], format!("{local}/"));
     assert_eq!(cloud["authentication"]["loginEndpoint"], format!("{local}/"));
 
-    // A token from the identity endpoint over https, for ARM over https.
+    // The tenant's OpenID configuration (what MSAL reads first) points at the emulator.
     let tenant = AuthConfig::default().tenant_id;
+    let r = client
+        .get(format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let discovery: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("{base}/{tenant}/oauth2/v2.0/token")
+    );
+    assert_eq!(discovery["issuer"], format!("{base}/{tenant}/v2.0"));
+    assert!(discovery["authorization_endpoint"].as_str().is_some());
+    let r = client
+        .get(format!(
+            "{base}/99999999-9999-9999-9999-999999999999/v2.0/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let refusal: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(refusal["error_codes"], json!([90002]));
+
+    // A token from the identity endpoint over https, for ARM over https.
     let r = client
         .post(format!("{base}/{tenant}/oauth2/v2.0/token"))
         .header("content-type", "application/x-www-form-urlencoded")

@@ -124,7 +124,13 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         );
     }
     println!("counters at {endpoint}/_emulator/stats");
-    println!("point strata at it with: export STRATA_ARM_ENDPOINT={endpoint}");
+    match &tls {
+        Some(tls) => println!(
+            "point strata at it with: export STRATA_ARM_ENDPOINT={endpoint} SSL_CERT_FILE={}",
+            tls.cert_file.display()
+        ),
+        None => println!("point strata at it with: export STRATA_ARM_ENDPOINT={endpoint}"),
+    }
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     println!("stopping");
     handle.shutdown().await;

@@ -5,7 +5,8 @@
 //! `scripts/test.sh` prepared (`STRATA_SDK_PYTHON`, a virtualenv with the SDK packages pinned
 //! in `tests/sdk/requirements.txt`), trusting the emulator's certificate through
 //! `REQUESTS_CA_BUNDLE`, and asserts on the `RESULT` line each check prints. The SDKs run at
-//! their default api-versions: no script passes one.
+//! their default api-versions: no script passes one. `identity.py` signs in with
+//! `azure-identity` against `strata emulator --tls --auth`.
 //!
 //! Without `STRATA_SDK_PYTHON` the tests fail, saying to run `scripts/test.sh`.
 
@@ -44,12 +45,13 @@ struct Emulator {
 }
 
 impl Emulator {
-    fn start() -> Emulator {
+    fn start(extra_args: &[&str]) -> Emulator {
         let dir = tempfile::tempdir().unwrap();
         let ca_file = dir.path().join("emulator-ca.pem");
         let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
             .args(["emulator", "--tls", "--listen", "127.0.0.1:0", "--tls-cert-out"])
             .arg(&ca_file)
+            .args(extra_args)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -97,8 +99,13 @@ struct Check {
 
 /// Runs `tests/sdk/python/{script}.py` against a fresh emulator and asserts every check passed.
 fn run(script: &str) {
+    run_with(script, &[], &[]);
+}
+
+/// [`run`], with more `strata emulator` arguments and environment variables for the script.
+fn run_with(script: &str, emulator_args: &[&str], env: &[(&str, &str)]) {
     let python = python();
-    let emulator = Emulator::start();
+    let emulator = Emulator::start(emulator_args);
     let mut child = Command::new(&python)
         .arg(scripts_dir().join(format!("{script}.py")))
         .current_dir(scripts_dir())
@@ -112,6 +119,7 @@ fn run(script: &str) {
         .env("SSL_CERT_FILE", &emulator.ca_file)
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONUNBUFFERED", "1")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -233,4 +241,18 @@ fn front_door() {
 #[test]
 fn private_dns() {
     run("privatedns");
+}
+
+#[test]
+fn identity_over_https() {
+    let secret = "sdk-Test-s3cret";
+    let client = format!("sdk-app:{secret}");
+    run_with(
+        "identity",
+        &["--auth", "--client", &client],
+        &[
+            ("STRATA_SDK_CLIENT_ID", "sdk-app"),
+            ("STRATA_SDK_CLIENT_SECRET", secret),
+        ],
+    );
 }
