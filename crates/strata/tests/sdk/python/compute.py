@@ -60,10 +60,14 @@ s.check("vm create", vm_create)
 s.check("vm get", lambda: equal(cp.virtual_machines.get(RG, "vm1").os_profile.admin_username, "azureuser", "adminUsername"))
 s.check("vm list", lambda: equal([v.name for v in cp.virtual_machines.list(RG)], ["vm1"], "vms"))
 s.check("vm list all", lambda: equal([v.name for v in cp.virtual_machines.list_all()], ["vm1"], "vms"))
+s.check(
+    "a NIC in use by a VM cannot be deleted",
+    lambda: expect_error(lambda: poll(net.network_interfaces.begin_delete(RG, "vm1-nic")), 400, "NicInUse"),
+)
 s.check("vm update", lambda: equal(poll(cp.virtual_machines.begin_update(RG, "vm1", {"tags": {"env": "dev"}})).tags, {"env": "dev"}, "tags"))
 s.check(
     "vm with an unknown size is refused",
-    lambda: expect_error(lambda: poll(cp.virtual_machines.begin_create_or_update(RG, "vm2", vm_body("Standard_Nope_v9"))), 409),
+    lambda: expect_error(lambda: poll(cp.virtual_machines.begin_create_or_update(RG, "vm2", vm_body("Standard_Nope_v9"))), 409, "SkuNotAvailable"),
 )
 
 

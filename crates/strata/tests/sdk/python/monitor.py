@@ -55,6 +55,14 @@ s.check("app insights get", lambda: equal(ai.components.get(RG, "insights").kind
 s.check("app insights list by group", lambda: equal([c.name for c in ai.components.list_by_resource_group(RG)], ["insights"], "components"))
 s.check("app insights list", lambda: equal([c.name for c in ai.components.list()], ["insights"], "components"))
 s.check(
+    "app insights without Application_Type is refused",
+    lambda: expect_error(
+        lambda: ai.components.create_or_update(RG, "insights-bad", {"location": LOCATION, "kind": "web", "properties": {}}),
+        400,
+        "BadRequest",
+    ),
+)
+s.check(
     "app insights update tags",
     lambda: equal(ai.components.update_tags(RG, "insights", {"tags": {"env": "dev"}}).tags, {"env": "dev"}, "tags"),
 )
@@ -75,6 +83,19 @@ def diagnostics():
         "workspace_id": workspace, "metrics": [{"category": "Transaction", "enabled": False}],
     })
     equal(d.metrics[0].enabled, False, "metrics enabled")
+    # A resource takes at most five settings: the sixth is refused with 409.
+    for n in range(1, 5):
+        mon.diagnostic_settings.create_or_update(account.id, f"extra-{n}", {
+            "workspace_id": workspace, "metrics": [{"category": "Transaction", "enabled": True}],
+        })
+    expect_error(
+        lambda: mon.diagnostic_settings.create_or_update(account.id, "sixth", {
+            "workspace_id": workspace, "metrics": [{"category": "Transaction", "enabled": True}],
+        }),
+        409,
+    )
+    for n in range(1, 5):
+        mon.diagnostic_settings.delete(account.id, f"extra-{n}")
     mon.diagnostic_settings.delete(account.id, "to-logs")
     equal(list(mon.diagnostic_settings.list(account.id)), [], "settings left")
 

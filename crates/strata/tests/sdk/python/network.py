@@ -65,6 +65,18 @@ def rule_create():
 
 
 s.check("security rule create and list", rule_create)
+s.check(
+    "security rule with an invalid priority is refused",
+    lambda: expect_error(
+        lambda: poll(net.security_rules.begin_create_or_update(RG, "nsg", "bad-rule", {"properties": {
+            "protocol": "Tcp", "access": "Allow", "direction": "Inbound", "priority": 5000,
+            "sourceAddressPrefix": "*", "sourcePortRange": "*",
+            "destinationAddressPrefix": "*", "destinationPortRange": "80",
+        }})),
+        400,
+        "SecurityRuleInvalidPriority",
+    ),
+)
 
 
 def subnet_create():
@@ -78,6 +90,17 @@ def subnet_create():
 
 s.check("subnet create", subnet_create)
 s.check("subnet get", lambda: equal(net.subnets.get(RG, "vnet", "app").name, "app", "name"))
+
+
+def subnet_update():
+    sub = net.subnets.get(RG, "vnet", "endpoints")
+    updated = poll(net.subnets.begin_create_or_update(RG, "vnet", "endpoints", {"properties": {
+        "addressPrefix": sub.address_prefix, "privateEndpointNetworkPolicies": "Disabled",
+    }}))
+    equal(updated.private_endpoint_network_policies, "Disabled", "privateEndpointNetworkPolicies")
+
+
+s.check("subnet update", subnet_update)
 s.check("subnet list", lambda: equal(sorted(x.name for x in net.subnets.list(RG, "vnet")), ["app", "endpoints"], "subnets"))
 s.check(
     "subnet outside the vnet is refused",
@@ -164,6 +187,31 @@ def pe_create():
 s.check("private endpoint create", pe_create)
 s.check("private endpoint get", lambda: equal(net.private_endpoints.get(RG, "pe").name, "pe", "name"))
 s.check("private endpoint list", lambda: equal([p.name for p in net.private_endpoints.list(RG)], ["pe"], "pes"))
+
+
+def pe_update():
+    pe = net.private_endpoints.get(RG, "pe")
+    body = {"location": LOCATION, "tags": {"env": "dev"}, "properties": {
+        "subnet": {"id": pe.subnet.id},
+        "privateLinkServiceConnections": [{"name": "blob", "properties": {
+            "privateLinkServiceId": pe.private_link_service_connections[0].private_link_service_id, "groupIds": ["blob"],
+        }}],
+    }}
+    equal(poll(net.private_endpoints.begin_create_or_update(RG, "pe", body)).tags, {"env": "dev"}, "tags")
+
+
+s.check("private endpoint update", pe_update)
+s.check(
+    "the private endpoint's NIC cannot be changed",
+    lambda: expect_error(
+        lambda: poll(net.network_interfaces.begin_create_or_update(
+            RG, net.private_endpoints.get(RG, "pe").network_interfaces[0].id.split("/")[-1],
+            {"location": LOCATION, "tags": {"x": "y"}},
+        )),
+        400,
+        "CannotModifyNicAttachedToPrivateEndpoint",
+    ),
+)
 
 
 def deletes():
