@@ -31,6 +31,10 @@ pub struct EmulatorConfig {
     /// Refuse api-versions newer than the type catalogue knows (by default they are served
     /// with the newest schema and a `Warning` header).
     pub strict_api_versions: bool,
+    /// Refuse request bodies holding anything Azure would ignore or refuse per its published
+    /// type definitions (unknown or read-only properties, case-only mismatches), instead of
+    /// dropping it as ARM does: for tests of what a client sends.
+    pub strict_bodies: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -44,6 +48,7 @@ impl Default for EmulatorConfig {
             faults: None,
             tls: None,
             strict_api_versions: false,
+            strict_bodies: false,
         }
     }
 }

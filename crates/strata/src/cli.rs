@@ -448,6 +448,10 @@ pub struct EmulatorArgs {
     /// (by default they are served with the newest schema and a `Warning` header).
     #[arg(long)]
     pub strict_api_versions: bool,
+    /// Refuse request bodies with properties Azure would ignore (unknown or read-only) or spell
+    /// differently, instead of dropping them as ARM does: for testing what a client sends.
+    #[arg(long)]
+    pub strict_bodies: bool,
 
     /// Require a bearer token on every ARM request, and serve the identity endpoint
     /// (POST /{tenant}/oauth2/v2.0/token, IMDS at /metadata/identity/oauth2/token, federated

@@ -10,12 +10,14 @@
 //! holds the faults that need the estate at hand, and tells creates from updates.
 
 mod api_version;
+mod conform;
 mod extensions;
 mod filter;
 mod ids;
 mod inject;
 mod lists;
 mod lro;
+mod preconditions;
 mod reply;
 mod resources;
 mod route;
@@ -33,6 +35,7 @@ use tokio::sync::Notify;
 
 pub(crate) use api_version::{NETWORK_VERSIONS, check_provider, check_resources};
 pub(crate) use lro::{accepted, retry_after, status_url, with_async_operation};
+pub(crate) use preconditions::Preconditions;
 pub(crate) use reply::{ArmError, Reply};
 pub(crate) use route::{ExtensionPath, ResourcePath};
 pub(crate) use scope::describe;
@@ -63,6 +66,8 @@ pub(crate) struct App {
     pub stats: Stats,
     /// Refuse api-versions newer than the type catalogue instead of serving them.
     pub strict_api_versions: bool,
+    /// Refuse bodies with anything Azure would ignore, instead of dropping it.
+    pub strict_bodies: bool,
 }
 
 impl App {
@@ -201,6 +206,8 @@ pub(crate) fn serve(
                 access: admitted.access,
                 slowdown: admitted.draw.map_or(1.0, Draw::slowdown),
                 slowed: 0,
+                strict_bodies: app.strict_bodies,
+                preconditions: Preconditions::from_headers(headers),
             };
             let result = dispatch(&mut ctx, method, route, &query, body, uri.path());
             if ctx.slowed > 0 {

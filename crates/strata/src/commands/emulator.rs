@@ -52,6 +52,7 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         faults: faults.clone(),
         tls: tls.clone(),
         strict_api_versions: args.strict_api_versions,
+        strict_bodies: args.strict_bodies,
     };
     let handle = strata_emulator::start(config)
         .await
