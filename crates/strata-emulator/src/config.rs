@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::faults::FaultConfig;
 use crate::identity::AuthConfig;
 use crate::throttle::ThrottleConfig;
+use crate::tls::TlsConfig;
 
 /// Everything [`crate::start`] needs.
 #[derive(Clone, Debug)]
@@ -24,6 +25,9 @@ pub struct EmulatorConfig {
     pub throttle: Option<ThrottleConfig>,
     /// `Some` injects faults, reproducibly for a seed.
     pub faults: Option<FaultConfig>,
+    /// `Some` serves https (ARM and the identity endpoints) with a certificate made at start;
+    /// `None` (the default) serves plain http.
+    pub tls: Option<TlsConfig>,
     /// Refuse api-versions newer than the type catalogue knows (by default they are served
     /// with the newest schema and a `Warning` header).
     pub strict_api_versions: bool,
@@ -42,6 +46,7 @@ impl Default for EmulatorConfig {
             auth: None,
             throttle: None,
             faults: None,
+            tls: None,
             strict_api_versions: false,
             strict_bodies: false,
         }

@@ -12,6 +12,7 @@
 mod api_version;
 mod conform;
 mod extensions;
+mod filter;
 mod ids;
 mod inject;
 mod lists;
@@ -54,6 +55,8 @@ pub(crate) struct App {
     pub state: Mutex<State>,
     pub latency: Latency,
     pub addr: SocketAddr,
+    /// `http`, or `https` with TLS.
+    pub scheme: &'static str,
     /// Woken after every change to the estate, so the persister writes it.
     pub changed: Notify,
     /// The identity endpoint and token checks, when authentication is on.
@@ -86,6 +89,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/metadata/identity/oauth2/token", get(identity::imds))
         .route("/metadata/endpoints", get(metadata::endpoints))
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(identity::openid_configuration),
+        )
         .fallback(front::handle)
         .layer(axum::middleware::from_fn(ids::stamp))
         .with_state(app)
@@ -144,7 +151,7 @@ pub(crate) fn serve(
     let query = Query::parse(uri.query())?;
     let route = route::parse(uri.path(), method == Method::POST)
         .ok_or_else(|| ArmError::unsupported_path(method.as_str(), uri.path()))?;
-    let base_url = base_url(headers, app.addr);
+    let base_url = base_url(headers, app);
     let mut state = app.lock();
     let before = state.generation();
     let now = Utc::now();
@@ -221,6 +228,7 @@ pub(crate) fn serve(
     if state.generation() != before {
         app.changed.notify_one();
     }
+    let result = result.map(|reply| lro::ensure_retry_after(reply, method));
     match newer_type {
         Some(t) => result.map(|r| {
             r.header(
@@ -234,14 +242,14 @@ pub(crate) fn serve(
 
 /// The scheme and authority clients reached us at, for the absolute URLs of long-running
 /// operations.
-pub(crate) fn base_url(headers: &HeaderMap, addr: SocketAddr) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, app: &App) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()));
     match host {
-        Some(h) => format!("http://{h}"),
-        None => format!("http://{addr}"),
+        Some(h) => format!("{}://{h}", app.scheme),
+        None => format!("{}://{}", app.scheme, app.addr),
     }
 }
 
