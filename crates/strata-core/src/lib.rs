@@ -6,6 +6,8 @@
 //!   sensitive marks.
 //! - [`DesiredResource`], [`Layer`], [`Dependency`]: the engine's single model of what the
 //!   configuration wants, produced by built-in modules and generic `resource` blocks alike.
+//! - [`Evaluated`] ([`EvaluatedOutput`], [`ModuleInfo`]): a stack evaluated for one
+//!   environment, as strata-config produces it and the engine consumes it.
 //! - [`Module`] / [`ModuleRegistry`]: the contract of built-in modules.
 //! - [`Diagnostic`]: a problem with the input, with file, line and a hint.
 //! - [`Moved`], [`Import`], [`AddrSelector`], [`SoftDeleteChoice`] ([`refactor`]): moving and
@@ -20,6 +22,7 @@
 pub mod address;
 pub mod arm_id;
 pub mod diag;
+pub mod evaluated;
 pub mod module;
 pub mod naming;
 pub mod refactor;
@@ -30,6 +33,7 @@ pub mod value;
 pub use address::ResourceAddr;
 pub use arm_id::{ArmId, ArmIdError};
 pub use diag::{Diagnostic, Diagnostics, Severity, SourceLoc};
+pub use evaluated::{Evaluated, EvaluatedOutput, ModuleInfo};
 pub use module::{Expansion, InputError, InputSpec, Module, ModuleContext, ModuleRegistry, OutputSpec};
 pub use refactor::{AddrSelector, Import, Moved, OnCreate, OnDestroy, SoftDeleteChoice};
 pub use resource::{

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use strata_arm::{ArmClient, ClientOptions, PollPolicy, RetryPolicy};
-use strata_config::Evaluated;
+use strata_core::Evaluated;
 use strata_core::{ArmId, DesiredResource, ResourceAddr, SoftDeleteChoice, Value};
 use strata_engine::{Confirm, Interrupt, NoReporter, PlanOptions, Run, RunKind, RunOutcome, RunSpec};
 use strata_state::{LocalStore, LockInfo, State, StateStore};
