@@ -6,6 +6,8 @@
 //!   sensitive marks.
 //! - [`DesiredResource`], [`Layer`], [`Dependency`]: the engine's single model of what the
 //!   configuration wants, produced by built-in modules and generic `resource` blocks alike.
+//!   Which layer a type goes in, like every other per-type Azure fact (naming rules, soft
+//!   delete, replace-on-change paths), is strata-azure's, not this crate's.
 //! - [`Evaluated`] ([`EvaluatedOutput`], [`ModuleInfo`]): a stack evaluated for one
 //!   environment, as strata-config produces it and the engine consumes it.
 //! - [`Module`] / [`ModuleRegistry`]: the contract of built-in modules.
@@ -15,7 +17,6 @@
 //! - [`Lifecycle`], [`SoftDelete`]: per-resource `prevent_destroy` / `ignore_changes`, and how a
 //!   type's soft delete is recovered or purged.
 //! - [`Secret`]: keys and tokens that cannot be printed.
-//! - [`naming`]: Azure's naming rules per resource type.
 //!
 //! This crate depends on nothing of ours; every other crate depends on it.
 
@@ -24,7 +25,6 @@ pub mod arm_id;
 pub mod diag;
 pub mod evaluated;
 pub mod module;
-pub mod naming;
 pub mod refactor;
 pub mod resource;
 pub mod secret;

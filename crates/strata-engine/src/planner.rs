@@ -478,7 +478,7 @@ fn imported_state(imp: &Import, d: Option<&DesiredResource>, doc: &Json) -> Reso
         Some(d) => (d.api_version.clone(), d.layer, Vec::new()),
         None => (
             String::new(),
-            strata_core::Layer::for_type(&imp.id.resource_type()),
+            strata_azure::layer_for(&imp.id.resource_type()),
             Vec::new(),
         ),
     };

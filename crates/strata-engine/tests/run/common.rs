@@ -169,6 +169,7 @@ pub fn group(addr: ResourceAddr, rg: &str) -> DesiredResource {
         rg_id(rg),
         RG_API,
         Value::from_json(&json!({"location": "westeurope"})),
+        strata_core::Layer::ResourceGroups,
     )
 }
 
@@ -184,6 +185,7 @@ pub fn account(addr: ResourceAddr, rg: &str, name: &str) -> DesiredResource {
             "sku": {"name": "Standard_LRS"},
             "tags": {"env": "test"}
         })),
+        strata_core::Layer::Data,
     );
     d.depends_on
         .push(strata_core::Dependency::Resource(ResourceAddr::resource("rg")));
@@ -207,6 +209,7 @@ pub fn vault(addr: ResourceAddr, rg: &str, name: &str, purge_protected: bool) ->
         id,
         KV_API,
         Value::from_json(&json!({"location": "westeurope", "properties": props})),
+        strata_core::Layer::Data,
     );
     d.soft_delete = Some(strata_core::SoftDelete {
         deleted_id: Some(
