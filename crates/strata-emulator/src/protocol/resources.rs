@@ -68,6 +68,7 @@ pub(crate) fn handle(
                 Write::Put,
                 ctx.strict_bodies,
             )?;
+            let body = admit(ctx, &target, body)?;
             rules.put(ctx, &target, body)
         }
         (Method::PATCH, Some(body)) => {
@@ -84,6 +85,7 @@ pub(crate) fn handle(
                 Write::Patch,
                 ctx.strict_bodies,
             )?;
+            let body = admit(ctx, &target, body)?;
             rules.patch(ctx, &target, body)
         }
         (Method::DELETE, _) => rules.delete(ctx, &target),
@@ -126,4 +128,24 @@ pub(crate) fn action(
         return Err(not_found(ctx, p));
     }
     rules.action(ctx, &target, action, body)
+}
+
+/// What ARM checks for every type before its provider sees a write: the server's own fields
+/// (`id`, `name`, `type`, `etag` come from the URL and the store) are dropped, tags are within
+/// ARM's limits, and a location is in normal form (`West Europe` → `westeurope`) and, for an
+/// existing resource, the one it was created in.
+fn admit(
+    ctx: &Ctx<'_>,
+    target: &Target,
+    mut body: serde_json::Map<String, serde_json::Value>,
+) -> Result<serde_json::Map<String, serde_json::Value>, ArmError> {
+    common::strip_server_fields(&mut body);
+    common::read_tags(&body)?;
+    if let Some(location) = common::read_location(&body, false)? {
+        if let Some(existing) = ctx.state.resource(&target.key) {
+            common::check_location_unchanged(existing, Some(&location), target)?;
+        }
+        body.insert("location".into(), serde_json::Value::String(location));
+    }
+    Ok(body)
 }

@@ -8,10 +8,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::common::{
-    check_location_unchanged, merge_patch, read_location, read_tags, render_base, strip_server_fields,
-    take_properties,
-};
+use super::common::{merge_patch, read_location, read_tags, render_base, take_properties};
 use super::{Ctx, Target, TypeRules, published};
 use crate::protocol::{ArmError, NETWORK_VERSIONS, Reply};
 use crate::store::{Resource, State};
@@ -43,13 +40,9 @@ impl TypeRules for Generic {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, false)?;
         let tags = read_tags(&body)?;
         let existing = ctx.state.resource(&t.key);
-        if let Some(old) = existing {
-            check_location_unchanged(old, location.as_deref(), t)?;
-        }
         let mut properties = take_properties(&mut body)?;
         properties.insert("provisioningState".into(), Value::String("Succeeded".into()));
         let mut doc = Map::new();
@@ -90,8 +83,6 @@ impl TypeRules for Generic {
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
-        let location = read_location(&body, false)?;
         let tags = read_tags(&body)?;
         let Some(existing) = ctx.state.resource(&t.key) else {
             return Err(ArmError::resource_not_found(
@@ -99,7 +90,6 @@ impl TypeRules for Generic {
                 &t.group_name,
             ));
         };
-        check_location_unchanged(existing, location.as_deref(), t)?;
         let mut updated = existing.clone();
         // PATCH replaces the whole tag map; everything else is a JSON merge patch.
         if body.contains_key("tags") {

@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 use strata_emulator::{DEFAULT_SUBSCRIPTION_ID, Latency};
 
-use crate::support::{Emu, NET, RES, SUB, net, rg};
+use crate::support::{Emu, NET, RES, SUB, net, res, rg};
 
 #[tokio::test]
 async fn api_version_is_required() {
@@ -196,6 +196,49 @@ async fn conditional_writes_follow_the_etag() {
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
+    emu.stop().await;
+}
+
+/// What ARM checks before any provider, the same for every type: the server's fields in a body
+/// are ignored, locations are normalised, and a resource keeps the location it was created in.
+#[tokio::test]
+async fn every_type_keeps_its_location_and_ignores_server_fields() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = net("rg1", "virtualNetworks/v1");
+    let widget = res("rg1", "Contoso.Things/widgets/w1");
+    emu.create(
+        &vnet,
+        NET,
+        json!({"location": "West Europe", "id": "/elsewhere", "name": "other",
+               "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}}}),
+    )
+    .await;
+    let r = emu.get(&vnet, NET).await;
+    assert_eq!(r.body["location"], "westeurope");
+    assert_eq!(r.body["name"], "v1");
+    let r = emu
+        .put(
+            &widget,
+            "2024-01-01",
+            json!({"location": "West Europe", "type": "x/y"}),
+        )
+        .await;
+    assert!(r.status == 200 || r.status == 201, "{:?}", r.body);
+    assert_eq!(r.body["location"], "westeurope");
+    assert_eq!(r.body["type"], "Contoso.Things/widgets");
+    for (path, version, body) in [
+        (
+            &vnet,
+            NET,
+            json!({"location": "northeurope",
+            "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}}}),
+        ),
+        (&widget, "2024-01-01", json!({"location": "northeurope"})),
+    ] {
+        let r = emu.put(path, version, body).await;
+        assert_eq!((r.status, r.code()), (409, "InvalidResourceLocation"), "{path}");
+    }
     emu.stop().await;
 }
 

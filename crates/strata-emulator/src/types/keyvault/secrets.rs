@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{merge_patch, read_tags, render_base, strip_server_fields};
+use super::super::common::{merge_patch, read_tags, render_base};
 use super::super::{Ctx, Target, TypeRules};
 use super::VERSIONS;
 use super::vaults::vault_of;
@@ -148,7 +148,6 @@ impl TypeRules for Secrets {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let tags = read_tags(&body)?;
         let Some(Value::Object(props)) = body.remove("properties") else {
             return Err(ArmError::bad_request(
@@ -171,7 +170,6 @@ impl TypeRules for Secrets {
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let tags = read_tags(&body)?;
         let Some(existing) = ctx.state.resource(&t.key).cloned() else {
             return Err(ArmError::resource_not_found(

@@ -5,8 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, check_location_unchanged, merge_patch, read_location, read_tags, render_doc, str_of,
-    strip_server_fields, take_properties,
+    assemble, merge_patch, read_location, read_tags, render_doc, str_of, take_properties,
 };
 use super::super::longrun::{NewOp, schedule};
 use super::super::unique::{Unavailable, taken_by};
@@ -264,7 +263,6 @@ impl TypeRules for Vaults {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let mut props = take_properties(&mut body)?;
@@ -291,9 +289,6 @@ impl TypeRules for Vaults {
             if taken_by(ctx.state, TYPE, &t.name, &t.key).is_some() {
                 return Err(already_exists(&t.name));
             }
-        }
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
         }
         complete(&mut props, existing.as_ref(), &t.name)?;
         let state = if existing.is_some() {
@@ -333,7 +328,6 @@ impl TypeRules for Vaults {
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let tags = read_tags(&body)?;
         let Some(existing) = ctx.state.resource(&t.key).cloned() else {
             return Err(ArmError::resource_not_found(

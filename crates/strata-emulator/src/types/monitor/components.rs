@@ -4,8 +4,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, check_location_unchanged, keep_or, new_guid, read_location, read_tags, render_doc, str_of,
-    strip_server_fields, take_properties, timestamp,
+    assemble, keep_or, new_guid, read_location, read_tags, render_doc, str_of, take_properties, timestamp,
 };
 use super::super::network::patch_tags;
 use super::super::{Ctx, Target, TypeRules};
@@ -79,14 +78,10 @@ impl TypeRules for Components {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let kind = one_of(body.get("kind").and_then(Value::as_str), KINDS, "kind")?;
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-        }
         let mut props = take_properties(&mut body)?;
         for k in READ_ONLY {
             props.remove(*k);

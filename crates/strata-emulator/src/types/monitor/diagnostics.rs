@@ -11,7 +11,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::super::common::{render_base, strip_server_fields, take_properties};
+use super::super::common::{render_base, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use crate::protocol::{ArmError, ExtensionPath, Reply, parse_body};
 use crate::store::{Resource, State, key_of};
@@ -150,7 +150,6 @@ pub(crate) fn handle(
             }),
         Method::PUT => {
             let mut body = parse_body(body)?;
-            strip_server_fields(&mut body);
             let props = take_properties(&mut body)?;
             check(ctx, &props)?;
             let existing = ctx.state.resource(&key).cloned();

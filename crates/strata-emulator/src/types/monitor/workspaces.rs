@@ -5,8 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, check_location_unchanged, keep_or, merge_patch, new_guid, read_location, read_tags, render_doc,
-    str_of, strip_server_fields, take_properties, timestamp,
+    assemble, keep_or, merge_patch, new_guid, read_location, read_tags, render_doc, str_of, take_properties,
+    timestamp,
 };
 use super::super::longrun::{NewOp, schedule};
 use super::super::{Ctx, Target, TypeRules};
@@ -173,7 +173,6 @@ impl TypeRules for Workspaces {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let mut props = take_properties(&mut body)?;
@@ -199,9 +198,6 @@ impl TypeRules for Workspaces {
                 ));
             }
             existing = ctx.state.recover(&t.key);
-        }
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
         }
         let now = timestamp(ctx.now);
         let mut stored = Map::new();
@@ -249,7 +245,6 @@ impl TypeRules for Workspaces {
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let tags = read_tags(&body)?;
         let Some(mut updated) = ctx.state.resource(&t.key).cloned() else {
             return Err(ArmError::resource_not_found(

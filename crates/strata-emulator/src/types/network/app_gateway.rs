@@ -17,8 +17,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, check_location_unchanged, keep_or, new_etag, new_guid, read_location, read_tags, render_doc,
-    strip_server_fields, take_properties,
+    assemble, keep_or, new_etag, new_guid, read_location, read_tags, render_doc, take_properties,
 };
 use super::super::{Ctx, Target, TypeRules};
 use super::{
@@ -224,13 +223,9 @@ impl TypeRules for ApplicationGateways {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-        }
         check_not_busy(ctx, &t.key)?;
         let mut props = take_properties(&mut body)?;
         for k in ["provisioningState", "resourceGuid", "operationalState"] {

@@ -27,7 +27,7 @@ pub(crate) mod vnet;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::common::{read_tags, strip_server_fields};
+use super::common::read_tags;
 use super::longrun::{NewOp, schedule};
 use super::{Ctx, Target, TypeRules};
 use crate::protocol::{self, ArmError, Reply};
@@ -127,12 +127,7 @@ pub(super) fn mark_parent_updating(state: &mut State, t: &Target) -> Option<Stri
 }
 
 /// PATCH on a network type: tags only, synchronous.
-pub(crate) fn patch_tags(
-    ctx: &mut Ctx<'_>,
-    t: &Target,
-    mut body: Map<String, Value>,
-) -> Result<Reply, ArmError> {
-    strip_server_fields(&mut body);
+pub(crate) fn patch_tags(ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {
     let tags = read_tags(&body)?;
     let Some(r) = ctx.state.resource_mut(&t.key) else {
         return Err(ArmError::resource_not_found(

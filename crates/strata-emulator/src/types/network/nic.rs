@@ -14,8 +14,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, check_location_unchanged, keep_or, new_etag, new_guid, read_location, read_tags, render_doc,
-    strip_server_fields, take_properties,
+    assemble, keep_or, new_etag, new_guid, read_location, read_tags, render_doc, take_properties,
 };
 use super::super::{Ctx, Target, TypeRules};
 use super::{
@@ -238,22 +237,22 @@ impl TypeRules for NetworkInterfaces {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-            if let Some(pe) = old.properties().and_then(|p| p.get("privateEndpoint")) {
-                return Err(ArmError::bad_request(
-                    "CannotModifyNicAttachedToPrivateEndpoint",
-                    format!(
-                        "Network interface {} is owned by private endpoint {} and cannot be modified.",
-                        t.id,
-                        pe.get("id").and_then(Value::as_str).unwrap_or_default()
-                    ),
-                ));
-            }
+        if let Some(pe) = existing
+            .as_ref()
+            .and_then(|old| old.properties())
+            .and_then(|p| p.get("privateEndpoint"))
+        {
+            return Err(ArmError::bad_request(
+                "CannotModifyNicAttachedToPrivateEndpoint",
+                format!(
+                    "Network interface {} is owned by private endpoint {} and cannot be modified.",
+                    t.id,
+                    pe.get("id").and_then(Value::as_str).unwrap_or_default()
+                ),
+            ));
         }
         check_not_busy(ctx, &t.key)?;
         let mut props = take_properties(&mut body)?;

@@ -15,8 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::common::new_etag;
 use super::super::common::{
-    assemble, check_location_unchanged, keep_or, new_guid, read_location, read_tags, render_doc,
-    strip_server_fields, take_properties,
+    assemble, keep_or, new_guid, read_location, read_tags, render_doc, take_properties,
 };
 use super::super::{Ctx, Target, TypeRules};
 use super::{begin, begin_delete, check_not_busy, ipam, patch_tags, put_reply};
@@ -100,13 +99,9 @@ impl TypeRules for PublicIps {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-        }
         check_not_busy(ctx, &t.key)?;
         let mut props = take_properties(&mut body)?;
         for k in READ_ONLY {

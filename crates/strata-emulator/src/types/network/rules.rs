@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{render_base, strip_server_fields, take_properties};
+use super::super::common::{render_base, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::{begin, begin_delete, check_not_busy, mark_parent_updating, parent_etag, put_reply, touch_etag};
 use crate::protocol::{ArmError, NETWORK_VERSIONS, Reply};
@@ -341,7 +341,6 @@ impl TypeRules for SecurityRules {
         let nsg_key = nsg.key();
         let location = nsg.location().unwrap_or(&t.group_location).to_string();
         check_not_busy(ctx, &t.top_key)?;
-        strip_server_fields(&mut body);
         let props = validate(&t.id, take_properties(&mut body)?)?;
         let new_key = RuleKey {
             name: t.name.clone(),

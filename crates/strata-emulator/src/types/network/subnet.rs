@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use ipnet::IpNet;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{render_base, strip_server_fields, take_properties};
+use super::super::common::{render_base, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::{
     begin, begin_delete, check_not_busy, check_reference, cidr, mark_parent_updating, parent_etag, put_reply,
@@ -285,7 +285,6 @@ impl TypeRules for Subnets {
         let location = vnet.location().unwrap_or(&t.group_location).to_string();
         let space = super::vnet::address_space(vnet);
         check_not_busy(ctx, &t.top_key)?;
-        strip_server_fields(&mut body);
         let props = take_properties(&mut body)?;
         let spec = validate(ctx, &vnet_name, &space, &t.id, &t.name, props)?;
         let siblings: Vec<Vec<IpNet>> = ctx

@@ -9,9 +9,7 @@ use axum::http::StatusCode;
 use ipnet::IpNet;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{
-    check_location_unchanged, read_location, read_tags, render_base, strip_server_fields, take_properties,
-};
+use super::super::common::{read_location, read_tags, render_base, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::subnet::{self, check_not_in_use, check_overlap};
 use super::{
@@ -78,13 +76,9 @@ impl TypeRules for VirtualNetworks {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-        }
         check_not_busy(ctx, &t.key)?;
         let mut props = take_properties(&mut body)?;
         for k in READ_ONLY {

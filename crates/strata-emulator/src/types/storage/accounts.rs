@@ -4,8 +4,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, check_location_unchanged, merge_patch, missing, read_location, read_tags, render_doc,
-    strip_server_fields, take_properties, timestamp,
+    assemble, merge_patch, missing, read_location, read_tags, render_doc, take_properties, timestamp,
 };
 use super::super::longrun::{NewOp, schedule};
 use super::super::unique::{Unavailable, taken_by};
@@ -192,7 +191,6 @@ impl TypeRules for Accounts {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         check_tags(tags.as_ref())?;
@@ -211,9 +209,8 @@ impl TypeRules for Accounts {
             return Ok(protocol::accepted(ctx.base_url, op, ctx.now, false));
         }
         let existing = ctx.state.resource(&t.key).cloned();
-        match &existing {
-            Some(old) => check_location_unchanged(old, Some(&location), t)?,
-            None => check_taken(ctx, t)?,
+        if existing.is_none() {
+            check_taken(ctx, t)?;
         }
         let now = timestamp(ctx.now);
         let mut stored = Map::new();
@@ -281,7 +278,6 @@ impl TypeRules for Accounts {
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let tags = read_tags(&body)?;
         check_tags(tags.as_ref())?;
         let Some(mut updated) = ctx.state.resource(&t.key).cloned() else {

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{at, merge_patch, render_base, strip_server_fields, take_properties, timestamp};
+use super::super::common::{at, merge_patch, render_base, take_properties, timestamp};
 use super::super::{Ctx, Target, TypeRules};
 use super::VERSIONS;
 use super::accounts::account_of;
@@ -114,7 +114,6 @@ impl TypeRules for BlobServices {
         let Some(mut service) = ctx.state.resource(&t.key).cloned() else {
             return Err(ArmError::parent_not_found(&t.path.segments[0].1));
         };
-        strip_server_fields(&mut body);
         let mut props = take_properties(&mut body)?;
         check_service(&props)?;
         props.entry("cors").or_insert_with(|| json!({"corsRules": []}));
@@ -211,7 +210,6 @@ impl TypeRules for Containers {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let mut props = take_properties(&mut body)?;
         let access = read_public_access(&props)?;
         check_public_access(ctx.state, &t.id, &access)?;
@@ -264,7 +262,6 @@ impl TypeRules for Containers {
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let Some(mut container) = ctx.state.resource(&t.key).cloned() else {
             return Err(ArmError::resource_not_found(
                 &t.path.type_and_names(t.path.segments.len()),
