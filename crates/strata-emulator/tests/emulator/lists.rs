@@ -133,3 +133,66 @@ async fn list_apis() {
     assert_eq!(seen.len(), 3);
     emu.stop().await;
 }
+
+/// A type Microsoft publishes but the emulator has no rules for (user-assigned managed
+/// identities) behaves per its published definition: what Azure fills in is there and kept,
+/// unknown properties are dropped, and it is listed by group and subscription, patched and
+/// deleted like any resource.
+#[tokio::test]
+async fn published_types_without_rules_follow_their_definition() {
+    const MI: &str = "2023-01-31";
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let path = format!(
+        "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1",
+        rg("rg1")
+    );
+    let r = emu
+        .put(
+            &path,
+            MI,
+            json!({"location": "westeurope", "properties": {"madeUp": 1}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let props = &r.body["properties"];
+    for field in ["principalId", "clientId"] {
+        assert_eq!(props[field].as_str().map(str::len), Some(36), "{field}: {props}");
+    }
+    assert!(props["tenantId"].is_string(), "{props}");
+    assert!(props.get("madeUp").is_none(), "{props}");
+    let principal = props["principalId"].clone();
+    // A second PUT keeps what Azure assigned.
+    let r = emu
+        .put(&path, MI, json!({"location": "westeurope", "tags": {"a": "b"}}))
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["properties"]["principalId"], principal);
+    let r = emu
+        .get(
+            &format!(
+                "{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities",
+                rg("rg1")
+            ),
+            MI,
+        )
+        .await;
+    assert_eq!(
+        ids(&r.body),
+        [r.body["value"][0]["id"].as_str().unwrap().to_string()]
+    );
+    assert!(ids(&r.body)[0].ends_with("/userAssignedIdentities/id1"));
+    let r = emu
+        .get(
+            &format!("/subscriptions/{SUB}/providers/Microsoft.ManagedIdentity/userAssignedIdentities"),
+            MI,
+        )
+        .await;
+    assert_eq!(ids(&r.body).len(), 1, "{}", r.body);
+    let r = emu.patch(&path, MI, json!({"tags": {"c": "d"}})).await;
+    assert_eq!((r.status, &r.body["tags"]), (200, &json!({"c": "d"})));
+    assert_eq!(r.body["properties"]["principalId"], principal);
+    assert_eq!(emu.remove(&path, MI).await, 200);
+    assert_eq!(emu.get(&path, MI).await.status, 404);
+    emu.stop().await;
+}
