@@ -175,6 +175,8 @@ pub(crate) fn serve(
                 access: admitted.access,
                 slowdown: admitted.draw.map_or(1.0, Draw::slowdown),
                 slowed: 0,
+                if_match: header_text(headers, header::IF_MATCH),
+                if_none_match: header_text(headers, header::IF_NONE_MATCH),
             };
             let result = dispatch(&mut ctx, method, route, &query, body, uri.path());
             if ctx.slowed > 0 {
@@ -196,6 +198,14 @@ pub(crate) fn serve(
         app.changed.notify_one();
     }
     result
+}
+
+/// A header's value as text, if sent and readable.
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
 }
 
 /// The scheme and authority clients reached us at, for the absolute URLs of long-running
@@ -331,6 +341,9 @@ fn dispatch(
                     &c.kind,
                 )
             {
+                return reply;
+            }
+            if let Some(reply) = types::view_of(ctx, &c.parent, &c.kind) {
                 return reply;
             }
             lists::collection(ctx, &c, query, path)

@@ -280,7 +280,14 @@ impl TypeRules for ScaleSets {
         };
         let rendered = self.render(ctx.state, &resource);
         ctx.state.put_resource(resource);
-        Ok(super::put_reply(ctx, t, &location, existing.is_none(), rendered))
+        Ok(super::put_reply(
+            ctx,
+            t,
+            &location,
+            existing.is_none(),
+            rendered,
+            Vec::new(),
+        ))
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {
