@@ -6,19 +6,22 @@
 //! [`TypeRules`] of the type, one family per module:
 //!
 //! - [`network`]: virtual networks, subnets, NSGs and rules, public IPs, NICs, application
-//!   gateways, private endpoints, private DNS zones;
+//!   gateways, private endpoints, private DNS zones and record sets;
 //! - [`storage`]: accounts, blob services and containers, `listKeys`;
 //! - [`keyvault`]: vaults (soft delete, recover, purge) and secrets;
-//! - [`compute`]: virtual machines and scale sets;
-//! - [`web`]: App Service plans and sites;
-//! - [`postgres`]: PostgreSQL flexible servers and their databases;
+//! - [`compute`]: virtual machines (power actions, instance view), disks and scale sets;
+//! - [`web`]: App Service plans, sites and the site's configuration views;
+//! - [`postgres`]: PostgreSQL flexible servers, their databases and server parameters;
 //! - [`monitor`]: Log Analytics workspaces, Application Insights, diagnostic settings (an
 //!   extension resource on any resource);
 //! - [`cdn`]: Front Door Standard/Premium profiles and their children, Front Door WAF policies;
 //! - [`generic`]: a synchronous document store for every other type, so that generic
 //!   `resource` blocks work.
 //!
-//! [`longrun`] schedules the operations of every family; [`unique`] checks names that are
+//! A type may derive a resource from another ([`TypeRules::exists`], [`TypeRules::get`]: a site's
+//! `config/web` is the site's `siteConfig`), and [`view_of`] serves `GET {resource}/{word}`
+//! paths that are views rather than lists of stored children. [`longrun`] schedules the
+//! operations of every family; [`unique`] checks names that are
 //! unique across all subscriptions. Resource groups and subscriptions have their own modules,
 //! since they are not resources below a group.
 
@@ -383,6 +386,7 @@ pub(crate) fn view_of(
         "microsoft.compute/virtualmachines" => word.eq_ignore_ascii_case("instanceView"),
         "microsoft.network/privatednszones" => word.eq_ignore_ascii_case("ALL"),
         "microsoft.dbforpostgresql/flexibleservers" => word.eq_ignore_ascii_case("configurations"),
+        "microsoft.web/sites" => word.eq_ignore_ascii_case("config"),
         _ => false,
     };
     if !handled {
@@ -414,6 +418,7 @@ pub(crate) fn view_of(
     Some(match parent_type.as_str() {
         "microsoft.compute/virtualmachines" => compute::vm::instance_view_reply(ctx, &t),
         "microsoft.dbforpostgresql/flexibleservers" => postgres::configurations::list(ctx, &t),
+        "microsoft.web/sites" => web::config::list(ctx, &t),
         _ => network::record_sets::list_all(ctx, &t),
     })
 }

@@ -261,6 +261,10 @@ async fn site_configuration_views() {
     assert_eq!(web.body["type"], "Microsoft.Web/sites/config");
     assert_eq!(web.body["properties"]["linuxFxVersion"], "PYTHON|3.12");
     assert!(!web.body.to_string().contains("sup3r-secret"));
+    let listed = emu.get(&format!("{app}/config"), WEB).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    assert_eq!(listed.body["value"][0]["name"], "web");
+    assert_eq!(listed.body["value"].as_array().unwrap().len(), 1);
     // PUT keeps what it leaves out; PATCH merges; the site shows both.
     let r = emu
         .put(

@@ -8,7 +8,8 @@
 //! - `networkConfig/virtualNetwork` (GET/PUT/PATCH/DELETE): regional VNet integration, the
 //!   site's `virtualNetworkSubnetId`, with the checks a site's own PUT makes.
 //!
-//! Other `config/{name}` documents (`logs`, `authsettingsV2`, …) are stored as they are.
+//! Other `config/{name}` documents (`logs`, `authsettingsV2`, …) are stored as they are. The
+//! list of a site's configuration (`GET {site}/config`) holds `web` alone, as Azure's.
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -192,6 +193,21 @@ fn write(
     let doc = document(t, &site, answer);
     ctx.state.put_resource(site);
     Ok(Reply::json(StatusCode::OK, doc))
+}
+
+/// `GET {site}/config`: the site's configuration documents, which Azure lists as `web` alone.
+pub(crate) fn list(ctx: &mut Ctx<'_>, site_target: &Target) -> Result<Reply, ArmError> {
+    let Some(site) = ctx.state.resource(&site_target.key) else {
+        return Err(site_not_found(site_target));
+    };
+    let doc = json!({
+        "id": format!("{}/config/web", site.id),
+        "name": "web",
+        "type": CONFIG_TYPE,
+        "location": site.location(),
+        "properties": site_config(site),
+    });
+    Ok(Reply::json(StatusCode::OK, json!({ "value": [doc] })))
 }
 
 pub(crate) struct SiteConfig;
