@@ -120,8 +120,14 @@ async fn virtual_machines() {
 
     // Bad inputs.
     let other = res("rg1", "Microsoft.Compute/virtualMachines/vm2");
+    // A size the region does not offer: the compute provider's InvalidParameter on vmSize.
     let r = emu.put(&other, COMPUTE, vm(&nic1, "Standard_Huge_v9")).await;
-    assert_eq!((r.status, r.code()), (409, "SkuNotAvailable"));
+    assert_eq!((r.status, r.code()), (400, "InvalidParameter"), "{r:?}");
+    assert_eq!(r.body["error"]["target"], "vmSize");
+    assert!(
+        r.message().contains("Standard_B2s"),
+        "the sizes offered are named"
+    );
     let r = emu.put(&other, COMPUTE, vm(&nic1, "Standard_B2s")).await;
     assert_eq!((r.status, r.code()), (400, "NicInUse"));
     let r = emu
@@ -247,12 +253,6 @@ async fn scale_sets() {
         "sku.capacity"
     );
     let mut huge = scale_set(&subnet, "Uniform", &[], None);
-    huge["sku"]["name"] = json!("Standard_M416ms_v2");
-    assert_eq!(
-        emu.put(&path, COMPUTE, huge.clone()).await.code(),
-        "SkuNotAvailable"
-    );
-    // A name that is no VM size at all is the compute provider's InvalidParameter.
     huge["sku"]["name"] = json!("Standard_Nope");
     let r = emu.put(&path, COMPUTE, huge).await;
     assert_eq!((r.status, r.code()), (400, "InvalidParameter"), "{r:?}");
@@ -447,6 +447,17 @@ async fn os_disks_are_resources_of_their_own() {
     assert_eq!(emu.get(&disk2, DISKS).await.body["managedBy"], vm2);
     emu.remove(&vm2, COMPUTE).await;
     assert_eq!(emu.get(&disk2, DISKS).await.status, 404);
+
+    // An ephemeral OS disk goes with its machine by default.
+    let nic3 = nic(&emu, "nic3", &subnet).await;
+    let vm3 = res("rg1", "Microsoft.Compute/virtualMachines/vm3");
+    let mut body = vm(&nic3, "Standard_B2s");
+    body["properties"]["storageProfile"]["osDisk"]["diffDiskSettings"] = json!({"option": "Local"});
+    let doc = emu.create(&vm3, COMPUTE, body).await;
+    assert_eq!(
+        doc["properties"]["storageProfile"]["osDisk"]["deleteOption"],
+        "Delete"
+    );
 
     // A disk of its own.
     let data = res("rg1", "Microsoft.Compute/disks/data1");

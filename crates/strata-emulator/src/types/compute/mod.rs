@@ -3,7 +3,7 @@
 //! - PUT answers 201/200 with `provisioningState` `Creating`/`Updating` and an
 //!   `Azure-AsyncOperation` at `…/providers/Microsoft.Compute/locations/{loc}/operations/{id}`
 //!   whose status is `{startTime, status, name}` [V ASYNC]. DELETE answers 202 with both headers.
-//! - Sizes come from a list; an unknown size is `SkuNotAvailable` (409).
+//! - Sizes come from a list; an unknown size is `InvalidParameter` on `vmSize` (400).
 //! - `osProfile.adminPassword` (and `customData`) are kept but never returned; public SSH keys
 //!   are returned, as Azure does.
 

@@ -105,7 +105,14 @@ fn complete_os_disk(storage: &mut Map<String, Value>, t: &Target, windows: bool,
     disk.insert("name".into(), json!(name));
     disk.entry("createOption").or_insert_with(|| json!("FromImage"));
     disk.entry("caching").or_insert_with(|| json!("ReadWrite"));
-    disk.entry("deleteOption").or_insert_with(|| json!("Detach"));
+    // The spec's default: Detach, but Delete for an ephemeral (diffDiskSettings) OS disk.
+    let ephemeral = disk
+        .get("diffDiskSettings")
+        .and_then(|d| d.get("option"))
+        .and_then(Value::as_str)
+        .is_some_and(|o| o.eq_ignore_ascii_case("Local"));
+    disk.entry("deleteOption")
+        .or_insert_with(|| json!(if ephemeral { "Delete" } else { "Detach" }));
     disk.entry("diskSizeGB")
         .or_insert_with(|| json!(if windows { 127 } else { 30 }));
     let mut managed = disk
@@ -170,7 +177,7 @@ impl TypeRules for VirtualMachines {
                 "Required parameter 'hardwareProfile.vmSize' is missing (null).",
             ));
         };
-        let size = sizes::check(size, &t.id, &location, &zones, &t.path.subscription)?;
+        let size = sizes::check(size, &location)?;
         let mut storage = object(&props, "storageProfile");
         check_image(&storage)?;
         let mut os = object(&props, "osProfile");

@@ -126,7 +126,7 @@ impl TypeRules for ScaleSets {
                 "Required parameter 'sku.name' is missing (null).",
             ));
         };
-        let size = sizes::check(size, &t.id, &location, &zones, &t.path.subscription)?;
+        let size = sizes::check(size, &location)?;
         let capacity = match sku.get("capacity") {
             None | Some(Value::Null) => 0,
             Some(v) => v.as_i64().unwrap_or(-1),
