@@ -12,6 +12,9 @@ static INDEX_BYTES: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "
 
 include!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas.rs"));
 
+/// The catalogue's provenance (upstream, commit, date, licence), written by the generator.
+const PROVENANCE: &str = include_str!("../data/PROVENANCE.md");
+
 /// Resource types and api-versions Azure publishes, with schemas for the types strata models.
 #[derive(Debug)]
 pub struct Catalogue {
@@ -123,6 +126,54 @@ impl Catalogue {
             .rev()
             .find(|v| version::is_stable(v))
             .map(String::as_str)
+    }
+
+    /// The date (`YYYY-MM-DD`) of the upstream commit the catalogue was generated from, as
+    /// recorded in its provenance.
+    pub fn snapshot_date() -> Option<&'static str> {
+        PROVENANCE
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("- commit date: "))
+            .and_then(|d| d.get(..10))
+    }
+
+    /// Whether `api_version` is later than every version published for `resource_type` (a
+    /// version Azure released after this catalogue was generated). False for an unknown type.
+    pub fn is_newer_than_published(&self, resource_type: &str, api_version: &str) -> bool {
+        self.api_versions(resource_type)
+            .iter()
+            .max_by(|a, b| version::compare(a, b))
+            .is_some_and(|newest| version::compare(api_version, newest) == std::cmp::Ordering::Greater)
+    }
+
+    /// The schema to check a body sent at `api_version` against: that version's, or for a
+    /// version newer than the catalogue knows, the newest published one. Returns the schema
+    /// and the version it belongs to; `Ok(None)` as for [`Catalogue::schema`].
+    pub fn schema_for(
+        &self,
+        resource_type: &str,
+        api_version: &str,
+    ) -> Result<Option<Arc<Schema>>, CatalogueError> {
+        if let Some(s) = self.schema(resource_type, api_version)? {
+            return Ok(Some(s));
+        }
+        if !self.is_newer_than_published(resource_type, api_version) {
+            return Ok(None);
+        }
+        let newest = self
+            .api_versions(resource_type)
+            .iter()
+            .filter(|v| version::is_stable(v))
+            .max_by(|a, b| version::compare(a, b))
+            .or_else(|| {
+                self.api_versions(resource_type)
+                    .iter()
+                    .max_by(|a, b| version::compare(a, b))
+            });
+        match newest {
+            Some(v) => self.schema(resource_type, v),
+            None => Ok(None),
+        }
     }
 
     /// Up to three published api-versions closest in date to `api_version`, closest first

@@ -445,3 +445,26 @@ fn versions_publishing_a_property() {
             .is_empty()
     );
 }
+
+#[test]
+fn versions_released_after_the_catalogue_use_the_newest_schema() {
+    let c = cat();
+    let date = Catalogue::snapshot_date().expect("the provenance records the snapshot date");
+    assert_eq!(date.len(), 10);
+    assert!(date.starts_with("20"), "{date}");
+    let vnets = "Microsoft.Network/virtualNetworks";
+    let newest = c.api_versions(vnets).last().unwrap().clone();
+    let year: i32 = newest[..4].parse().unwrap();
+    let later = format!("{}-01-01", year + 1);
+    assert!(c.is_newer_than_published(vnets, &later));
+    assert!(!c.is_newer_than_published(vnets, &newest));
+    assert!(!c.is_newer_than_published(vnets, "2019-01-01"));
+    assert!(!c.is_newer_than_published("Contoso.Things/widgets", &later));
+    // A later version is checked against the newest stable schema; an older unpublished one
+    // has none.
+    let served = c.schema_for(vnets, &later).unwrap().expect("a schema");
+    assert_eq!(Some(served.api_version.as_str()), c.latest_stable(vnets));
+    assert!(c.schema_for(vnets, "2019-01-02").unwrap().is_none());
+    let exact = c.schema_for(vnets, "2024-07-01").unwrap().unwrap();
+    assert_eq!(exact.api_version, "2024-07-01");
+}

@@ -24,6 +24,9 @@ pub struct EmulatorConfig {
     pub throttle: Option<ThrottleConfig>,
     /// `Some` injects faults, reproducibly for a seed.
     pub faults: Option<FaultConfig>,
+    /// Refuse api-versions newer than the type catalogue knows (by default they are served
+    /// with the newest schema and a `Warning` header).
+    pub strict_api_versions: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -35,6 +38,7 @@ impl Default for EmulatorConfig {
             auth: None,
             throttle: None,
             faults: None,
+            strict_api_versions: false,
         }
     }
 }

@@ -51,6 +51,7 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         throttle: config.throttle.map(Throttler::new),
         faults: config.faults.map(Faults::new),
         stats: Stats::default(),
+        strict_api_versions: config.strict_api_versions,
     });
     // The server stops first; the persister after it, so that its last write holds the
     // effects of every request the server finished.

@@ -435,6 +435,10 @@ pub struct EmulatorArgs {
     /// Provisioning latency: "200ms", or "default=50ms,Microsoft.Network/virtualNetworks=300ms".
     #[arg(long, value_name = "SPEC")]
     pub latency: Option<String>,
+    /// Refuse api-versions newer than the published type definitions the emulator carries
+    /// (by default they are served with the newest schema and a `Warning` header).
+    #[arg(long)]
+    pub strict_api_versions: bool,
 
     /// Require a bearer token on every ARM request, and serve the identity endpoint
     /// (POST /{tenant}/oauth2/v2.0/token, IMDS at /metadata/identity/oauth2/token, federated

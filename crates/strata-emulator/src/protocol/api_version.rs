@@ -137,6 +137,68 @@ pub(crate) fn check_format(v: &str) -> Result<(), ArmError> {
 /// models, not only the ones listed by hand here.
 fn published(resource_type: &str, v: &str) -> bool {
     strata_azure::Catalogue::global().is_ok_and(|c| c.has_version(resource_type, v))
+        || released_since_catalogue(resource_type, v, chrono::Utc::now().date_naive())
+}
+
+/// How far past today an api-version may be dated and still be taken for a real release (Azure
+/// dates some versions a few weeks ahead of their rollout).
+const RELEASE_AHEAD_DAYS: i64 = 62;
+
+/// How long before the catalogue's snapshot a version may be dated and still be missing from
+/// it: the published definitions lag the services by some months (the network SDK's default
+/// 2026-03-01 was not in the August 2026 definitions). Older versions a type does not publish
+/// are refused, as ARM refuses them.
+const CATALOGUE_LAG_DAYS: i64 = 365;
+
+/// Whether `v` is newer than every version the type catalogue publishes for `resource_type`,
+/// dated within a year before the catalogue's snapshot or later, and not in the future: a version Azure released after the catalogue was generated
+/// (the current SDKs' defaults often are). The emulator serves it with the newest schema it
+/// knows and says so in a `Warning` header, unless it runs with strict api-versions.
+pub(crate) fn released_since_catalogue(resource_type: &str, v: &str, today: chrono::NaiveDate) -> bool {
+    let Some(date) = v
+        .get(..10)
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    else {
+        return false;
+    };
+    let recent_enough = strata_azure::Catalogue::snapshot_date()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .is_some_and(|snapshot| date > snapshot - chrono::Duration::days(CATALOGUE_LAG_DAYS));
+    recent_enough
+        && date <= today + chrono::Duration::days(RELEASE_AHEAD_DAYS)
+        && strata_azure::Catalogue::global().is_ok_and(|c| c.is_newer_than_published(resource_type, v))
+}
+
+/// The `Warning` header (RFC 7234, code 299) for a request at a version newer than the
+/// catalogue: which schema serves it.
+pub(crate) fn newer_version_warning(resource_type: &str, v: &str) -> String {
+    let served = strata_azure::Catalogue::global()
+        .ok()
+        .and_then(|c| c.latest_stable(resource_type).map(str::to_string))
+        .unwrap_or_default();
+    format!(
+        "299 strata-emulator \"api-version {v} of {resource_type} is newer than the published \
+         type definitions the emulator carries; served with {served}'s schema\""
+    )
+}
+
+/// The error strict api-versions answer for a version newer than the catalogue.
+pub(crate) fn unpublished(resource_type: &str, v: &str, location: &str) -> ArmError {
+    let short_type = resource_type.split_once('/').map_or(resource_type, |(_, t)| t);
+    let known = strata_azure::Catalogue::global()
+        .map(|c| {
+            let mut all = c.api_versions(resource_type).to_vec();
+            all.reverse();
+            all.join(", ")
+        })
+        .unwrap_or_default();
+    ArmError::bad_request(
+        "NoRegisteredProviderFound",
+        format!(
+            "No registered resource provider found for location '{location}' and API version '{v}' \
+             for type '{short_type}'. The supported api-versions are '{known}'."
+        ),
+    )
 }
 
 /// The versions to quote in an error: the hand list and the catalogue's, newest first.
@@ -276,6 +338,44 @@ mod tests {
         assert_eq!(
             check_resources("2011-01-01").unwrap_err().code(),
             "InvalidApiVersionParameter"
+        );
+    }
+
+    #[test]
+    fn versions_released_after_the_catalogue() {
+        let vnets = "Microsoft.Network/virtualNetworks";
+        let catalogue = strata_azure::Catalogue::global().unwrap();
+        let newest = catalogue.api_versions(vnets).last().unwrap().clone();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        // A version after the newest published one, dated before today: a later release.
+        let year: i32 = newest[..4].parse().unwrap();
+        let later = format!("{}-01-01", year + 1);
+        assert!(released_since_catalogue(
+            vnets,
+            &later,
+            chrono::NaiveDate::from_ymd_opt(year + 1, 6, 1).unwrap()
+        ));
+        // Published versions and older unpublished ones are not "newer".
+        assert!(!released_since_catalogue(vnets, &newest, today));
+        assert!(!released_since_catalogue(vnets, "2015-02-02", today));
+        // Newer than a type's sparse versions but long before the snapshot: refused.
+        assert!(!released_since_catalogue(
+            "Microsoft.Network/privateDnsZones",
+            "2024-07-01",
+            today
+        ));
+        assert!(strata_azure::Catalogue::snapshot_date().is_some());
+        // Far in the future: no release is dated there.
+        assert!(!released_since_catalogue(vnets, "2099-01-01", today));
+        // Unknown types and malformed versions never are.
+        assert!(!released_since_catalogue("Contoso.Things/widgets", &later, today));
+        assert!(!released_since_catalogue(vnets, "latest", today));
+        let w = newer_version_warning(vnets, &later);
+        assert!(w.starts_with("299 "), "{w}");
+        assert!(w.contains(catalogue.latest_stable(vnets).unwrap()), "{w}");
+        assert_eq!(
+            unpublished(vnets, &later, "westeurope").code(),
+            "NoRegisteredProviderFound"
         );
     }
 }

@@ -58,6 +58,8 @@ pub(crate) struct App {
     pub throttle: Option<Throttler>,
     pub faults: Option<Faults>,
     pub stats: Stats,
+    /// Refuse api-versions newer than the type catalogue instead of serving them.
+    pub strict_api_versions: bool,
 }
 
 impl App {
@@ -152,6 +154,23 @@ pub(crate) fn serve(
         }),
         _ => None,
     };
+    // A version Azure released after the type catalogue was made: served with the newest
+    // schema and a warning, or refused when api-versions are strict.
+    let newer_type = route
+        .arm_type(method == Method::POST)
+        .filter(|t| api_version::released_since_catalogue(t, &query.api_version, now.date_naive()));
+    if let Some(t) = &newer_type
+        && app.strict_api_versions
+    {
+        let location = route
+            .group_key()
+            .and_then(|k| state.group(&k).map(|g| g.location.clone()))
+            .unwrap_or_else(|| "global".to_string());
+        if state.generation() != before {
+            app.changed.notify_one();
+        }
+        return Err(api_version::unpublished(t, &query.api_version, &location));
+    }
     let fault = injection
         .as_ref()
         .and_then(|i| i.before_dispatch(&mut state, method, &route, body, &base_url, &query.api_version));
@@ -197,7 +216,15 @@ pub(crate) fn serve(
     if state.generation() != before {
         app.changed.notify_one();
     }
-    result
+    match newer_type {
+        Some(t) => result.map(|r| {
+            r.header(
+                header::WARNING,
+                api_version::newer_version_warning(&t, &query.api_version),
+            )
+        }),
+        None => result,
+    }
 }
 
 /// A header's value as text, if sent and readable.

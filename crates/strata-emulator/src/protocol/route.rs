@@ -168,6 +168,35 @@ pub(crate) enum Route {
     Extension(ExtensionPath),
 }
 
+impl Route {
+    /// The ARM resource type a request is about, where it has one (for the api-version rules):
+    /// a resource's or extension's own type, a collection's listed type, and for an action
+    /// (`POST …/{name}/{action}`) the resource's type.
+    pub fn arm_type(&self, is_post: bool) -> Option<String> {
+        match self {
+            Route::Resource(p) => Some(p.full_type()),
+            Route::Collection(c) if is_post => Some(c.parent.full_type()),
+            Route::Collection(c) => Some(format!("{}/{}", c.parent.full_type(), c.kind)),
+            Route::Extension(e) => Some(e.full_type()),
+            Route::SubscriptionCollection { namespace, kind, .. } => Some(format!("{namespace}/{kind}")),
+            Route::Groups { .. } | Route::Group { .. } => {
+                Some("Microsoft.Resources/resourceGroups".to_string())
+            }
+            _ => None,
+        }
+    }
+
+    /// The key of the resource group a request is below, if any.
+    pub fn group_key(&self) -> Option<String> {
+        match self {
+            Route::Resource(p) => Some(p.group_key()),
+            Route::Collection(c) => Some(c.parent.group_key()),
+            Route::Extension(e) => Some(e.scope.group_key()),
+            _ => None,
+        }
+    }
+}
+
 fn is(word: &str, expected: &str) -> bool {
     word.eq_ignore_ascii_case(expected)
 }

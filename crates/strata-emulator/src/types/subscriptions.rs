@@ -68,41 +68,91 @@ pub(crate) fn get(ctx: &Ctx<'_>, sub: &str) -> Reply {
     Reply::json(StatusCode::OK, document(sub, ctx.tenant))
 }
 
-/// The providers the emulator models.
-const PROVIDERS: &[&str] = &[
-    "Microsoft.Cdn",
-    "Microsoft.Compute",
-    "Microsoft.DBforPostgreSQL",
-    "Microsoft.Insights",
-    "Microsoft.KeyVault",
-    "Microsoft.Network",
-    "Microsoft.OperationalInsights",
-    "Microsoft.Resources",
-    "Microsoft.Storage",
-    "Microsoft.Web",
-];
+/// The namespaces Azure publishes types for, from the type catalogue (Microsoft's published
+/// type definitions), sorted case-insensitively; the emulator's own modelled providers if the
+/// catalogue cannot be read.
+fn namespaces() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let published = strata_azure::Catalogue::global()
+        .map(|c| {
+            c.resource_types()
+                .filter_map(|e| e.name.split_once('/').map(|(ns, _)| ns.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let modelled = MODELLED
+        .iter()
+        .filter_map(|t| t.split_once('/').map(|(ns, _)| ns.to_string()));
+    for ns in published.into_iter().chain(modelled) {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&ns)) {
+            out.push(ns);
+        }
+    }
+    out.sort_by_key(|n| n.to_ascii_lowercase());
+    out
+}
 
-/// `GET /subscriptions/{s}/providers`.
+/// `GET /subscriptions/{s}/providers`: every namespace the catalogue publishes.
 pub(crate) fn providers(sub: &str) -> Reply {
-    let value: Vec<Value> = PROVIDERS.iter().map(|ns| provider_document(sub, ns)).collect();
+    let value: Vec<Value> = namespaces().iter().map(|ns| provider_document(sub, ns)).collect();
     Reply::json(StatusCode::OK, json!({ "value": value }))
 }
 
 /// `GET /subscriptions/{s}/providers/{ns}` (and `POST …/register`): every provider is registered.
 pub(crate) fn provider(sub: &str, namespace: &str) -> Reply {
-    Reply::json(StatusCode::OK, provider_document(sub, namespace))
+    let namespace = namespaces()
+        .into_iter()
+        .find(|n| n.eq_ignore_ascii_case(namespace))
+        .unwrap_or_else(|| namespace.to_string());
+    Reply::json(StatusCode::OK, provider_document(sub, &namespace))
 }
 
+/// A provider's document: each resource type the catalogue publishes in the namespace with
+/// its api-versions, newest first as ARM lists them, plus any the emulator accepts beyond them.
 fn provider_document(sub: &str, namespace: &str) -> Value {
-    let types: Vec<Value> = MODELLED
-        .iter()
-        .filter_map(|full| {
-            let (ns, kind) = full.split_once('/')?;
-            if !ns.eq_ignore_ascii_case(namespace) {
-                return None;
+    let mut types: Vec<(String, Vec<String>)> = Vec::new();
+    if let Ok(c) = strata_azure::Catalogue::global() {
+        for e in c.resource_types() {
+            let Some((ns, kind)) = e.name.split_once('/') else {
+                continue;
+            };
+            if ns.eq_ignore_ascii_case(namespace) {
+                types.push((kind.to_string(), e.versions.iter().rev().cloned().collect()));
             }
-            let versions = rules_for(full).api_versions().unwrap_or_default();
-            Some(json!({ "resourceType": kind, "locations": [], "apiVersions": versions }))
+        }
+    }
+    for full in MODELLED {
+        let Some((ns, kind)) = full.split_once('/') else {
+            continue;
+        };
+        if !ns.eq_ignore_ascii_case(namespace) {
+            continue;
+        }
+        let listed = rules_for(full).api_versions().unwrap_or_default();
+        match types.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(kind)) {
+            Some((_, versions)) => {
+                for v in listed {
+                    if !versions.iter().any(|x| x.eq_ignore_ascii_case(v)) {
+                        versions.push((*v).to_string());
+                    }
+                }
+                versions.sort_by(|a, b| strata_azure::version::compare(b, a));
+            }
+            None => types.push((
+                kind.to_string(),
+                listed.iter().map(|v| (*v).to_string()).collect(),
+            )),
+        }
+    }
+    let types: Vec<Value> = types
+        .into_iter()
+        .map(|(kind, versions)| {
+            json!({
+                "resourceType": kind,
+                "locations": [],
+                "apiVersions": versions,
+                "defaultApiVersion": versions.iter().find(|v| strata_azure::version::is_stable(v)),
+            })
         })
         .collect();
     json!({

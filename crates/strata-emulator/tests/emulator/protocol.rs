@@ -37,6 +37,62 @@ async fn api_version_is_required() {
     emu.stop().await;
 }
 
+/// The current SDKs default to api-versions released after the emulator's type catalogue was
+/// made: they are served (with the newest schema and a `Warning` header) unless api-versions
+/// are strict; a version dated in the future never is.
+#[tokio::test]
+async fn versions_newer_than_the_catalogue() {
+    let vnets = "Microsoft.Network/virtualNetworks";
+    let catalogue = strata_azure::Catalogue::global().unwrap();
+    let newest = catalogue.api_versions(vnets).last().unwrap().clone();
+    let year: i32 = newest[..4].parse().unwrap();
+    // The first of a month after the newest published version, and not after today.
+    let today = chrono::Utc::now().date_naive();
+    let later = (1..=12)
+        .map(|m| format!("{year}-{m:02}-01"))
+        .chain((1..=12).map(|m| format!("{}-{m:02}-01", year + 1)))
+        .find(|v| {
+            strata_azure::version::compare(v, &newest) == std::cmp::Ordering::Greater
+                && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").unwrap() <= today
+        })
+        .expect("a month between the catalogue and today");
+
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let body = json!({"location": "westeurope",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}}});
+    let r = emu
+        .put(&net("rg1", "virtualNetworks/v1"), &later, body.clone())
+        .await;
+    assert!(r.status == 200 || r.status == 201, "{} {:?}", r.status, r.body);
+    let warning = r.header("warning").expect("a Warning header").to_string();
+    assert!(warning.starts_with("299 "), "{warning}");
+    assert!(warning.contains(&later), "{warning}");
+    let r = emu.get(&net("rg1", "virtualNetworks/v1"), &later).await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("warning").is_some());
+    // Published versions carry no warning.
+    let r = emu.get(&net("rg1", "virtualNetworks/v1"), NET).await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("warning").is_none());
+    emu.stop().await;
+
+    let emu = Emu::start_with(strata_emulator::EmulatorConfig {
+        latency: Latency::none(),
+        strict_api_versions: true,
+        ..Default::default()
+    })
+    .await;
+    emu.group("rg1").await;
+    let r = emu.put(&net("rg1", "virtualNetworks/v1"), &later, body).await;
+    assert_eq!((r.status, r.code()), (400, "NoRegisteredProviderFound"));
+    assert!(r.message().contains(&format!("'{later}'")), "{}", r.message());
+    assert!(r.message().contains("'westeurope'"), "{}", r.message());
+    let r = emu.get(&rg("rg1"), RES).await;
+    assert_eq!(r.status, 200, "published versions still work");
+    emu.stop().await;
+}
+
 #[tokio::test]
 async fn every_response_carries_request_ids() {
     let emu = Emu::start(Latency::none()).await;
@@ -157,6 +213,45 @@ async fn subscriptions_are_listed() {
         )
         .await;
     assert_eq!(r.body["registrationState"], "Registered");
+    // The provider lists what Microsoft publishes: every type and api-version of the catalogue,
+    // newest first, including types the emulator has no rules of its own for.
+    let catalogue = strata_azure::Catalogue::global().unwrap();
+    let types = r.body["resourceTypes"].as_array().unwrap();
+    let published = catalogue
+        .resource_types()
+        .filter(|e| e.name.to_ascii_lowercase().starts_with("microsoft.network/"))
+        .count();
+    assert_eq!(types.len(), published);
+    let vnets = types
+        .iter()
+        .find(|t| t["resourceType"] == "virtualNetworks")
+        .unwrap();
+    let mut expected = catalogue
+        .api_versions("Microsoft.Network/virtualNetworks")
+        .to_vec();
+    expected.reverse();
+    let listed: Vec<String> = vnets["apiVersions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    for v in &expected {
+        assert!(listed.contains(v), "{v} missing");
+    }
+    assert_eq!(listed[0], expected[0], "newest first");
+    assert!(
+        types.iter().any(|t| t["resourceType"] == "firewallPolicies"),
+        "types without emulator rules are listed too"
+    );
+    let r = emu
+        .get(&format!("/subscriptions/{SUB}/providers"), "2021-04-01")
+        .await;
+    let all = r.body["value"].as_array().unwrap();
+    assert!(
+        all.iter().any(|p| p["namespace"] == "Microsoft.ContainerService"),
+        "every published namespace is listed"
+    );
     emu.stop().await;
 }
 

@@ -40,6 +40,7 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         auth: auth.clone(),
         throttle: throttle.clone(),
         faults: faults.clone(),
+        strict_api_versions: args.strict_api_versions,
     };
     let handle = strata_emulator::start(config)
         .await
