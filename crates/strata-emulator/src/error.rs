@@ -34,4 +34,14 @@ pub enum EmulatorError {
         path.display()
     )]
     CorruptStore { path: PathBuf, reason: String },
+
+    #[error("cannot make the emulator's TLS certificate: {0}")]
+    Tls(String),
+
+    #[error("cannot write the emulator's certificate to {}: {source}; check that its folder exists", path.display())]
+    CertFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }

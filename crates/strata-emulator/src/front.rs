@@ -45,7 +45,7 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Res
     let class = Class::of(&method);
     app.stats.request(class);
     let target = protocol::describe(&method, uri.path());
-    let base_url = protocol::base_url(&headers, app.addr);
+    let base_url = protocol::base_url(&headers, &app);
     let origin = Origin {
         base_url: &base_url,
         addr: app.addr,

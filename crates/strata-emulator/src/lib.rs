@@ -8,10 +8,13 @@
 //! # Map
 //!
 //! - [`start`] takes an [`EmulatorConfig`] (listen address, optional data directory,
-//!   [`Latency`], and the optional [`AuthConfig`], [`ThrottleConfig`] and [`FaultConfig`])
-//!   and returns an [`EmulatorHandle`] once the socket is bound; the handle gives the
-//!   [`endpoint`](EmulatorHandle::endpoint) and a graceful
+//!   [`Latency`], and the optional [`AuthConfig`], [`ThrottleConfig`], [`FaultConfig`] and
+//!   [`TlsConfig`]) and returns an [`EmulatorHandle`] once the socket is bound; the handle
+//!   gives the [`endpoint`](EmulatorHandle::endpoint) and a graceful
 //!   [`shutdown`](EmulatorHandle::shutdown). Startup failures are [`EmulatorError`]s.
+//! - `tls` (with [`TlsConfig`]): https for ARM and the identity endpoints, with a certificate
+//!   authority and serving certificate made at start for the loopback names; the authority's
+//!   PEM is written where clients can trust it (`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`).
 //! - [`seed_estate`] puts [`SeedDocument`]s (resources as ARM returned them) into an estate
 //!   on disk before an emulator serves it, as they are: what a rehearsal seeded from a real
 //!   state starts with.
@@ -118,6 +121,7 @@ mod server;
 mod stats;
 mod store;
 mod throttle;
+mod tls;
 mod types;
 
 pub use config::{EmulatorConfig, Latency};
@@ -129,4 +133,5 @@ pub use identity::{
 pub use seed::{SeedDocument, seed_estate};
 pub use server::{EmulatorHandle, start};
 pub use throttle::{BucketLimits, ThrottleConfig};
+pub use tls::TlsConfig;
 pub use types::subscriptions::{DEFAULT_SUBSCRIPTION_ID, EMULATOR_TENANT_ID};

@@ -42,30 +42,55 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         addr: config.listen,
         source,
     })?;
+    let tls = match &config.tls {
+        Some(tls) => Some(crate::tls::prepare(tls, addr)?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let app = Arc::new(App {
         state: std::sync::Mutex::new(state),
         latency: config.latency,
         addr,
+        scheme,
         changed: tokio::sync::Notify::new(),
-        identity: config.auth.map(|auth| Identity::new(auth, addr)),
+        identity: config
+            .auth
+            .map(|auth| Identity::new(auth, &format!("{scheme}://{addr}"))),
         throttle: config.throttle.map(Throttler::new),
         faults: config.faults.map(Faults::new),
         stats: Stats::default(),
         strict_api_versions: config.strict_api_versions,
+        strict_bodies: config.strict_bodies,
     });
     // The server stops first; the persister after it, so that its last write holds the
     // effects of every request the server finished.
     let (stop_server, mut server_stop) = watch::channel(false);
     let (stop_persister, persister_stop) = watch::channel(false);
+    let mut accept_task = None;
     let persister = data_dir.map(|dir| tokio::spawn(persist_loop(app.clone(), dir, persister_stop)));
     let router = protocol::router(app.clone());
+    let (listener, ca_pem) = match tls {
+        None => (Listener::Plain(listener), None),
+        Some(tls) => {
+            let (ready, incoming) = tokio::sync::mpsc::channel(64);
+            let acceptor = tokio::spawn(crate::tls::accept_loop(listener, tls.acceptor, ready));
+            accept_task = Some(acceptor);
+            (
+                Listener::Tls {
+                    ready: incoming,
+                    addr,
+                },
+                Some(tls.ca_pem),
+            )
+        }
+    };
     let server = tokio::spawn(async move {
         let shutdown = async move {
             // Either a `true` or the sender going away means stop.
             let _ = server_stop.wait_for(|stop| *stop).await;
         };
         let service = router.into_make_service_with_connect_info::<CutSwitch>();
-        if let Err(e) = axum::serve(Listener(listener), service)
+        if let Err(e) = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
         {
@@ -74,6 +99,7 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     });
     tracing::info!(
         %addr,
+        tls = ca_pem.is_some(),
         persisted = config.data_dir.is_some(),
         auth = app.identity.is_some(),
         throttle = app.throttle.is_some(),
@@ -83,6 +109,8 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
     Ok(EmulatorHandle {
         addr,
         app,
+        ca_pem,
+        accept_task,
         stop_server,
         stop_persister,
         server: Some(server),
@@ -143,6 +171,10 @@ async fn flush(app: &App, dir: &Arc<DataDir>, written: u64) -> u64 {
 pub struct EmulatorHandle {
     addr: SocketAddr,
     app: Arc<App>,
+    /// With TLS: the PEM of the certificate authority clients should trust.
+    ca_pem: Option<String>,
+    /// With TLS: the task accepting connections and running handshakes.
+    accept_task: Option<JoinHandle<()>>,
     stop_server: watch::Sender<bool>,
     stop_persister: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
@@ -155,9 +187,15 @@ impl EmulatorHandle {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`: the ARM endpoint to point clients at.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS): the ARM endpoint to point clients at.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.app.scheme, self.addr)
+    }
+
+    /// With TLS, the PEM of the certificate authority that signed the serving certificate
+    /// (also written to [`TlsConfig::cert_file`](crate::TlsConfig)): what clients should trust.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The counters `GET /_emulator/stats` answers with.
@@ -182,6 +220,9 @@ impl EmulatorHandle {
     /// Stops accepting requests, lets running ones finish, and writes the estate.
     pub async fn shutdown(mut self) {
         let _ = self.stop_server.send(true);
+        if let Some(accept) = self.accept_task.take() {
+            accept.abort();
+        }
         if let Some(server) = self.server.take()
             && let Err(e) = server.await
         {
@@ -200,6 +241,7 @@ impl std::fmt::Debug for EmulatorHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmulatorHandle")
             .field("addr", &self.addr)
+            .field("tls", &self.ca_pem.is_some())
             .field("auth", &self.app.identity.is_some())
             .field("throttle", &self.app.throttle.is_some())
             .field("faults", &self.app.faults.is_some())
@@ -212,5 +254,8 @@ impl Drop for EmulatorHandle {
         // Stops the server and lets the persister write a last time, without waiting for either.
         let _ = self.stop_server.send(true);
         let _ = self.stop_persister.send(true);
+        if let Some(accept) = self.accept_task.take() {
+            accept.abort();
+        }
     }
 }

@@ -96,6 +96,18 @@ pub(crate) async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, OpE
             for path in &d.preserve {
                 carry(&mut json, &live, path);
             }
+            // What the live document holds that a request may not (etags, provisioning
+            // states): Azure ignores it, so it is not sent.
+            let carried: Vec<String> = d
+                .preserve
+                .iter()
+                .map(|p| strata_core::path_to_string(p))
+                .collect();
+            if let Ok(Ok(Some(schema))) =
+                strata_azure::Catalogue::global().map(|c| c.schema_for(&d.resource_type(), &d.api_version))
+            {
+                schema.prune_where(&mut json, |at| carried.iter().any(|c| at.starts_with(c.as_str())));
+            }
         }
     }
     let mut doc = ctx.arm.put(d.id.as_str(), &d.api_version, &json).await?;

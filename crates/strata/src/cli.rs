@@ -435,10 +435,23 @@ pub struct EmulatorArgs {
     /// Provisioning latency: "200ms", or "default=50ms,Microsoft.Network/virtualNetworks=300ms".
     #[arg(long, value_name = "SPEC")]
     pub latency: Option<String>,
+    /// Serve https (ARM and the identity endpoints) with a certificate made at start for
+    /// localhost and 127.0.0.1, for clients that refuse http (the Azure SDKs, the az CLI).
+    /// Trust it with SSL_CERT_FILE / REQUESTS_CA_BUNDLE pointing at --tls-cert-out.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the PEM certificate clients should trust (default: emulator-ca.pem in
+    /// --data, else in the system's temporary folder; printed at startup).
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub tls_cert_out: Option<PathBuf>,
     /// Refuse api-versions newer than the published type definitions the emulator carries
     /// (by default they are served with the newest schema and a `Warning` header).
     #[arg(long)]
     pub strict_api_versions: bool,
+    /// Refuse request bodies with properties Azure would ignore (unknown or read-only) or spell
+    /// differently, instead of dropping them as ARM does: for testing what a client sends.
+    #[arg(long)]
+    pub strict_bodies: bool,
 
     /// Require a bearer token on every ARM request, and serve the identity endpoint
     /// (POST /{tenant}/oauth2/v2.0/token, IMDS at /metadata/identity/oauth2/token, federated
@@ -534,6 +547,8 @@ Examples:
   strata emulator --auth --client ci:pw:11111111-2222-3333-4444-555555555555
   strata emulator --throttle --faults default --seed 7
   strata emulator --throttle reads=50/5,writes=20/2 --faults transient=10%,drop=5%
+  strata emulator --tls --tls-cert-out emulator-ca.pem
+    (then: export REQUESTS_CA_BUNDLE=$PWD/emulator-ca.pem SSL_CERT_FILE=$PWD/emulator-ca.pem)
 
 Counters (requests by class, 429s, faults injected, creates per resource id) are at
 GET /_emulator/stats; DELETE resets them.";

@@ -21,6 +21,9 @@ pub const AZURE_ENDPOINT: &str = "https://management.azure.com";
 pub const ENDPOINT_VAR: &str = "STRATA_ARM_ENDPOINT";
 /// Provisioning latency of the embedded emulator (see `strata emulator --latency`).
 pub const EMULATOR_LATENCY_VAR: &str = "STRATA_EMULATOR_LATENCY";
+/// `1` makes the embedded emulator strict (see `strata emulator --strict-bodies
+/// --strict-api-versions`): for testing that strata sends only what Azure publishes.
+pub const EMULATOR_STRICT_VAR: &str = "STRATA_EMULATOR_STRICT";
 
 /// The stack folder, loaded.
 pub struct Workspace {
@@ -215,6 +218,7 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
             Ok(spec) => Latency::parse(&spec).map_err(|e| anyhow!("{EMULATOR_LATENCY_VAR}: {e}"))?,
             Err(_) => Latency::default(),
         };
+        let strict = std::env::var(EMULATOR_STRICT_VAR).is_ok_and(|v| v.trim() == "1");
         // [rehearsal hook] A rehearsal's estate lives with its state.
         let data = crate::rehearsal::estate_dir(ws, env, force_emulator)
             .unwrap_or_else(|| emulator_dir(ws, &env.name));
@@ -223,6 +227,8 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
             listen: ([127, 0, 0, 1], 0).into(),
             data_dir: Some(data),
             latency,
+            strict_bodies: strict,
+            strict_api_versions: strict,
             ..EmulatorConfig::default()
         };
         let handle = strata_emulator::start(config)

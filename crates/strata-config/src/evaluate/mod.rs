@@ -150,12 +150,14 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
             NodeResult::Output(o) => out.outputs.push(o),
         }
     }
-    let schema_diags = schemas::check(&out.resources);
+    let mut schema_diags = schemas::check(&out.resources);
+    schema_diags.extend(schemas::check_references(&out.resources, &out.outputs));
     if schema_diags.has_errors() {
         let mut all = out.warnings;
         all.extend(schema_diags);
         return Err(all);
     }
+    out.warnings.extend(schema_diags);
     Ok(out)
 }
 

@@ -50,7 +50,7 @@ impl Denied {
 
 /// Where the request came in, for the authority in challenges and the accepted audiences.
 pub(crate) struct Origin<'a> {
-    /// `http://host:port` as the client reached us.
+    /// `http://host:port` (`https://` with TLS) as the client reached us.
     pub base_url: &'a str,
     pub addr: SocketAddr,
 }
@@ -89,14 +89,16 @@ fn arm_time(seconds: i64) -> String {
 /// resource names, with and without the trailing slash.
 fn allowed_audiences(origin: &Origin<'_>) -> Vec<String> {
     let port = origin.addr.port();
-    let mut bases = vec![
-        origin.base_url.trim_end_matches('/').to_string(),
-        format!("http://{}", origin.addr),
-        format!("http://localhost:{port}"),
-        format!("http://127.0.0.1:{port}"),
+    let mut bases = vec![origin.base_url.trim_end_matches('/').to_string()];
+    // The scheme clients use (http, or https with TLS) is the one in `base_url`.
+    let scheme = origin.base_url.split_once("://").map_or("http", |(s, _)| s);
+    bases.extend([
+        format!("{scheme}://{}", origin.addr),
+        format!("{scheme}://localhost:{port}"),
+        format!("{scheme}://127.0.0.1:{port}"),
         "https://management.core.windows.net".to_string(),
         "https://management.azure.com".to_string(),
-    ];
+    ]);
     bases.dedup();
     let mut out = Vec::new();
     for b in bases {

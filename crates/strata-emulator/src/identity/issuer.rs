@@ -2,8 +2,6 @@
 //! one for the OIDC issuer's federated tokens, both made at startup and never written
 //! anywhere), and the tokens it issues.
 
-use std::net::SocketAddr;
-
 use aws_lc_rs::hmac;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -53,18 +51,19 @@ pub(crate) struct Identity {
     config: AuthConfig,
     access_key: hmac::Key,
     federation_key: hmac::Key,
-    /// `http://{addr}`: the authority, fixed by the bound address so that the issuer in tokens
-    /// does not depend on how a client spelled the host.
+    /// `http://{addr}` (`https://` with TLS): the authority, fixed by the bound address so that
+    /// the issuer in tokens does not depend on how a client spelled the host.
     authority: String,
 }
 
 impl Identity {
-    pub fn new(config: AuthConfig, addr: SocketAddr) -> Identity {
+    /// `authority` is `{scheme}://{bound address}`.
+    pub fn new(config: AuthConfig, authority: &str) -> Identity {
         Identity {
             config,
             access_key: jwt::new_key(),
             federation_key: jwt::new_key(),
-            authority: format!("http://{addr}"),
+            authority: authority.to_string(),
         }
     }
 
@@ -222,7 +221,7 @@ mod tests {
             other_tenants: vec!["other".into()],
             ..AuthConfig::default()
         };
-        Identity::new(config, ([127, 0, 0, 1], 9).into())
+        Identity::new(config, "http://127.0.0.1:9")
     }
 
     #[test]

@@ -8,12 +8,14 @@
 //! - `jwt`: the tokens themselves: HS256 for what the emulator issues, RS256 verification of
 //!   certificate clients' assertions.
 //! - `issuer`: the running identity service (signing keys, object ids, issuing tokens).
-//! - `token` (`POST /{tenant}/oauth2/v2.0/token`), `managed` (IMDS) and `oidc` (minting
-//!   federated tokens): the endpoints, answering refusals the way Entra does.
+//! - `token` (`POST /{tenant}/oauth2/v2.0/token`), `discovery` (the tenant's OpenID Connect
+//!   configuration, which MSAL reads first), `managed` (IMDS) and `oidc` (minting federated
+//!   tokens): the endpoints, answering refusals the way Entra does.
 //! - `bearer`: ARM's side: 401 and 403 answers for missing, malformed, expired, foreign or
 //!   unauthorised tokens.
 
 mod bearer;
+mod discovery;
 mod issuer;
 mod jwt;
 mod keys;
@@ -26,6 +28,7 @@ use std::time::Duration;
 use strata_core::Secret;
 
 pub(crate) use bearer::{Action, Origin, authenticate, authorize};
+pub(crate) use discovery::openid_configuration;
 pub(crate) use issuer::{Access, Identity};
 pub(crate) use managed::imds;
 pub(crate) use oidc::{mint, mint_ado, mint_github};

@@ -42,7 +42,7 @@ impl Refusal {
         }
     }
 
-    fn bad_request(code: u32, description: impl Into<String>) -> Refusal {
+    pub(super) fn bad_request(code: u32, description: impl Into<String>) -> Refusal {
         Refusal::new(StatusCode::BAD_REQUEST, "invalid_request", code, description)
     }
 
@@ -377,8 +377,8 @@ fn assertion_audiences(headers: &HeaderMap, app: &App, tenant: &str) -> Vec<Stri
         .iter()
         .flat_map(|h| {
             [
-                format!("http://{h}/{tenant}/oauth2/v2.0/token"),
-                format!("http://{h}/{tenant}/oauth2/token"),
+                format!("{}://{h}/{tenant}/oauth2/v2.0/token", app.scheme),
+                format!("{}://{h}/{tenant}/oauth2/token", app.scheme),
             ]
         })
         .collect()

@@ -1,9 +1,10 @@
 //! List endpoints: `{value: […], nextLink?}`, paged like ARM (at most 1000 per page, `$top`,
-//! `$skiptoken`), with the simple `$filter`s ARM supports on generic lists.
+//! `$skiptoken`), with the `$filter`s ARM documents for generic lists (`filter`).
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
+use super::filter::Filter;
 use super::reply::{ArmError, Reply};
 use super::route::CollectionPath;
 use super::{Query, api_version};
@@ -11,107 +12,6 @@ use crate::store::{Resource, key_of};
 use crate::types::{self, Ctx, resource_groups};
 
 const PAGE: usize = 1000;
-
-/// One `field eq 'value'` clause.
-#[derive(Debug, PartialEq, Eq)]
-enum Clause {
-    ResourceType(String),
-    Name(String),
-    Location(String),
-    TagName(String),
-    TagValue(String),
-}
-
-/// `$filter`: clauses joined by `and`.
-#[derive(Debug, Default)]
-struct Filter(Vec<Clause>);
-
-impl Filter {
-    fn parse(raw: Option<&str>) -> Result<Filter, ArmError> {
-        let Some(raw) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
-            return Ok(Filter::default());
-        };
-        let unsupported = || {
-            ArmError::bad_request(
-                "InvalidFilterInQueryString",
-                format!(
-                    "The $filter '{raw}' is not supported by the strata emulator. Supported: `resourceType eq \
-                     '…'`, `name eq '…'`, `location eq '…'`, `tagName eq '…' [and tagValue eq '…']`, \
-                     joined by `and`."
-                ),
-            )
-        };
-        let mut clauses = Vec::new();
-        for part in split_and(raw) {
-            let lower = part.to_ascii_lowercase();
-            let at = lower.find(" eq ").ok_or_else(unsupported)?;
-            let (field, value) = (part[..at].trim(), part[at + 4..].trim());
-            let value = value
-                .strip_prefix('\'')
-                .and_then(|v| v.strip_suffix('\''))
-                .ok_or_else(unsupported)?
-                .replace("''", "'");
-            clauses.push(match field.to_ascii_lowercase().as_str() {
-                "resourcetype" => Clause::ResourceType(value),
-                "name" => Clause::Name(value),
-                "location" => Clause::Location(value),
-                "tagname" => Clause::TagName(value),
-                "tagvalue" => Clause::TagValue(value),
-                _ => return Err(unsupported()),
-            });
-        }
-        if clauses.iter().any(|c| matches!(c, Clause::TagValue(_)))
-            && !clauses.iter().any(|c| matches!(c, Clause::TagName(_)))
-        {
-            return Err(unsupported());
-        }
-        Ok(Filter(clauses))
-    }
-
-    fn matches(&self, doc: &Value) -> bool {
-        let field = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default();
-        let tags = doc.get("tags").and_then(Value::as_object);
-        let tag_name = self.0.iter().find_map(|c| match c {
-            Clause::TagName(n) => Some(n.as_str()),
-            _ => None,
-        });
-        self.0.iter().all(|c| match c {
-            Clause::ResourceType(t) => field("type").eq_ignore_ascii_case(t),
-            Clause::Name(n) => field("name").eq_ignore_ascii_case(n),
-            Clause::Location(l) => {
-                types::common::normalize_location(field("location")) == types::common::normalize_location(l)
-            }
-            Clause::TagName(n) => tags.is_some_and(|t| t.keys().any(|k| k.eq_ignore_ascii_case(n))),
-            Clause::TagValue(v) => tags.is_some_and(|t| {
-                t.iter().any(|(k, val)| {
-                    tag_name.is_some_and(|n| k.eq_ignore_ascii_case(n)) && val.as_str() == Some(v.as_str())
-                })
-            }),
-        })
-    }
-}
-
-/// Splits on ` and ` outside quotes, case-insensitively.
-fn split_and(raw: &str) -> Vec<&str> {
-    let lower = raw.to_ascii_lowercase();
-    let lower = lower.as_bytes();
-    let mut parts = Vec::new();
-    let (mut start, mut quoted) = (0, false);
-    let mut i = 0;
-    while i < lower.len() {
-        if lower[i] == b'\'' {
-            quoted = !quoted;
-        } else if !quoted && lower[i..].starts_with(b" and ") {
-            parts.push(raw[start..i].trim());
-            i += 5;
-            start = i;
-            continue;
-        }
-        i += 1;
-    }
-    parts.push(raw[start..].trim());
-    parts
-}
 
 /// Pages `docs` (already filtered) into `{value, nextLink?}`.
 fn page(
@@ -225,12 +125,20 @@ pub(crate) fn resources(
         }
         None => format!("/subscriptions/{}/", sub.to_ascii_lowercase()),
     };
+    // "When you filter by a tag name and value, the tags for each resource are not returned."
+    let hide_tags = filter.hides_tags();
     let docs = ctx
         .state
         .under_prefix(&prefix)
         .filter(|r| is_top_level(r) && !ctx.state.is_hidden(&r.key()))
         .map(summary)
-        .filter(|d| filter.matches(d));
+        .filter(|d| filter.matches(d))
+        .map(|mut d| {
+            if hide_tags && let Some(o) = d.as_object_mut() {
+                o.remove("tags");
+            }
+            d
+        });
     page(ctx, path, query, docs)
 }
 
@@ -292,33 +200,4 @@ pub(crate) fn subscription_collection(
         .map(|r| types::render(ctx.state, r))
         .filter(|d| filter.matches(d));
     page(ctx, path, query, docs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_parse_and_match() {
-        let f = Filter::parse(Some(
-            "resourceType eq 'Microsoft.Network/virtualNetworks' and name eq 'v''1'",
-        ))
-        .unwrap();
-        assert_eq!(f.0.len(), 2);
-        assert!(f.matches(&json!({"type": "microsoft.network/VIRTUALNETWORKS", "name": "V'1"})));
-        assert!(!f.matches(&json!({"type": "Microsoft.Network/virtualNetworks", "name": "v2"})));
-        let f = Filter::parse(Some("tagName eq 'env' and tagValue eq 'dev'")).unwrap();
-        assert!(f.matches(&json!({"tags": {"Env": "dev"}})));
-        assert!(!f.matches(&json!({"tags": {"env": "prod"}})));
-        let f = Filter::parse(Some("name eq 'a and b'")).unwrap();
-        assert_eq!(f.0, vec![Clause::Name("a and b".into())]);
-        for bad in [
-            "startswith(name,'x')",
-            "name eq x",
-            "tagValue eq 'x'",
-            "size gt 3",
-        ] {
-            assert!(Filter::parse(Some(bad)).is_err(), "{bad}");
-        }
-    }
 }

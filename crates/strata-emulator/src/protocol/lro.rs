@@ -56,14 +56,11 @@ pub(crate) fn result_url(base: &str, op: &Operation) -> String {
     }
 }
 
-/// `Retry-After` in whole seconds. Kept at 0 or 1: what matters is that clients honour it, and
-/// the emulator's operations are short.
-pub(crate) fn retry_after(op: &Operation, now: DateTime<Utc>) -> u64 {
-    if op.due - now >= chrono::Duration::seconds(1) {
-        1
-    } else {
-        0
-    }
+/// `Retry-After` in whole seconds: always 1. It must be positive, since clients treat 0 (or no
+/// header) as "use your own default", which for the Azure SDKs is 30 s per poll; and short, since
+/// the emulator's operations are.
+pub(crate) fn retry_after(_op: &Operation, _now: DateTime<Utc>) -> u64 {
+    1
 }
 
 /// 202 Accepted with `Location`, `Retry-After` and, if `with_async`, `Azure-AsyncOperation`.
@@ -82,6 +79,46 @@ pub(crate) fn with_async_operation(reply: Reply, base: &str, op: &Operation, now
     reply
         .header(AZURE_ASYNC_OPERATION, status_url(base, op))
         .header(header::RETRY_AFTER, retry_after(op, now).to_string())
+}
+
+/// True when a write's answer starts a long-running operation the client will poll: a 202, or
+/// a 200/201 whose resource is still in a non-terminal `provisioningState`.
+fn starts_polling(reply: &Reply) -> bool {
+    if reply.status == StatusCode::ACCEPTED {
+        return true;
+    }
+    if reply.status != StatusCode::OK && reply.status != StatusCode::CREATED {
+        return false;
+    }
+    let Some(body) = &reply.body else { return false };
+    let state = body
+        .pointer("/properties/provisioningState")
+        .or_else(|| body.get("provisioningState"))
+        .and_then(Value::as_str);
+    state.is_some_and(|s| {
+        !["Succeeded", "Failed", "Canceled"]
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(s))
+    })
+}
+
+/// Gives every answer that starts a long-running operation a positive `Retry-After` when its
+/// type's rules did not set one, and the reads of a resource still provisioning (clients that
+/// poll the resource itself): without it, clients wait their own default between polls (30 s
+/// for the Azure SDKs).
+pub(crate) fn ensure_retry_after(reply: Reply, method: &axum::http::Method) -> Reply {
+    let polled = [
+        axum::http::Method::GET,
+        axum::http::Method::PUT,
+        axum::http::Method::PATCH,
+        axum::http::Method::DELETE,
+        axum::http::Method::POST,
+    ]
+    .contains(method);
+    if !polled || reply.headers.iter().any(|(n, _)| *n == header::RETRY_AFTER) || !starts_polling(&reply) {
+        return reply;
+    }
+    reply.header(header::RETRY_AFTER, "1")
 }
 
 fn find<'a>(ctx: &'a Ctx<'_>, sub: &str, id: &str) -> Result<&'a Operation, ArmError> {

@@ -10,11 +10,14 @@
 //! holds the faults that need the estate at hand, and tells creates from updates.
 
 mod api_version;
+mod conform;
 mod extensions;
+mod filter;
 mod ids;
 mod inject;
 mod lists;
 mod lro;
+mod preconditions;
 mod reply;
 mod resources;
 mod route;
@@ -32,6 +35,7 @@ use tokio::sync::Notify;
 
 pub(crate) use api_version::{NETWORK_VERSIONS, check_provider, check_resources};
 pub(crate) use lro::{accepted, retry_after, status_url, with_async_operation};
+pub(crate) use preconditions::Preconditions;
 pub(crate) use reply::{ArmError, Reply};
 pub(crate) use route::{ExtensionPath, ResourcePath};
 pub(crate) use scope::describe;
@@ -51,6 +55,8 @@ pub(crate) struct App {
     pub state: Mutex<State>,
     pub latency: Latency,
     pub addr: SocketAddr,
+    /// `http`, or `https` with TLS.
+    pub scheme: &'static str,
     /// Woken after every change to the estate, so the persister writes it.
     pub changed: Notify,
     /// The identity endpoint and token checks, when authentication is on.
@@ -60,6 +66,8 @@ pub(crate) struct App {
     pub stats: Stats,
     /// Refuse api-versions newer than the type catalogue instead of serving them.
     pub strict_api_versions: bool,
+    /// Refuse bodies with anything Azure would ignore, instead of dropping it.
+    pub strict_bodies: bool,
 }
 
 impl App {
@@ -81,6 +89,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/metadata/identity/oauth2/token", get(identity::imds))
         .route("/metadata/endpoints", get(metadata::endpoints))
         .route("/{tenant}/oauth2/v2.0/token", post(identity::token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(identity::openid_configuration),
+        )
         .fallback(front::handle)
         .layer(axum::middleware::from_fn(ids::stamp))
         .with_state(app)
@@ -139,7 +151,7 @@ pub(crate) fn serve(
     let query = Query::parse(uri.query())?;
     let route = route::parse(uri.path(), method == Method::POST)
         .ok_or_else(|| ArmError::unsupported_path(method.as_str(), uri.path()))?;
-    let base_url = base_url(headers, app.addr);
+    let base_url = base_url(headers, app);
     let mut state = app.lock();
     let before = state.generation();
     let now = Utc::now();
@@ -194,8 +206,8 @@ pub(crate) fn serve(
                 access: admitted.access,
                 slowdown: admitted.draw.map_or(1.0, Draw::slowdown),
                 slowed: 0,
-                if_match: header_text(headers, header::IF_MATCH),
-                if_none_match: header_text(headers, header::IF_NONE_MATCH),
+                strict_bodies: app.strict_bodies,
+                preconditions: Preconditions::from_headers(headers),
             };
             let result = dispatch(&mut ctx, method, route, &query, body, uri.path());
             if ctx.slowed > 0 {
@@ -216,6 +228,7 @@ pub(crate) fn serve(
     if state.generation() != before {
         app.changed.notify_one();
     }
+    let result = result.map(|reply| lro::ensure_retry_after(reply, method));
     match newer_type {
         Some(t) => result.map(|r| {
             r.header(
@@ -227,24 +240,16 @@ pub(crate) fn serve(
     }
 }
 
-/// A header's value as text, if sent and readable.
-fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_string())
-}
-
 /// The scheme and authority clients reached us at, for the absolute URLs of long-running
 /// operations.
-pub(crate) fn base_url(headers: &HeaderMap, addr: SocketAddr) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, app: &App) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()));
     match host {
-        Some(h) => format!("http://{h}"),
-        None => format!("http://{addr}"),
+        Some(h) => format!("{}://{h}", app.scheme),
+        None => format!("{}://{}", app.scheme, app.addr),
     }
 }
 

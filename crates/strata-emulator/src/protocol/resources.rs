@@ -3,6 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 
+use super::conform::{Write, conform};
 use super::reply::{ArmError, Reply};
 use super::route::ResourcePath;
 use super::{api_version, parse_body};
@@ -30,6 +31,16 @@ pub(crate) fn handle(
     let target = Target::resolve(ctx.state, p, &group, rules);
     let exists = rules.exists(ctx.state, &target);
     let depth = p.segments.len();
+    if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE) {
+        let current = ctx
+            .state
+            .resource(&target.key)
+            .map(|r| rules.render(ctx.state, r));
+        let etag = current
+            .as_ref()
+            .map(|doc| doc.get("etag").and_then(serde_json::Value::as_str));
+        ctx.preconditions.check(etag)?;
+    }
     match (method.clone(), body) {
         (Method::GET, _) if exists => rules.get(ctx, &target),
         (Method::GET, _) => Err(not_found(ctx, p)),
@@ -48,6 +59,13 @@ pub(crate) fn handle(
             {
                 return Err(ArmError::parent_not_found(&p.segments[depth - 2].1));
             }
+            let body = conform(
+                &target.full_type,
+                ctx.api_version,
+                body,
+                Write::Put,
+                ctx.strict_bodies,
+            )?;
             rules.put(ctx, &target, body)
         }
         (Method::PATCH, Some(body)) => {
@@ -57,6 +75,13 @@ pub(crate) fn handle(
             if !exists {
                 return Err(not_found(ctx, p));
             }
+            let body = conform(
+                &target.full_type,
+                ctx.api_version,
+                body,
+                Write::Patch,
+                ctx.strict_bodies,
+            )?;
             rules.patch(ctx, &target, body)
         }
         (Method::DELETE, _) => rules.delete(ctx, &target),

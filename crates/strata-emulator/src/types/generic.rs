@@ -1,7 +1,8 @@
 //! The fallback for types the emulator does not model: a synchronous document store.
 //!
 //! It lets generic `resource` blocks work against the emulator: PUT stores the document
-//! (201 new, 200 existing) with `provisioningState: Succeeded`, PATCH replaces tags and
+//! (201 new, 200 existing) with `provisioningState: Succeeded` and, for a type Microsoft
+//! publishes, what Azure fills in per its definition ([`super::published`]), PATCH replaces tags and
 //! merge-patches the rest, DELETE removes the resource and everything below it.
 
 use axum::http::StatusCode;
@@ -11,7 +12,7 @@ use super::common::{
     check_location_unchanged, merge_patch, read_location, read_tags, render_base, strip_server_fields,
     take_properties,
 };
-use super::{Ctx, Target, TypeRules};
+use super::{Ctx, Target, TypeRules, published};
 use crate::protocol::{ArmError, NETWORK_VERSIONS, Reply};
 use crate::store::{Resource, State};
 
@@ -64,6 +65,13 @@ impl TypeRules for Generic {
             }
         }
         doc.insert("properties".into(), Value::Object(properties));
+        let has_etag = published::fill(
+            &t.full_type,
+            ctx.api_version,
+            ctx.tenant,
+            &mut doc,
+            existing.map(|r| &r.body),
+        );
         let (status, order) = match existing {
             Some(old) => (StatusCode::OK, old.order),
             None => (StatusCode::CREATED, ctx.state.next_order()),
@@ -72,7 +80,7 @@ impl TypeRules for Generic {
             id: t.id.clone(),
             resource_type: t.full_type.clone(),
             body: doc,
-            etag: None,
+            etag: has_etag.then(published::etag),
             order,
             ..Resource::default()
         };

@@ -16,7 +16,8 @@
 //!   extension resource on any resource);
 //! - [`cdn`]: Front Door Standard/Premium profiles and their children, Front Door WAF policies;
 //! - [`generic`]: a synchronous document store for every other type, so that generic
-//!   `resource` blocks work.
+//!   `resource` blocks work; [`published`] fills in what Azure sets on a catalogued type
+//!   (identity ids, tenant, etag) per its published definition.
 //!
 //! A type may derive a resource from another ([`TypeRules::exists`], [`TypeRules::get`]: a site's
 //! `config/web` is the site's `siteConfig`), and [`view_of`] serves `GET {resource}/{word}`
@@ -34,6 +35,7 @@ pub(crate) mod longrun;
 pub(crate) mod monitor;
 pub(crate) mod network;
 pub(crate) mod postgres;
+pub(crate) mod published;
 pub(crate) mod resource_groups;
 pub(crate) mod storage;
 pub(crate) mod subscriptions;
@@ -68,9 +70,10 @@ pub(crate) struct Ctx<'a> {
     pub slowdown: f64,
     /// How many operations were slowed, for the fault counts.
     pub slowed: u64,
-    /// The request's `If-Match` and `If-None-Match` headers, for the types that honour them.
-    pub if_match: Option<String>,
-    pub if_none_match: Option<String>,
+    /// Refuse request bodies with anything Azure would ignore (`--strict-bodies`).
+    pub strict_bodies: bool,
+    /// `If-Match` / `If-None-Match`, checked by the protocol layer before any write.
+    pub preconditions: crate::protocol::Preconditions,
 }
 
 impl Ctx<'_> {

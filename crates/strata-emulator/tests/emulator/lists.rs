@@ -91,7 +91,7 @@ async fn list_apis() {
     assert_eq!(r.body["value"].as_array().unwrap().len(), 3);
     let r = emu
         .get(
-            &format!("/subscriptions/{SUB}/resources?$filter=substringof('v', name)"),
+            &format!("/subscriptions/{SUB}/resources?$filter=startswith(name, 'v')"),
             RES,
         )
         .await;

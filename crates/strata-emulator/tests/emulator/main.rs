@@ -5,6 +5,8 @@
 
 // ARM's 401/403 answers with authentication on.
 mod arm_auth;
+// What other ARM clients need: https, Retry-After, list filters, cloud metadata.
+mod clients;
 mod compute;
 // Injected faults, reproducible by seed.
 mod faults;

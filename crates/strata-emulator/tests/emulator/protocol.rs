@@ -93,6 +93,112 @@ async fn versions_newer_than_the_catalogue() {
     emu.stop().await;
 }
 
+/// Bodies are checked like ARM checks them against the published definitions: what a type
+/// does not publish and read-only properties are dropped silently; wrong types are refused with
+/// the provider's code; strict bodies refuse what would be dropped.
+#[tokio::test]
+async fn bodies_follow_the_published_definitions() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let body = json!({"location": "westeurope",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]},
+                       "madeUpSetting": true, "resourceGuid": "mine"}});
+    let vnet = net("rg1", "virtualNetworks/v1");
+    let r = emu.put(&vnet, NET, body.clone()).await;
+    assert!(r.status == 200 || r.status == 201, "{:?}", r.body);
+    let r = emu.get(&vnet, NET).await;
+    assert!(r.body["properties"].get("madeUpSetting").is_none(), "{}", r.body);
+    assert_ne!(
+        r.body["properties"]["resourceGuid"], "mine",
+        "read-only: Azure's own"
+    );
+    let r = emu
+        .put(
+            &vnet,
+            NET,
+            json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": 7}}}),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "InvalidRequestFormat"));
+    assert_eq!(
+        r.body["error"]["target"],
+        "properties.addressSpace.addressPrefixes"
+    );
+    emu.stop().await;
+
+    let emu = Emu::start_with(strata_emulator::EmulatorConfig {
+        latency: Latency::none(),
+        strict_bodies: true,
+        ..Default::default()
+    })
+    .await;
+    emu.group("rg1").await;
+    let r = emu.put(&vnet, NET, body).await;
+    assert_eq!(r.status, 400);
+    assert!(r.message().contains("madeUpSetting"), "{}", r.message());
+    emu.stop().await;
+}
+
+/// `If-Match` and `If-None-Match` on any resource with an etag: a stale etag or a create over
+/// an existing resource answers 412 `PreconditionFailed`, and nothing changes.
+#[tokio::test]
+async fn conditional_writes_follow_the_etag() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = net("rg1", "virtualNetworks/v1");
+    let body = json!({"location": "westeurope",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}}});
+    emu.create(&vnet, NET, body.clone()).await;
+    let etag = emu.get(&vnet, NET).await.body["etag"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!("{}{vnet}?api-version={NET}", emu.base);
+    let send = |method: Method, header: &'static str, value: String, body: Option<serde_json::Value>| {
+        let mut req = emu.client.request(method, &url).header(header, value);
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_string());
+        }
+        req.send()
+    };
+    let r = send(Method::PUT, "if-match", "W/\"stale\"".into(), Some(body.clone()))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 412);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "PreconditionFailed");
+    let r = send(Method::PUT, "if-none-match", "*".into(), Some(body.clone()))
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 412);
+    let r = send(Method::DELETE, "if-match", "\"stale\"".into(), None)
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 412);
+    assert_eq!(emu.get(&vnet, NET).await.status, 200, "nothing deleted");
+    let r = send(Method::PUT, "if-match", etag, Some(body.clone()))
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    // A create guarded by If-None-Match goes through when nothing is there.
+    let other = format!(
+        "{}{}?api-version={NET}",
+        emu.base,
+        net("rg1", "virtualNetworks/v2")
+    );
+    let r = emu
+        .client
+        .put(&other)
+        .header("if-none-match", "*")
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    emu.stop().await;
+}
+
 #[tokio::test]
 async fn every_response_carries_request_ids() {
     let emu = Emu::start(Latency::none()).await;

@@ -44,6 +44,8 @@ impl Env {
             .unwrap();
         let config = strata_emulator::EmulatorConfig {
             latency,
+            strict_bodies: true,
+            strict_api_versions: true,
             ..Default::default()
         };
         let handle = rt.block_on(strata_emulator::start(config)).unwrap();

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use strata_emulator::{
-    AuthConfig, EmulatorConfig, FaultConfig, FaultSpec, Latency, TestClient, ThrottleConfig,
+    AuthConfig, EmulatorConfig, FaultConfig, FaultSpec, Latency, TestClient, ThrottleConfig, TlsConfig,
 };
 
 use crate::cli::EmulatorArgs;
@@ -33,6 +33,16 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         }
         None => None,
     };
+    let tls = args.tls.then(|| TlsConfig {
+        cert_file: cert_file(&args),
+    });
+    if let Some(parent) = tls
+        .as_ref()
+        .and_then(|t| t.cert_file.parent())
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
     let config = EmulatorConfig {
         listen: args.listen,
         data_dir: args.data.clone(),
@@ -40,7 +50,9 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         auth: auth.clone(),
         throttle: throttle.clone(),
         faults: faults.clone(),
+        tls: tls.clone(),
         strict_api_versions: args.strict_api_versions,
+        strict_bodies: args.strict_bodies,
     };
     let handle = strata_emulator::start(config)
         .await
@@ -52,6 +64,11 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
             "strata emulator listening on {endpoint} — an Azure Resource Manager emulator, NOT Azure"
         ))
     );
+    if let Some(tls) = &tls {
+        let file = tls.cert_file.display();
+        println!("https with a certificate made for localhost and 127.0.0.1; its authority is in {file}");
+        println!("  trust it with: export SSL_CERT_FILE={file} REQUESTS_CA_BUNDLE={file}");
+    }
     match &args.data {
         Some(d) => println!("estate kept in {}", d.display()),
         None => println!("estate kept in memory (use --data DIR to keep it)"),
@@ -108,11 +125,29 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         );
     }
     println!("counters at {endpoint}/_emulator/stats");
-    println!("point strata at it with: export STRATA_ARM_ENDPOINT={endpoint}");
+    match &tls {
+        Some(tls) => println!(
+            "point strata at it with: export STRATA_ARM_ENDPOINT={endpoint} SSL_CERT_FILE={}",
+            tls.cert_file.display()
+        ),
+        None => println!("point strata at it with: export STRATA_ARM_ENDPOINT={endpoint}"),
+    }
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     println!("stopping");
     handle.shutdown().await;
     Ok(0)
+}
+
+/// `--tls-cert-out`, else `emulator-ca.pem` in `--data`, else in the temporary folder (named
+/// by the port, so that two emulators do not overwrite each other's).
+fn cert_file(args: &EmulatorArgs) -> std::path::PathBuf {
+    if let Some(file) = &args.tls_cert_out {
+        return file.clone();
+    }
+    match &args.data {
+        Some(d) => d.join("emulator-ca.pem"),
+        None => std::env::temp_dir().join(format!("strata-emulator-{}-ca.pem", args.listen.port())),
+    }
 }
 
 /// How one of the registration flags is read.

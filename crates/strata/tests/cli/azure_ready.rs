@@ -44,6 +44,8 @@ fn auth_ctx(lifetime: Duration) -> Ctx {
     ctx.start_emulator_with(EmulatorConfig {
         latency: Latency::none(),
         auth: Some(auth),
+        strict_bodies: true,
+        strict_api_versions: true,
         ..Default::default()
     });
     ctx
@@ -210,6 +212,8 @@ fn apply_and_destroy_converge_under_throttling_and_faults() {
                 .unwrap(),
                 seed,
             }),
+            strict_bodies: true,
+            strict_api_versions: true,
             ..Default::default()
         });
         let r = ctx.run(&["apply", "-e", "dev", "--auto-approve"]);

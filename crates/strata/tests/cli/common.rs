@@ -97,6 +97,8 @@ impl Ctx {
     pub fn start_emulator(&mut self, latency: strata_emulator::Latency) {
         let config = strata_emulator::EmulatorConfig {
             latency,
+            strict_bodies: true,
+            strict_api_versions: true,
             ..Default::default()
         };
         self.start_emulator_with(config);
@@ -141,6 +143,9 @@ impl Ctx {
         cmd.current_dir(self.path());
         cmd.env("NO_COLOR", "1");
         cmd.env("STRATA_EMULATOR_LATENCY", "0ms");
+        // Every body strata sends in the suite must be one Azure publishes: the emulators
+        // refuse anything Azure would ignore.
+        cmd.env("STRATA_EMULATOR_STRICT", "1");
         cmd.env_remove("STRATA_ARM_ENDPOINT");
         cmd.env_remove("ARM_ACCESS_TOKEN");
         if let Some(e) = &self.emulator {

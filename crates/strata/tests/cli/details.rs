@@ -182,6 +182,8 @@ fn a_credential_without_access_to_the_subscription_fails_before_planning() {
             token_lifetime: Duration::from_secs(3600),
             ..AuthConfig::default()
         }),
+        strict_bodies: true,
+        strict_api_versions: true,
         ..Default::default()
     });
     let endpoint = ctx.emulator.as_ref().unwrap().endpoint.clone();

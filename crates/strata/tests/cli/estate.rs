@@ -585,7 +585,13 @@ fn vm_scale_set_and_application_gateway_variants_round_trip_in_dev_and_prod() {
             ("strata.hcl", VARIANTS),
             (&format!("envs/{env}.hcl"), env_file.as_str()),
         ]);
-        ctx.start_emulator(strata_emulator::Latency::none());
+        // Strict: any property Azure would ignore or refuse fails the apply.
+        ctx.start_emulator_with(strata_emulator::EmulatorConfig {
+            latency: strata_emulator::Latency::none(),
+            strict_bodies: true,
+            strict_api_versions: true,
+            ..Default::default()
+        });
         let r = ctx.ok(&["apply", "-e", env, "--auto-approve"]);
         assert!(r.stdout.contains("Apply complete!"), "{}", r.all());
         let r = ctx.run(&["plan", "-e", env, "-detailed-exitcode"]);

@@ -1,8 +1,8 @@
 //! Private DNS record sets: `privateDnsZones/{zone}/{A|AAAA|CNAME|MX|PTR|SRV|TXT|SOA}/{name}`.
 //!
 //! Writes are synchronous (201 new, 200 existing) at the zone's api-versions. Every record set
-//! has an etag; `If-Match` (that etag, or `*`) and `If-None-Match: *` make a write conditional,
-//! and a failed condition answers 412 `PreconditionFailed`. The zone's `SOA` record set `@` is
+//! has an etag, new on every write; `If-Match` and `If-None-Match` make a write conditional (the
+//! protocol layer checks them: 412 `PreconditionFailed`). The zone's `SOA` record set `@` is
 //! made with the zone, with Azure's defaults, and can be changed but not deleted. `ALL` lists
 //! every record set of a zone; the zone's `numberOfRecordSets` counts them.
 
@@ -99,37 +99,6 @@ fn bad(message: String) -> ArmError {
     ArmError::bad_request("BadRequest", message)
 }
 
-/// `If-Match` / `If-None-Match` against the stored etag.
-fn check_preconditions(ctx: &Ctx<'_>, existing: Option<&Resource>, t: &Target) -> Result<(), ArmError> {
-    let failed = || {
-        ArmError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "PreconditionFailed",
-            format!("The Record set {} has been modified (etag mismatch).", t.name),
-        )
-    };
-    if let Some(wanted) = ctx.if_match.as_deref() {
-        match existing {
-            None => return Err(failed()),
-            Some(r) if wanted != "*" && r.etag.as_deref() != Some(wanted.trim_matches('"')) => {
-                return Err(failed());
-            }
-            _ => {}
-        }
-    }
-    if ctx.if_none_match.as_deref() == Some("*") && existing.is_some() {
-        return Err(ArmError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "PreconditionFailed",
-            format!(
-                "The Record set {} exists already and because of the If-None-Match header it cannot be updated.",
-                t.name
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Checks the records of the type's property.
 fn check_records(full_type: &str, props: &Map<String, Value>) -> Result<(), ArmError> {
     let field = field_of(full_type);
@@ -185,7 +154,6 @@ impl TypeRules for RecordSets {
             .find(|(k, _)| k.eq_ignore_ascii_case(&t.full_type))
             .map_or(A, |(k, _)| *k);
         let existing = ctx.state.resource(&t.key).cloned();
-        check_preconditions(ctx, existing.as_ref(), t)?;
         if full_type == SOA && t.name != "@" {
             return Err(bad(format!(
                 "The SOA record set of a zone is named '@'; '{}' cannot be used.",
@@ -257,29 +225,24 @@ impl TypeRules for RecordSets {
                 &t.group_name,
             ));
         };
-        check_preconditions(ctx, Some(&existing), t)?;
         let mut doc = Value::Object(existing.body.clone());
         merge_patch(&mut doc, &Value::Object(body));
         let merged = match doc {
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        // The merged set goes through the checks of a PUT, without the preconditions again.
-        let saved = (ctx.if_match.take(), ctx.if_none_match.take());
-        let out = self.put(ctx, t, merged);
-        (ctx.if_match, ctx.if_none_match) = saved;
-        out
+        // The merged set goes through the checks of a PUT.
+        self.put(ctx, t, merged)
     }
 
     fn delete(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
-        let existing = ctx.state.resource(&t.key).cloned();
+        let existing = ctx.state.resource(&t.key);
         if t.full_type.eq_ignore_ascii_case(SOA) {
             return Err(bad(format!(
                 "The SOA record set of the zone {} cannot be deleted; it goes with the zone.",
                 zone_name(t)
             )));
         }
-        check_preconditions(ctx, existing.as_ref(), t)?;
         if existing.is_none() {
             return Ok(Reply::empty(StatusCode::NO_CONTENT));
         }

@@ -170,6 +170,8 @@ impl Scenario {
                 clients,
                 ..AuthConfig::default()
             }),
+            strict_bodies: true,
+            strict_api_versions: true,
             ..Default::default()
         });
         let scenario = Scenario {
