@@ -633,7 +633,17 @@ async fn private_dns_record_sets() {
     )
     .await;
     assert_eq!(status, 412);
-    let (status, doc) = conditional(&emu, reqwest::Method::PUT, &path, ("if-match", &etag), Some(body)).await;
+    // The etag is a bare GUID, which the SDKs send back quoted.
+    assert!(uuid::Uuid::parse_str(&etag).is_ok(), "{etag}");
+    let quoted = format!("\"{etag}\"");
+    let (status, doc) = conditional(
+        &emu,
+        reqwest::Method::PUT,
+        &path,
+        ("if-match", &quoted),
+        Some(body),
+    )
+    .await;
     assert_eq!(status, 200, "{doc}");
     assert_eq!(doc["properties"]["aRecords"][0]["ipv4Address"], "10.0.2.5");
     let (status, _) = conditional(
