@@ -15,8 +15,12 @@
 //!   (case-only mismatch is a warning), missing required, bounds; each with its JSON path.
 //! - [`Returned`] (`returned.rs`): `Schema::returned(path)`, whether a GET can return an
 //!   attribute (missing with a suggestion, write-only, or not knowable below a map).
-//! - [`behaviour`]: curated per-type facts the schemas do not carry (settings singletons,
-//!   children deleted with their parent, soft-delete fallbacks, write serialisation families).
+//! - [`behaviour`]: curated per-type facts the schemas do not carry, one file each: naming
+//!   rules ([`naming`]), the layer of a type ([`layer_for`]), soft delete ([`soft_delete`]),
+//!   diagnostic-setting categories ([`diagnostics`]), replace-on-change paths
+//!   ([`replace_on_change`]), the api-version each built-in module writes ([`api_versions`]),
+//!   and in `behaviour` itself settings singletons, children deleted with their parent and
+//!   write serialisation families. No other crate keeps a per-type table.
 //! - [`version`]: ordering of api-versions. [`format`]: the artefact's file formats, shared
 //!   with the generator (strata-azure-gen). [`CatalogueError`] (`error.rs`).
 
@@ -29,6 +33,7 @@ mod returned;
 mod validate;
 pub mod version;
 
+pub use behaviour::{api_versions, diagnostics, layer_for, naming, replace_on_change, soft_delete};
 pub use catalogue::{Catalogue, ResourceTypeEntry};
 pub use error::CatalogueError;
 pub use format::VersionEntry;

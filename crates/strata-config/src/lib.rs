@@ -22,9 +22,11 @@
 //!   wait for exist.
 //!
 //! Inside, `load` reads files into declarations (`load::refactor` the moved, import and
-//! lifecycle blocks), `types` holds type constraints, `eval` evaluates expressions over `ops`
-//! (operators, indexing, templates) and `funcs` (the function library), and `evaluate` orders
-//! blocks by their references and runs them (`evaluate::refactor` checks moves and imports).
+//! lifecycle blocks), `types` parses type expressions, `eval` evaluates HCL expressions over
+//! strata-expr's `ops` (operators, indexing, templates) and `funcs` (the function library), and
+//! `evaluate` orders blocks by their references and runs them (`evaluate::refactor` checks
+//! moves and imports). [`Evaluated`], [`EvaluatedOutput`] and [`ModuleInfo`] are strata-core's
+//! and [`resolve`] is strata-expr's, re-exported here.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -72,16 +74,15 @@
 
 mod eval;
 mod evaluate;
-mod funcs;
 mod load;
-mod ops;
-mod resolve;
-mod similar;
 mod source;
 mod types;
 
-pub use evaluate::{EvalOptions, Evaluated, EvaluatedOutput, ModuleInfo, evaluate};
+use strata_expr::{funcs, ops, similar};
+
+pub use evaluate::{EvalOptions, evaluate};
 pub use load::Stack;
 pub use load::backend::{Backend, BackendKind, SECRET_SETTINGS};
 pub use load::env::{EMULATOR_SUBSCRIPTION_ID, Environment, Target};
-pub use resolve::resolve;
+pub use strata_core::{Evaluated, EvaluatedOutput, ModuleInfo};
+pub use strata_expr::resolve;

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::Value as Json;
-use strata_config::Evaluated;
+use strata_core::Evaluated;
 use strata_core::{Dependency, DesiredResource, ResourceAddr};
 use strata_state::{LockGuard, OutputState, ResourceState, State, StateStore};
 use tokio::task::{AbortHandle, JoinSet};
@@ -236,7 +236,7 @@ fn record_outputs(
             Dependency::Module(m) => ctx.module_members.get(m).into_iter().flatten().all(exists),
         });
         let value = if all_exist {
-            strata_config::resolve(&o.value, &|a, p| attrs.lookup(a, p))
+            strata_expr::resolve(&o.value, &|a, p| attrs.lookup(a, p))
                 .ok()
                 .and_then(|v| v.to_json().map(|json| (json, o.sensitive || v.is_sensitive())))
         } else {

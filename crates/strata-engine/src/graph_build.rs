@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use strata_config::ModuleInfo;
+use strata_core::ModuleInfo;
 use strata_core::{ArmId, Dependency, DesiredResource, ResourceAddr};
 use strata_state::State;
 

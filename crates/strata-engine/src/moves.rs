@@ -201,6 +201,7 @@ mod tests {
             ArmId::parse(&ID.to_uppercase()).unwrap(),
             "2024-01-01",
             strata_core::Value::Null,
+            strata_core::Layer::Data,
         );
         let moved = apply_moves(&mut state, &[], &[d]).unwrap();
         assert_eq!(moved.get(&renamed), Some(&new));

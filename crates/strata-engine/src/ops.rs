@@ -50,7 +50,7 @@ pub(crate) async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, OpE
             .attrs
             .lock()
             .map_err(|_| OpError::Other("internal lock poisoned".into()))?;
-        strata_config::resolve(&d.body, &|a, p| attrs.lookup(a, p)).map_err(OpError::Resolve)?
+        strata_expr::resolve(&d.body, &|a, p| attrs.lookup(a, p)).map_err(OpError::Resolve)?
     };
     let Some(mut json) = body.to_json() else {
         let mut waiting = Vec::new();

@@ -21,7 +21,7 @@ use std::time::Instant;
 use futures::stream::{self, StreamExt};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
-use strata_config::Evaluated;
+use strata_core::Evaluated;
 use strata_core::{
     AddrSelector, DesiredResource, Import, ResourceAddr, SoftDeleteChoice, Value, path_to_string,
 };
@@ -111,7 +111,7 @@ pub async fn plan(
 ) -> Result<Planned, EngineError> {
     let options = input.options;
     // A destroy plans against an empty configuration.
-    let (desired_all, modules): (&[DesiredResource], &[strata_config::ModuleInfo]) = if input.destroy {
+    let (desired_all, modules): (&[DesiredResource], &[strata_core::ModuleInfo]) = if input.destroy {
         (&[], &[])
     } else {
         (&input.evaluated.resources, &input.evaluated.modules)
@@ -478,7 +478,7 @@ fn imported_state(imp: &Import, d: Option<&DesiredResource>, doc: &Json) -> Reso
         Some(d) => (d.api_version.clone(), d.layer, Vec::new()),
         None => (
             String::new(),
-            strata_core::Layer::for_type(&imp.id.resource_type()),
+            strata_azure::layer_for(&imp.id.resource_type()),
             Vec::new(),
         ),
     };
@@ -523,7 +523,7 @@ fn decide(
     known: &Attributes,
     replace_requested: bool,
 ) -> Result<ResourceChange, String> {
-    let body = strata_config::resolve(&d.body, &|a, p| known.lookup(a, p))?;
+    let body = strata_expr::resolve(&d.body, &|a, p| known.lookup(a, p))?;
     let mut change = ResourceChange::new(
         d.addr.clone(),
         d.id.clone(),
@@ -643,7 +643,7 @@ fn plan_outputs(
     let old = state.map(|s| &s.outputs);
     if !destroy {
         for o in &evaluated.outputs {
-            let value = strata_config::resolve(&o.value, &|a, p| known.lookup(a, p))
+            let value = strata_expr::resolve(&o.value, &|a, p| known.lookup(a, p))
                 .unwrap_or_else(|_| o.value.clone());
             let sensitive = o.sensitive || value.is_sensitive();
             let before = old.and_then(|m| m.get(&o.name));

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use strata_config::Evaluated;
+use strata_core::Evaluated;
 use strata_state::{AppliedFrom, LockGuard, State, StateStore};
 
 use crate::apply::{ApplyInput, ApplyReport};

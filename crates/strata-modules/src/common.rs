@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use strata_core::{
-    ArmId, Dependency, DesiredResource, InputError, PathStep, ResourceAddr, Value, id_for, naming,
-};
+use strata_azure::naming;
+use strata_core::{ArmId, Dependency, DesiredResource, InputError, PathStep, ResourceAddr, Value, id_for};
 
 use crate::inputs::{self, Errors, Fields, Input, error_at};
 use crate::resource_group::check_name;
@@ -125,8 +124,7 @@ pub(crate) fn resource(
     layer: strata_core::Layer,
     deps: &[&ResourceAddr],
 ) -> DesiredResource {
-    let mut r = DesiredResource::new(addr, id, api_version, body);
-    r.layer = layer;
+    let mut r = DesiredResource::new(addr, id, api_version, body, layer);
     r.depends_on = deps.iter().map(|a| Dependency::Resource((*a).clone())).collect();
     r
 }

@@ -21,12 +21,12 @@ use strata_core::{
     Deferred, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value,
 };
 
-use crate::common::{self, Placement, SubnetRef, path, reference};
+use crate::common::{self, Placement, SubnetRef, reference};
 use crate::inputs::{Errors, Fields};
 use crate::profiles::Profile;
 
-pub const API_VERSION: &str = "2024-08-01";
-pub const DNS_API_VERSION: &str = "2024-06-01";
+pub const API_VERSION: &str = strata_azure::api_versions::POSTGRESQL;
+pub const DNS_API_VERSION: &str = strata_azure::api_versions::PRIVATE_DNS;
 const SERVER_TYPE: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
 const ZONE_TYPE: &str = "Microsoft.Network/privateDnsZones";
 const DELEGATION: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
@@ -231,7 +231,7 @@ impl Module for DatabaseModule {
             Layer::Data,
             &[],
         );
-        zone.force_new = vec![path("location")];
+        zone.force_new = strata_azure::replace_on_change(&zone.resource_type());
 
         let link_addr = ResourceAddr::module(label, "dns_link", None);
         let mut link = common::resource(
@@ -251,7 +251,7 @@ impl Module for DatabaseModule {
             Layer::Data,
             &[],
         );
-        link.force_new = vec![path("location"), path("properties.virtualNetwork")];
+        link.force_new = strata_azure::replace_on_change(&link.resource_type());
 
         let server_id = common::id(&fields, "name", &group, SERVER_TYPE, &name)?;
         let server_addr = ResourceAddr::module(label, "server", None);
@@ -306,14 +306,7 @@ impl Module for DatabaseModule {
             Layer::Data,
             &[&zone_addr, &link_addr],
         );
-        // Fixed when the server is created.
-        server.force_new = vec![
-            path("location"),
-            path("properties.administratorLogin"),
-            path("properties.backup.geoRedundantBackup"),
-            path("properties.network.delegatedSubnetResourceId"),
-            path("properties.network.privateDnsZoneArmResourceId"),
-        ];
+        server.force_new = strata_azure::replace_on_change(&server.resource_type());
 
         server.lifecycle.prevent_destroy = Profile::of(ctx).defaults().prevent_destroy_stateful;
 
@@ -335,8 +328,7 @@ impl Module for DatabaseModule {
                 Layer::Data,
                 &[],
             );
-            // Charset and collation are chosen at creation.
-            r.force_new = vec![path("properties")];
+            r.force_new = strata_azure::replace_on_change(&r.resource_type());
             database_ids.insert(db.clone(), Value::from(id.as_str()));
             resources.push(r);
         }
@@ -356,7 +348,7 @@ impl Module for DatabaseModule {
                 Layer::Data,
                 &[],
             );
-            r.force_new = Vec::new();
+            r.force_new = strata_azure::replace_on_change(&r.resource_type());
             resources.push(r);
         }
 

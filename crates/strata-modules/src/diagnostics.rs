@@ -1,76 +1,20 @@
-//! Diagnostic settings: which resource types can send logs and metrics to Azure Monitor, and
-//! the `Microsoft.Insights/diagnosticSettings` extension resource that sends them to a Log
-//! Analytics workspace.
+//! Diagnostic settings: the `Microsoft.Insights/diagnosticSettings` extension resource that
+//! sends a resource's logs and metrics to a Log Analytics workspace.
 //!
 //! The configuration asks the registry for a setting for every resource of a stack once a
 //! monitoring module collects diagnostics ([`strata_core::ModuleRegistry::diagnostic_setting`]);
-//! the answer comes from [`SUPPORT`]. Logs go as the `allLogs` category group (every log
-//! category the type has, including ones Azure adds later); metrics as the type's metric
-//! category. Types without diagnostic settings (subnets, secrets, containers, DNS links,
-//! resource groups) get none.
+//! what each type sends comes from strata-azure's table ([`support`], re-exported). Logs go as
+//! the `allLogs` category group; metrics as the type's metric category. Types without
+//! diagnostic settings (subnets, secrets, containers, DNS links, resource groups) get none.
 
+pub use strata_azure::diagnostics::{SUPPORT, Support, support};
 use strata_core::module::DiagnosticsSink;
 use strata_core::{Dependency, DesiredResource, Layer, ResourceAddr, Value, id_for};
 
 pub const TYPE: &str = "Microsoft.Insights/diagnosticSettings";
-pub const API_VERSION: &str = "2021-05-01-preview";
+pub const API_VERSION: &str = strata_azure::api_versions::DIAGNOSTIC_SETTINGS;
 /// The name of the settings strata manages on each resource.
 pub const SETTING_NAME: &str = "strata-to-log-analytics";
-
-/// What one resource type can send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Support {
-    /// The type, as ARM spells it.
-    pub resource_type: &'static str,
-    /// Whether it has resource logs (sent as the `allLogs` group).
-    pub logs: bool,
-    /// Its metric category, if it exports metrics.
-    pub metrics: Option<&'static str>,
-}
-
-const fn s(resource_type: &'static str, logs: bool, metrics: Option<&'static str>) -> Support {
-    Support {
-        resource_type,
-        logs,
-        metrics,
-    }
-}
-
-const ALL: Option<&str> = Some("AllMetrics");
-
-/// The types the built-in modules create that support diagnostic settings. Storage accounts
-/// export only transaction metrics at the account; their blob service has the logs.
-pub const SUPPORT: &[Support] = &[
-    s("Microsoft.Network/virtualNetworks", true, ALL),
-    s("Microsoft.Network/networkSecurityGroups", true, None),
-    s("Microsoft.Network/publicIPAddresses", true, ALL),
-    s("Microsoft.Network/networkInterfaces", false, ALL),
-    s("Microsoft.Network/applicationGateways", true, ALL),
-    s("Microsoft.Network/privateDnsZones", false, ALL),
-    s("Microsoft.Storage/storageAccounts", false, Some("Transaction")),
-    s(
-        "Microsoft.Storage/storageAccounts/blobServices",
-        true,
-        Some("Transaction"),
-    ),
-    s("Microsoft.KeyVault/vaults", true, ALL),
-    s("Microsoft.Compute/virtualMachines", false, ALL),
-    s("Microsoft.Compute/virtualMachineScaleSets", false, ALL),
-    s("Microsoft.Web/serverfarms", false, ALL),
-    s("Microsoft.Web/sites", true, ALL),
-    s("Microsoft.DBforPostgreSQL/flexibleServers", true, ALL),
-    s("Microsoft.Cdn/profiles", true, ALL),
-    s("Microsoft.OperationalInsights/workspaces", true, ALL),
-    s("Microsoft.Insights/components", true, ALL),
-];
-
-/// What `resource_type` supports, if anything.
-pub fn support(resource_type: &str) -> Option<Support> {
-    SUPPORT
-        .iter()
-        .find(|s| s.resource_type.eq_ignore_ascii_case(resource_type))
-        .copied()
-}
 
 /// The setting at `addr` sending `target`'s diagnostics to `sink`, if its type has any.
 pub fn setting(
@@ -104,10 +48,9 @@ pub fn setting(
         id,
         API_VERSION,
         Value::object([("properties", Value::object(props))]),
+        Layer::Monitoring,
     );
-    r.layer = Layer::Monitoring;
-    // An extension resource has no location; everything else is updated in place.
-    r.force_new = Vec::new();
+    r.force_new = strata_azure::replace_on_change(TYPE);
     r.depends_on = vec![
         Dependency::Resource(target.addr.clone()),
         Dependency::Resource(sink.workspace.clone()),
@@ -129,6 +72,7 @@ mod tests {
             ArmId::provider_resource(&rg, t, "x"),
             "2024-01-01",
             Value::Null,
+            strata_azure::layer_for(t),
         )
     }
 

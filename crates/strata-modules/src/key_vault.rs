@@ -12,11 +12,11 @@ use strata_core::{
     Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value,
 };
 
-use crate::common::{self, Placement, path};
+use crate::common::{self, Placement};
 use crate::inputs::{Errors, Fields, error_at};
 use crate::profiles::Profile;
 
-pub const API_VERSION: &str = "2024-11-01";
+pub const API_VERSION: &str = strata_azure::api_versions::KEY_VAULT;
 const VAULT_TYPE: &str = "Microsoft.KeyVault/vaults";
 const SECRET_TYPE: &str = "Microsoft.KeyVault/vaults/secrets";
 
@@ -267,10 +267,9 @@ impl Module for KeyVaultModule {
             Layer::Data,
             &[],
         );
-        // The tenant cannot move; a new one means a new vault.
-        vault.force_new = vec![path("location"), path("properties.tenantId")];
+        vault.force_new = strata_azure::replace_on_change(&vault.resource_type());
         vault.lifecycle.prevent_destroy = defaults.prevent_destroy_stateful;
-        vault.soft_delete = crate::soft_delete::for_resource(&vault);
+        vault.soft_delete = strata_azure::soft_delete::for_resource(&vault);
 
         let mut resources = vec![vault];
         let mut secret_ids = BTreeMap::new();
@@ -286,7 +285,7 @@ impl Module for KeyVaultModule {
                 Layer::Data,
                 &[],
             );
-            r.force_new = Vec::new();
+            r.force_new = strata_azure::replace_on_change(&r.resource_type());
             secret_ids.insert(secret_name.clone(), Value::from(id.as_str()));
             secret_uris.insert(secret_name, Value::attr(&addr, "properties.secretUri"));
             resources.push(r);
@@ -326,7 +325,7 @@ fn read_secrets(fields: &Fields<'_>, errs: &mut Errors) -> Vec<(String, Value)> 
         );
         return Vec::new();
     };
-    let rule = strata_core::naming::rule_for(SECRET_TYPE);
+    let rule = strata_azure::naming::rule_for(SECRET_TYPE);
     let mut out = Vec::with_capacity(items.len());
     for (name, value) in items {
         if let Err(why) = rule.check(&name) {

@@ -11,20 +11,20 @@
 //! - [`ComputeModule`] (`compute`): VMs, a scale set or an App Service web app.
 //! - [`EdgeModule`] (`edge`): Front Door or an Application Gateway, with a WAF per profile.
 //! - [`MonitoringModule`] (`monitoring`): Log Analytics and Application Insights, the sink of
-//!   the stack's automatic diagnostic settings, whose per-type categories live in
-//!   [`diagnostics`].
+//!   the stack's automatic diagnostic settings, built by [`diagnostics`] from strata-azure's
+//!   per-type categories.
 //! - [`profiles`]: what `dev`, `staging` and `prod` choose where a block does not say (the
 //!   one table of profile defaults, including `prevent_destroy` on the stateful resources:
 //!   storage accounts, Key Vaults and PostgreSQL servers), and the VM sizes each refuses.
-//! - [`soft_delete`]: the types Azure soft-deletes (Key Vault vaults, Log Analytics
-//!   workspaces) and how each is recovered and purged, for modules and generic resources alike.
 //! - [`inputs`]: typed, path-aware reading of inputs that tolerates values known only after
 //!   apply; every module reads its inputs through it.
 //!
 //! Each module implements [`Module`](strata_core::Module): it validates everything it can
 //! before any call to Azure, reporting every problem with the path of the offending input,
 //! and expands to [`DesiredResource`](strata_core::DesiredResource)s whose ids are known at
-//! plan time.
+//! plan time. Per-type Azure facts the modules rely on (naming rules, replace-on-change
+//! paths, soft delete, diagnostic categories, the api-version each module writes) live in
+//! strata-azure's `behaviour`, not here.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -49,7 +49,6 @@ mod monitoring;
 mod networking;
 pub mod profiles;
 mod resource_group;
-pub mod soft_delete;
 mod storage;
 #[cfg(test)]
 mod test_support;
@@ -93,7 +92,7 @@ impl ModuleRegistry for BuiltinRegistry {
     }
 
     fn soft_delete(&self, target: &DesiredResource) -> Option<SoftDelete> {
-        soft_delete::for_resource(target)
+        strata_azure::soft_delete::for_resource(target)
     }
 }
 

@@ -15,12 +15,12 @@ use strata_core::{
     Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value,
 };
 
-use crate::common::{self, Placement, path, secret};
+use crate::common::{self, Placement, secret};
 use crate::inputs::{Errors, Fields};
 use crate::profiles::Profile;
 
-pub const WORKSPACE_API_VERSION: &str = "2023-09-01";
-pub const INSIGHTS_API_VERSION: &str = "2020-02-02";
+pub const WORKSPACE_API_VERSION: &str = strata_azure::api_versions::LOG_ANALYTICS;
+pub const INSIGHTS_API_VERSION: &str = strata_azure::api_versions::APPLICATION_INSIGHTS;
 const WORKSPACE_TYPE: &str = "Microsoft.OperationalInsights/workspaces";
 const INSIGHTS_TYPE: &str = "Microsoft.Insights/components";
 const SKUS: &[&str] = &["PerGB2018", "CapacityReservation"];
@@ -221,7 +221,7 @@ impl Module for MonitoringModule {
             Layer::Monitoring,
             &[],
         );
-        workspace.soft_delete = crate::soft_delete::for_resource(&workspace);
+        workspace.soft_delete = strata_azure::soft_delete::for_resource(&workspace);
 
         let insights_id = common::id(&fields, "insights_name", &group, INSIGHTS_TYPE, &insights_name)?;
         let insights_addr = ResourceAddr::module(ctx.label, "insights", None);
@@ -248,8 +248,7 @@ impl Module for MonitoringModule {
             Layer::Monitoring,
             &[&workspace_addr],
         );
-        // The application type is chosen at creation.
-        insights.force_new = vec![path("location"), path("properties.Application_Type")];
+        insights.force_new = strata_azure::replace_on_change(&insights.resource_type());
 
         let outputs = BTreeMap::from([
             ("workspace_id".to_string(), Value::from(workspace_id.as_str())),

@@ -13,15 +13,16 @@ mod subnet;
 
 use std::collections::BTreeMap;
 
+use strata_azure::naming;
 use strata_core::{
     ArmId, Dependency, DesiredResource, Expansion, InputError, InputSpec, Layer, Module, ModuleContext,
-    OutputSpec, PathStep, ResourceAddr, Value, id_for, naming,
+    OutputSpec, PathStep, ResourceAddr, Value, id_for,
 };
 
 use crate::inputs::{self, Errors, Fields, error_at, join};
 use crate::resource_group::check_name;
 
-pub const API_VERSION: &str = "2024-07-01";
+pub const API_VERSION: &str = strata_azure::api_versions::NETWORK;
 const VNET_TYPE: &str = "Microsoft.Network/virtualNetworks";
 const SUBNET_TYPE: &str = "Microsoft.Network/virtualNetworks/subnets";
 const NSG_TYPE: &str = "Microsoft.Network/networkSecurityGroups";
@@ -206,8 +207,8 @@ impl Module for NetworkingModule {
             vnet_id.clone(),
             API_VERSION,
             Value::object(vnet_body),
+            Layer::Network,
         );
-        vnet.layer = Layer::Network;
         vnet.preserve = vec![vec![
             PathStep::Key("properties".into()),
             PathStep::Key("subnets".into()),
@@ -226,13 +227,13 @@ impl Module for NetworkingModule {
                 "properties",
                 Value::object([("securityRules", Value::List(s.security_rules))]),
             ));
-            let mut nsg = DesiredResource::new(
+            let nsg = DesiredResource::new(
                 nsg_addr.clone(),
                 nsg_id.clone(),
                 API_VERSION,
                 Value::object(nsg_body),
+                Layer::Network,
             );
-            nsg.layer = Layer::Network;
 
             let subnet_id = id(&vnet_id, SUBNET_TYPE, &s.name)?;
             let mut props = vec![
@@ -253,10 +254,10 @@ impl Module for NetworkingModule {
                 subnet_id.clone(),
                 API_VERSION,
                 Value::object([("properties", Value::object(props))]),
+                Layer::Network,
             );
-            subnet.layer = Layer::Network;
             // A subnet has no location of its own; a new prefix is an in-place update.
-            subnet.force_new = Vec::new();
+            subnet.force_new = strata_azure::replace_on_change(SUBNET_TYPE);
             subnet.depends_on = vec![
                 Dependency::Resource(vnet_addr.clone()),
                 Dependency::Resource(nsg_addr),

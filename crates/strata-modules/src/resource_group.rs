@@ -5,15 +5,16 @@
 
 use std::collections::BTreeMap;
 
+use strata_azure::naming;
 use strata_core::{
     ArmId, DesiredResource, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec,
-    ResourceAddr, Value, id_for, naming,
+    ResourceAddr, Value, id_for,
 };
 
 use crate::inputs::{self, Errors, Fields};
 
 pub const RESOURCE_TYPE: &str = "Microsoft.Resources/resourceGroups";
-pub const API_VERSION: &str = "2024-11-01";
+pub const API_VERSION: &str = strata_azure::api_versions::RESOURCES;
 
 /// The `resource_group` module.
 #[derive(Clone, Copy, Debug, Default)]
@@ -110,6 +111,7 @@ impl Module for ResourceGroupModule {
             id.clone(),
             API_VERSION,
             Value::Object(body),
+            Layer::ResourceGroups,
         );
         let outputs = BTreeMap::from([
             ("name".to_string(), Value::from(name)),

@@ -14,11 +14,11 @@ use strata_core::{
     ResourceAddr, Value,
 };
 
-use crate::common::{self, Placement, path};
+use crate::common::{self, Placement};
 use crate::inputs::{Errors, Fields, error_at};
 use crate::profiles::Profile;
 
-pub const API_VERSION: &str = "2025-01-01";
+pub const API_VERSION: &str = strata_azure::api_versions::STORAGE;
 const ACCOUNT_TYPE: &str = "Microsoft.Storage/storageAccounts";
 const CONTAINER_TYPE: &str = "Microsoft.Storage/storageAccounts/blobServices/containers";
 
@@ -275,7 +275,7 @@ impl Module for StorageModule {
             Layer::Data,
             &[],
         );
-        account.force_new = vec![path("location"), path("kind")];
+        account.force_new = strata_azure::replace_on_change(&account.resource_type());
         account.lifecycle.prevent_destroy = defaults.prevent_destroy_stateful;
         account.read_actions = vec![ReadAction {
             name: "listKeys".into(),
@@ -300,7 +300,7 @@ impl Module for StorageModule {
             Layer::Data,
             &[&account_addr],
         );
-        service.force_new = Vec::new();
+        service.force_new = strata_azure::replace_on_change(&service.resource_type());
 
         let mut resources = vec![account, service];
         let mut container_ids = BTreeMap::new();
@@ -318,7 +318,7 @@ impl Module for StorageModule {
                 Layer::Data,
                 &[],
             );
-            r.force_new = Vec::new();
+            r.force_new = strata_azure::replace_on_change(&r.resource_type());
             container_ids.insert(c.name, Value::from(id.as_str()));
             resources.push(r);
         }
@@ -369,7 +369,7 @@ fn read_containers(fields: &Fields<'_>, errs: &mut Errors) -> Vec<Container> {
     let entries = errs
         .take(fields.opt_known_map_object("containers", "its keys name the containers"))
         .unwrap_or_default();
-    let rule = strata_core::naming::rule_for(CONTAINER_TYPE);
+    let rule = strata_azure::naming::rule_for(CONTAINER_TYPE);
     let mut out = Vec::with_capacity(entries.len());
     for (name, c) in entries {
         errs.extend(c.unknown_fields(CONTAINER_FIELDS));

@@ -182,11 +182,37 @@ fn the_estate_layers_feed_each_other() {
         .iter()
         .flat_map(|e| e.resources.iter())
         .collect();
+    // Every resource is written at the api-version strata-azure's table gives its module.
+    let by_module = [
+        ("networking", &net),
+        ("storage", &storage),
+        ("key_vault", &vault),
+        ("database", &db),
+        ("compute", &app),
+        ("edge", &edge),
+        ("monitoring", &monitoring),
+    ];
+    for (source, expansion) in by_module {
+        for r in &expansion.resources {
+            assert_eq!(
+                strata_azure::api_versions::written(source, &r.resource_type()),
+                Some(r.api_version.as_str()),
+                "{source} writes {}",
+                r.resource_type()
+            );
+        }
+    }
     let settings = all
         .iter()
         .filter_map(|r| {
             let addr = strata_core::ResourceAddr::module("x", "diagnostics", Some(&r.addr.to_string()));
             registry.diagnostic_setting(addr, r, sink)
+        })
+        .inspect(|setting| {
+            assert_eq!(
+                strata_azure::api_versions::written("monitoring", &setting.resource_type()),
+                Some(setting.api_version.as_str())
+            );
         })
         .count();
     assert_eq!(

@@ -177,7 +177,7 @@ impl<'s> Evaluator<'s> {
                 ops::unary(u.operator.value().as_str(), v).map_err(|m| EvalError::new(m, e.span()))
             }
             Expression::BinaryOp(b) => {
-                let op = BinOp::from_hcl(*b.operator.value());
+                let op = binop(*b.operator.value());
                 let lhs = self.eval(&b.lhs_expr)?;
                 // Decided by the left side alone: do not evaluate (and fail on) the right.
                 if !lhs.is_unknown()
@@ -432,5 +432,27 @@ fn call_error(name: &str, e: CallError, span: Option<Range<usize>>) -> EvalError
     }
 }
 
+/// The operator an HCL binary expression spells.
+fn binop(op: hcl_edit::expr::BinaryOperator) -> BinOp {
+    use hcl_edit::expr::BinaryOperator as H;
+    match op {
+        H::Eq => BinOp::Eq,
+        H::NotEq => BinOp::NotEq,
+        H::LessEq => BinOp::LessEq,
+        H::GreaterEq => BinOp::GreaterEq,
+        H::Less => BinOp::Less,
+        H::Greater => BinOp::Greater,
+        H::Plus => BinOp::Add,
+        H::Minus => BinOp::Sub,
+        H::Mul => BinOp::Mul,
+        H::Div => BinOp::Div,
+        H::Mod => BinOp::Mod,
+        H::And => BinOp::And,
+        H::Or => BinOp::Or,
+    }
+}
+
+#[cfg(test)]
+mod funcs_tests;
 #[cfg(test)]
 pub(crate) mod tests;

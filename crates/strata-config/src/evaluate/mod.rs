@@ -20,7 +20,7 @@ mod variables;
 use std::collections::{BTreeMap, BTreeSet};
 
 use strata_core::{
-    Dependency, DesiredResource, Diagnostic, Diagnostics, Layer, Module, ModuleRegistry, SourceLoc, Value,
+    Dependency, DesiredResource, Diagnostic, Diagnostics, Module, ModuleRegistry, SourceLoc, Value,
 };
 
 use self::scope::StackScope;
@@ -30,6 +30,7 @@ use crate::load::env::Environment;
 use crate::load::schema::Attr;
 use crate::similar;
 use crate::source::{FileId, Place};
+use strata_core::{Evaluated, EvaluatedOutput, ModuleInfo};
 
 /// What [`evaluate`] needs besides the stack and the environment.
 pub struct EvalOptions<'a> {
@@ -38,50 +39,6 @@ pub struct EvalOptions<'a> {
     /// `-var name=value` overrides from the command line (raw strings, converted by the
     /// variable's type; complex types are parsed as HCL expressions).
     pub var_overrides: BTreeMap<String, String>,
-}
-
-/// A stack evaluated for one environment.
-#[derive(Clone, Debug)]
-pub struct Evaluated {
-    /// Every resource: those of module blocks (in block order), then generic resources (in
-    /// block order); blocks are ordered by file name, then position. `loc` is the block that
-    /// produced it; `depends_on` includes a [`Dependency::Module`] for each module the block
-    /// references (directly or through locals, or in `depends_on`) and a
-    /// [`Dependency::Resource`] for each generic resource it references.
-    pub resources: Vec<DesiredResource>,
-    pub outputs: Vec<EvaluatedOutput>,
-    pub modules: Vec<ModuleInfo>,
-    /// `moved { from = …  to = … }` blocks, in file order.
-    pub moved: Vec<strata_core::Moved>,
-    /// `import { to = …  id = "…" }` blocks, in file order.
-    pub imports: Vec<strata_core::Import>,
-    pub warnings: Diagnostics,
-}
-
-/// An `output` block's value.
-#[derive(Clone, Debug)]
-pub struct EvaluatedOutput {
-    pub name: String,
-    /// Marked sensitive when the output is.
-    pub value: Value,
-    pub sensitive: bool,
-    pub description: Option<String>,
-    pub loc: SourceLoc,
-    /// The modules and resources its value refers to: it is recorded only once they all
-    /// exist.
-    pub depends_on: Vec<Dependency>,
-}
-
-/// A `module` block.
-#[derive(Clone, Debug)]
-pub struct ModuleInfo {
-    pub label: String,
-    pub source: String,
-    pub layer: Layer,
-    pub loc: SourceLoc,
-    /// Labels of the modules it depends on (through references, locals or `depends_on`),
-    /// sorted.
-    pub depends_on_modules: Vec<String>,
 }
 
 /// Evaluates `stack` for `env`; see [`Evaluated`]. Fails with every problem it could find.

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use strata_core::{ArmId, DesiredResource, ResourceAddr, Value, id_for, naming};
+use strata_azure::naming;
+use strata_core::{ArmId, DesiredResource, ResourceAddr, Value, id_for};
 
 use super::{Cx, NodeResult};
 use crate::eval::ResourceRef;
@@ -176,7 +177,13 @@ impl Cx<'_> {
         }
 
         let addr = ResourceAddr::resource(&decl.label);
-        let mut resource = DesiredResource::new(addr.clone(), id.clone(), &api_version, Value::Object(body));
+        let mut resource = DesiredResource::new(
+            addr.clone(),
+            id.clone(),
+            &api_version,
+            Value::Object(body),
+            strata_azure::layer_for(&id.resource_type()),
+        );
         resource.loc = self.loc(&decl.place);
         self.apply_lifecycle(&mut resource, decl.lifecycle.as_ref(), None);
         resource.soft_delete = self.registry.soft_delete(&resource);

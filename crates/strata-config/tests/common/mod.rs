@@ -197,6 +197,7 @@ impl Module for ResourceGroup {
             id.clone(),
             "2024-03-01",
             Value::Object(body),
+            Layer::ResourceGroups,
         );
         Ok(Expansion {
             diagnostics: None,
@@ -289,6 +290,7 @@ impl Module for Network {
                     )]),
                 )]),
             )]),
+            Layer::Network,
         )];
         let mut subnet_ids = BTreeMap::new();
         if let Some(subnets) = input(inputs, "subnets").and_then(Value::as_object) {
@@ -313,6 +315,7 @@ impl Module for Network {
                     id,
                     "2024-05-01",
                     Value::object([("properties", Value::object([("addressPrefix", prefix)]))]),
+                    Layer::Network,
                 );
                 r.depends_on
                     .push(strata_core::Dependency::Resource(ResourceAddr::module(
@@ -412,6 +415,7 @@ impl Module for Vm {
                 id.clone(),
                 "2024-05-01",
                 body,
+                Layer::Network,
             )],
             outputs: BTreeMap::from([
                 ("id".to_string(), Value::from(id.as_str())),
@@ -494,6 +498,7 @@ impl Module for Storage {
                     ("location", Value::from("westeurope")),
                     ("sku", Value::object([("name", Value::from("Standard_LRS"))])),
                 ]),
+                Layer::Data,
             )],
             outputs: BTreeMap::from([
                 ("id".to_string(), Value::from(id.as_str())),

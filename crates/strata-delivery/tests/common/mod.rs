@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use serde_json::json;
-use strata_core::{ArmId, Layer, ResourceAddr};
+use strata_core::{ArmId, ResourceAddr};
 use strata_engine::model::PLAN_FORMAT_VERSION;
 use strata_engine::{Action, OutputChange, Plan, PropertyChange, ResourceChange, Shown};
 
@@ -31,7 +31,7 @@ pub fn known(v: serde_json::Value) -> Shown {
 }
 
 pub fn change(addr: ResourceAddr, id: ArmId, action: Action, changes: Vec<PropertyChange>) -> ResourceChange {
-    let layer = Layer::for_type(&id.resource_type());
+    let layer = strata_azure::layer_for(&id.resource_type());
     let mut change = ResourceChange::new(addr, id, "2024-05-01", layer, action);
     change.changes = changes;
     change

@@ -136,8 +136,25 @@ pub(crate) fn check_format(v: &str) -> Result<(), ArmError> {
 /// published type definitions): the emulator accepts every published version of a type it
 /// models, not only the ones listed by hand here.
 fn published(resource_type: &str, v: &str) -> bool {
+    let resource_type = versions_of(resource_type);
     strata_azure::Catalogue::global().is_ok_and(|c| c.has_version(resource_type, v))
         || released_since_catalogue(resource_type, v, chrono::Utc::now().date_naive())
+}
+
+/// Collections that are not resource types of their own are served at the api-versions of the
+/// type they hold: soft-deleted vaults and workspaces at their providers' versions.
+fn versions_of(resource_type: &str) -> &str {
+    const SERVED_AS: &[(&str, &str)] = &[
+        ("Microsoft.KeyVault/deletedVaults", "Microsoft.KeyVault/vaults"),
+        (
+            "Microsoft.OperationalInsights/deletedWorkspaces",
+            "Microsoft.OperationalInsights/workspaces",
+        ),
+    ];
+    SERVED_AS
+        .iter()
+        .find(|(t, _)| t.eq_ignore_ascii_case(resource_type))
+        .map_or(resource_type, |(_, of)| of)
 }
 
 /// How far past today an api-version may be dated and still be taken for a real release (Azure
@@ -145,13 +162,13 @@ fn published(resource_type: &str, v: &str) -> bool {
 const RELEASE_AHEAD_DAYS: i64 = 62;
 
 /// How long before the catalogue's snapshot a version may be dated and still be missing from
-/// it: the published definitions lag the services by some months (the network SDK's default
-/// 2026-03-01 was not in the August 2026 definitions). Older versions a type does not publish
-/// are refused, as ARM refuses them.
-const CATALOGUE_LAG_DAYS: i64 = 365;
+/// it: the published definitions lag some services by more than a year (the network SDK's
+/// default 2026-03-01 and the Web SDK's 2025-05-01 were not in the August 2026 definitions).
+/// Older versions a type does not publish are refused, as ARM refuses them.
+const CATALOGUE_LAG_DAYS: i64 = 730;
 
 /// Whether `v` is newer than every version the type catalogue publishes for `resource_type`,
-/// dated within a year before the catalogue's snapshot or later, and not in the future: a version Azure released after the catalogue was generated
+/// dated within two years before the catalogue's snapshot or later, and not in the future: a version Azure released after the catalogue was generated
 /// (the current SDKs' defaults often are). The emulator serves it with the newest schema it
 /// knows and says so in a `Warning` header, unless it runs with strict api-versions.
 pub(crate) fn released_since_catalogue(resource_type: &str, v: &str, today: chrono::NaiveDate) -> bool {

@@ -126,9 +126,9 @@ pub(crate) fn read_tags(body: &Map<String, Value>) -> Result<Option<Map<String, 
     Ok(Some(tags.clone()))
 }
 
-/// The name rule of the type (`strata_core::naming`), answered like ARM does.
+/// The name rule of the type (`strata_azure::naming`), answered like ARM does.
 pub(crate) fn check_name(t: &Target) -> Result<(), ArmError> {
-    let rule = strata_core::naming::rule_for(&t.full_type);
+    let rule = strata_azure::naming::rule_for(&t.full_type);
     let Err(why) = rule.check(&t.name) else {
         return Ok(());
     };

@@ -54,7 +54,7 @@ pub(crate) fn handle(
 }
 
 fn check_name(name: &str) -> Result<(), ArmError> {
-    strata_core::naming::rule_for(TYPE).check(name).map_err(|why| {
+    strata_azure::naming::rule_for(TYPE).check(name).map_err(|why| {
         ArmError::bad_request(
             "InvalidResourceGroup",
             format!(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use strata_arm::{ArmClient, ClientOptions, PollPolicy, RetryPolicy};
-use strata_config::Evaluated;
+use strata_core::Evaluated;
 use strata_core::{ArmId, DesiredResource, ResourceAddr, SoftDeleteChoice, Value};
 use strata_engine::{Confirm, Interrupt, NoReporter, PlanOptions, Run, RunKind, RunOutcome, RunSpec};
 use strata_state::{LocalStore, LockInfo, State, StateStore};
@@ -171,6 +171,7 @@ pub fn group(addr: ResourceAddr, rg: &str) -> DesiredResource {
         rg_id(rg),
         RG_API,
         Value::from_json(&json!({"location": "westeurope"})),
+        strata_core::Layer::ResourceGroups,
     )
 }
 
@@ -186,6 +187,7 @@ pub fn account(addr: ResourceAddr, rg: &str, name: &str) -> DesiredResource {
             "sku": {"name": "Standard_LRS"},
             "tags": {"env": "test"}
         })),
+        strata_core::Layer::Data,
     );
     d.depends_on
         .push(strata_core::Dependency::Resource(ResourceAddr::resource("rg")));
@@ -209,6 +211,7 @@ pub fn vault(addr: ResourceAddr, rg: &str, name: &str, purge_protected: bool) ->
         id,
         KV_API,
         Value::from_json(&json!({"location": "westeurope", "properties": props})),
+        strata_core::Layer::Data,
     );
     d.soft_delete = Some(strata_core::SoftDelete {
         deleted_id: Some(

@@ -9,7 +9,7 @@ use strata_engine::{Action, Interrupt, RunOutcome};
 use crate::common::*;
 
 /// A group and eight accounts in it, each write taking a while.
-fn slow_estate() -> (Env, strata_config::Evaluated) {
+fn slow_estate() -> (Env, strata_core::Evaluated) {
     let env = Env::with_latency(strata_emulator::Latency::parse("default=400ms").unwrap());
     let mut resources = vec![group(ResourceAddr::resource("rg"), "rg-int")];
     for i in 0..8 {

@@ -104,7 +104,7 @@ fn outputs_of_resources_that_were_never_created_are_not_recorded() {
     let mut e = estate("out1", st());
     // A name the emulator refuses (upper case): the account's create fails.
     e.resources[1] = account(st(), "rg-out1", "BadName");
-    e.outputs.push(strata_config::EvaluatedOutput {
+    e.outputs.push(strata_core::EvaluatedOutput {
         name: "account_id".into(),
         value: Value::string(e.resources[1].id.to_string()),
         sensitive: false,
@@ -116,7 +116,7 @@ fn outputs_of_resources_that_were_never_created_are_not_recorded() {
         },
         depends_on: vec![Dependency::Resource(st())],
     });
-    e.outputs.push(strata_config::EvaluatedOutput {
+    e.outputs.push(strata_core::EvaluatedOutput {
         name: "group".into(),
         value: Value::string("rg-out1"),
         sensitive: false,

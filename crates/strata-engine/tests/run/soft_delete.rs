@@ -9,7 +9,7 @@ fn kv() -> ResourceAddr {
     ResourceAddr::resource("kv")
 }
 
-fn stack(tag: &str, protected: bool) -> strata_config::Evaluated {
+fn stack(tag: &str, protected: bool) -> strata_core::Evaluated {
     let rg = format!("rg-{tag}");
     let mut v = vault(kv(), &rg, &format!("kv-{tag}"), protected);
     v.depends_on

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use strata_core::{DesiredResource, Layer, ResourceAddr, Value};
 
 use super::{Common, count};
-use crate::common::{self, path};
+use crate::common;
 use crate::inputs::Errors;
 
-pub const API_VERSION: &str = "2024-11-01";
+pub const API_VERSION: &str = strata_azure::api_versions::WEB;
 const PLAN_TYPE: &str = "Microsoft.Web/serverfarms";
 const SITE_TYPE: &str = "Microsoft.Web/sites";
 const DELEGATION: &str = "Microsoft.Web/serverFarms";
@@ -173,13 +173,7 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
         Layer::Compute,
         &[],
     );
-    // The operating system and zone redundancy are chosen when the plan is created.
-    plan.force_new = vec![
-        path("location"),
-        path("kind"),
-        path("properties.reserved"),
-        path("properties.zoneRedundant"),
-    ];
+    plan.force_new = strata_azure::replace_on_change(&plan.resource_type());
 
     let mut site_config = vec![
         ("linuxFxVersion", runtime.value),

@@ -97,7 +97,7 @@ pub(super) fn read(c: &Common<'_>, errs: &mut Errors) -> Option<Machine> {
                     .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || ch == '.')
                 || u.starts_with(['-', '.'])
                 || u.ends_with('.');
-            if strata_core::naming::RESERVED_VM_ADMIN_NAMES.contains(&u.to_ascii_lowercase().as_str()) {
+            if strata_azure::naming::RESERVED_VM_ADMIN_NAMES.contains(&u.to_ascii_lowercase().as_str()) {
                 errs.push(
                     f.error(
                         "admin_username",

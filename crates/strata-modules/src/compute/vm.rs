@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use strata_core::{DesiredResource, Layer, ResourceAddr, Value};
 
 use super::{Common, count, os};
-use crate::common::{self, path, reference};
+use crate::common::{self, reference};
 use crate::inputs::Errors;
 
-pub const API_VERSION: &str = "2024-11-01";
-pub const NETWORK_API_VERSION: &str = "2024-07-01";
+pub const API_VERSION: &str = strata_azure::api_versions::COMPUTE;
+pub const NETWORK_API_VERSION: &str = strata_azure::api_versions::NETWORK;
 const VM_TYPE: &str = "Microsoft.Compute/virtualMachines";
 const NIC_TYPE: &str = "Microsoft.Network/networkInterfaces";
 const PIP_TYPE: &str = "Microsoft.Network/publicIPAddresses";
@@ -99,7 +99,7 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
                 Layer::Compute,
                 &[],
             );
-            pip.force_new = vec![path("location"), path("zones"), path("sku")];
+            pip.force_new = strata_azure::replace_on_change(&pip.resource_type());
             ip_config.push(("publicIPAddress", reference(id.as_str())));
             public_ips.push(Value::attr(&addr, "properties.ipAddress"));
             resources.push(pip);
@@ -177,15 +177,7 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
             Layer::Compute,
             &[&nic_addr],
         );
-        // What Azure fixes at creation: a change means a new machine.
-        vm.force_new = vec![
-            path("location"),
-            path("zones"),
-            path("properties.storageProfile.imageReference"),
-            path("properties.osProfile.computerName"),
-            path("properties.osProfile.adminUsername"),
-            path("properties.osProfile.linuxConfiguration.ssh"),
-        ];
+        vm.force_new = strata_azure::replace_on_change(&vm.resource_type());
         vm_ids.push(Value::from(vm_id.as_str()));
         resources.push(vm);
     }

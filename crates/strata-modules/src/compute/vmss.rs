@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use strata_core::{DesiredResource, Layer, ResourceAddr, Value};
 
 use super::{Common, count, os};
-use crate::common::{self, path, reference};
+use crate::common::{self, reference};
 use crate::inputs::Errors;
 
-pub const API_VERSION: &str = "2024-11-01";
+pub const API_VERSION: &str = strata_azure::api_versions::COMPUTE;
 const TYPE: &str = "Microsoft.Compute/virtualMachineScaleSets";
 
 type Built = (Vec<DesiredResource>, BTreeMap<String, Value>);
@@ -141,13 +141,7 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
         Layer::Compute,
         &[],
     );
-    vmss.force_new = vec![
-        path("location"),
-        path("zones"),
-        path("properties.orchestrationMode"),
-        path("properties.virtualMachineProfile.osProfile.computerNamePrefix"),
-        path("properties.virtualMachineProfile.osProfile.adminUsername"),
-    ];
+    vmss.force_new = strata_azure::replace_on_change(&vmss.resource_type());
     let outputs = BTreeMap::from([("scale_set_id".to_string(), Value::from(id.as_str()))]);
     Some((vec![vmss], outputs))
 }

@@ -296,7 +296,7 @@ pub(super) fn read_databases(f: &Fields<'_>, errs: &mut Errors) -> Option<Vec<St
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && n.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !valid || strata_core::naming::rule_for(DATABASE_TYPE).check(&n).is_err() {
+        if !valid || strata_azure::naming::rule_for(DATABASE_TYPE).check(&n).is_err() {
             errs.push(
                 crate::inputs::error_at(path, format!("`{n}` is not a valid database name"))
                     .hint("use up to 63 letters, digits, `_` and `-`, starting with a letter or `_`"),

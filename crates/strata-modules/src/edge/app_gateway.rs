@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use strata_core::{DesiredResource, Layer, ResourceAddr, Value};
 
 use super::{Edge, gateway_subnet};
-use crate::common::{self, path, reference};
+use crate::common::{self, reference};
 use crate::inputs::Errors;
 
-pub const API_VERSION: &str = "2024-07-01";
+pub const API_VERSION: &str = strata_azure::api_versions::NETWORK;
 const GATEWAY_TYPE: &str = "Microsoft.Network/applicationGateways";
 const PIP_TYPE: &str = "Microsoft.Network/publicIPAddresses";
 const SKUS: &[&str] = &["Standard_v2", "WAF_v2"];
@@ -91,7 +91,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         Layer::Edge,
         &[],
     );
-    pip.force_new = vec![path("location"), path("zones"), path("sku")];
+    pip.force_new = strata_azure::replace_on_change(&pip.resource_type());
 
     let gw_id = common::id_in(errs, f, "name", &group, GATEWAY_TYPE, &e.name)?;
     let part = |kind: &str, name: &str| reference(gw_id.child(kind, name).as_str());
@@ -220,7 +220,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         Layer::Edge,
         &[&pip_addr],
     );
-    gateway.force_new = vec![path("location"), path("zones")];
+    gateway.force_new = strata_azure::replace_on_change(&gateway.resource_type());
     let outputs = BTreeMap::from([
         ("id".to_string(), Value::from(gw_id.as_str())),
         (

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use strata_core::{DesiredResource, Layer, ResourceAddr, Value};
 
 use super::Edge;
-use crate::common::{self, path, reference};
+use crate::common::{self, reference};
 use crate::inputs::Errors;
 
-pub const API_VERSION: &str = "2024-09-01";
-pub const WAF_API_VERSION: &str = "2024-02-01";
+pub const API_VERSION: &str = strata_azure::api_versions::CDN;
+pub const WAF_API_VERSION: &str = strata_azure::api_versions::FRONT_DOOR_WAF;
 const PROFILE_TYPE: &str = "Microsoft.Cdn/profiles";
 const WAF_TYPE: &str = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies";
 const SKUS: &[&str] = &["Standard_AzureFrontDoor", "Premium_AzureFrontDoor"];
@@ -73,7 +73,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         &[],
     );
     // Standard becomes Premium only through Azure's upgrade action, never by an update.
-    profile.force_new = vec![path("location"), path("sku.name")];
+    profile.force_new = strata_azure::replace_on_change(&profile.resource_type());
     let mut resources = vec![profile];
 
     let endpoint_id = profile_id.child("afdEndpoints", &e.name);
@@ -124,7 +124,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         Layer::Edge,
         &[],
     );
-    origin_group.force_new = Vec::new();
+    origin_group.force_new = strata_azure::replace_on_change(&origin_group.resource_type());
     resources.push(origin_group);
 
     let mut origin_addrs = Vec::with_capacity(e.origins.len());
@@ -152,7 +152,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
             Layer::Edge,
             &[],
         );
-        origin.force_new = Vec::new();
+        origin.force_new = strata_azure::replace_on_change(&origin.resource_type());
         resources.push(origin);
         origin_addrs.push(addr);
     }
@@ -181,7 +181,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         Layer::Edge,
         &route_deps,
     );
-    route.force_new = Vec::new();
+    route.force_new = strata_azure::replace_on_change(&route.resource_type());
     resources.push(route);
 
     let mut outputs = BTreeMap::from([
@@ -227,7 +227,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
             Layer::Edge,
             &[],
         );
-        policy.force_new = vec![path("location"), path("sku.name")];
+        policy.force_new = strata_azure::replace_on_change(&policy.resource_type());
         resources.push(policy);
         let mut security = common::resource(
             ResourceAddr::module(label, "security_policy", None),
@@ -253,7 +253,7 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
             Layer::Edge,
             &[&waf_addr, &endpoint_addr],
         );
-        security.force_new = Vec::new();
+        security.force_new = strata_azure::replace_on_change(&security.resource_type());
         resources.push(security);
         outputs.insert("waf_policy_id".to_string(), Value::from(waf_id.as_str()));
     }

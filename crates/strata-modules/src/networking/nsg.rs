@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use strata_core::{InputError, Value, naming};
+use strata_azure::naming;
+use strata_core::{InputError, Value};
 
 use crate::inputs::{Errors, Fields, Input};
 

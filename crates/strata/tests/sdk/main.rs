@@ -212,11 +212,10 @@ fn key_vault() {
     run("keyvault");
 }
 
-// Left out until fixed: App Service (python/web.py). azure-mgmt-web 11.0.1 defaults to
-// api-version 2025-05-01, which the emulator refuses for Microsoft.Web/serverfarms and sites
-// (400 NoRegisteredProviderFound: its catalogue's newest is 2025-03-01 and 2025-05-01 is dated
-// more than a year before the catalogue's snapshot). Add `#[test] fn app_service() { run("web") }`
-// back once it is served.
+#[test]
+fn app_service() {
+    run("web");
+}
 
 #[test]
 fn compute() {

@@ -124,7 +124,7 @@ pub(crate) fn check_os_profile(
             "Required parameter 'adminUsername' is missing (null).",
         ));
     };
-    if strata_core::naming::RESERVED_VM_ADMIN_NAMES.contains(&user.to_ascii_lowercase().as_str())
+    if strata_azure::naming::RESERVED_VM_ADMIN_NAMES.contains(&user.to_ascii_lowercase().as_str())
         || user.ends_with('.')
     {
         return Err(invalid_parameter(

@@ -66,7 +66,7 @@ pub(crate) fn tombstone_named<'a>(state: &'a State, name: &str) -> Option<&'a To
 
 /// Whether `name` can be used for a new vault, in the words of `checkNameAvailability`.
 pub(crate) fn availability(state: &State, name: &str) -> Option<Unavailable> {
-    if strata_core::naming::rule_for(TYPE).check(name).is_err() {
+    if strata_azure::naming::rule_for(TYPE).check(name).is_err() {
         return Some(Unavailable::Invalid(format!(
             "Vault name '{name}' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name must \
              begin with a letter, end with a letter or digit, and not contain consecutive hyphens."

@@ -29,7 +29,7 @@ const READ_ONLY: &[&str] = &[
 
 /// Whether `name` can be used for a new server, in the words of `checkNameAvailability`.
 pub(crate) fn availability(state: &State, name: &str) -> Option<Unavailable> {
-    if strata_core::naming::rule_for(TYPE).check(name).is_err() {
+    if strata_azure::naming::rule_for(TYPE).check(name).is_err() {
         return Some(Unavailable::Invalid(format!(
             "The name '{name}' is not valid: server names are 3-63 lowercase letters, digits and hyphens, not starting \
              or ending with a hyphen."

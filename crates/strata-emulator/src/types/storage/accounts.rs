@@ -73,7 +73,7 @@ fn one_of(value: Option<&Value>, allowed: &[&str], field: &str) -> Result<String
 
 /// Whether `name` can be used for a new account, in the words of `checkNameAvailability`.
 pub(crate) fn availability(state: &State, name: &str) -> Option<Unavailable> {
-    if strata_core::naming::rule_for(TYPE).check(name).is_err() {
+    if strata_azure::naming::rule_for(TYPE).check(name).is_err() {
         return Some(Unavailable::Invalid(format!(
             "{name} is not a valid storage account name. Storage account name must be between 3 and 24 characters in \
              length and use numbers and lower-case letters only."

@@ -46,7 +46,7 @@ pub(super) const SECRET_SETTINGS: &[&str] = &["appSettings", "connectionStrings"
 
 /// Whether `name` can be used for a new site, in the words of `checkNameAvailability`.
 pub(crate) fn availability(state: &State, name: &str) -> Option<Unavailable> {
-    if strata_core::naming::rule_for(TYPE).check(name).is_err() {
+    if strata_azure::naming::rule_for(TYPE).check(name).is_err() {
         return Some(Unavailable::Invalid(format!(
             "The name '{name}' is not a valid site name."
         )));

@@ -63,9 +63,14 @@ def delete():
 
 
 s.check("vault delete", delete)
-# Known failure, left out until fixed: the soft-deleted vault at the SDK's default api-version.
-# vaults.get_deleted (GET /subscriptions/{s}/providers/Microsoft.KeyVault/locations/westeurope/
-# deletedVaults/{name}?api-version=2026-05-15) answers 400 NoRegisteredProviderFound for type
-# 'deletedVaults', although vaults are served at that version; list_deleted and
-# begin_purge_deleted go to the same type.
+s.check("deleted vault get", lambda: equal(kv.vaults.get_deleted(VAULT, LOCATION).name, VAULT, "name"))
+s.check("deleted vaults list", lambda: equal([v.name for v in kv.vaults.list_deleted()], [VAULT], "deleted vaults"))
+
+
+def purge():
+    poll(kv.vaults.begin_purge_deleted(VAULT, LOCATION))
+    expect_error(lambda: kv.vaults.get_deleted(VAULT, LOCATION), 404, None)
+
+
+s.check("deleted vault purge", purge)
 s.finish()

@@ -1,18 +1,35 @@
 //! Curated behaviour per Azure type: what the published schemas do not say but strata must
-//! know to plan and apply safely. Type names are compared case-insensitively, as ARM does.
+//! know to plan, apply and check names safely. Type names are compared case-insensitively, as
+//! ARM does. The engine, the configuration, the modules and the emulator read these facts, so
+//! none of them keeps a per-type table of its own.
 //!
+//! - [`naming`]: Azure's naming rules per type ([`naming::rule_for`]), reserved VM admin names.
+//! - [`layer_for`] (`layers.rs`): the layer a generic resource or an import of a type goes in.
+//! - [`soft_delete`]: the types Azure soft-deletes and how strata recovers or purges them
+//!   ([`soft_delete::for_resource`]; [`soft_delete_fallback`] for states written before strata
+//!   recorded it per resource).
+//! - [`diagnostics`]: which types send logs and metrics through diagnostic settings.
+//! - [`replace_on_change`] (`replace.rs`): paths Azure fixes at creation, per type.
+//! - [`api_versions`]: the api-version each built-in module writes, per type.
 //! - [`is_settings_singleton`]: children that exist as long as their parent does and have no
 //!   DELETE (a storage account's blob service): creating one only sets it, and leaving the
 //!   configuration only forgets it.
 //! - [`deleted_with_parent`]: children Azure Resource Manager cannot delete on their own (only
 //!   the data plane can): they go with their parent.
-//! - [`soft_delete_fallback`]: how a type soft-deletes, for states written before strata
-//!   recorded it per resource.
 //! - [`SERIAL_FAMILIES`] / [`SERIAL_ALSO_CHANGES`]: writes Azure runs one at a time per parent
 //!   (`AnotherOperationInProgress` otherwise), and the body properties that make a write
 //!   change another family too.
 
-use strata_core::{Purge, Recover, SoftDelete};
+pub mod api_versions;
+pub mod diagnostics;
+mod layers;
+pub mod naming;
+mod replace;
+pub mod soft_delete;
+
+pub use layers::layer_for;
+pub use replace::{REPLACE_ON_CHANGE, replace_on_change, replace_on_change_paths};
+pub use soft_delete::soft_delete_fallback;
 
 const SETTINGS_SINGLETONS: &[&str] = &[
     "microsoft.storage/storageaccounts/blobservices",
@@ -61,23 +78,6 @@ pub fn deleted_with_parent(resource_type: &str) -> bool {
     listed(DELETED_WITH_PARENT, resource_type)
 }
 
-/// Log Analytics workspaces: a re-created name recovers them; `force=true` deletes for good.
-static WORKSPACE: SoftDelete = SoftDelete {
-    deleted_id: None,
-    api_version: String::new(),
-    recover: Recover::PutRecovers,
-    purge: Purge::ForceDelete,
-    purge_protected: false,
-};
-
-/// How `resource_type` soft-deletes when nothing more specific is recorded (Key Vaults need
-/// their location and name for their deleted id, so they are always recorded per resource).
-pub fn soft_delete_fallback(resource_type: &str) -> Option<&'static SoftDelete> {
-    resource_type
-        .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
-        .then_some(&WORKSPACE)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,7 +89,5 @@ mod tests {
         ));
         assert!(!is_settings_singleton("Microsoft.Storage/storageAccounts"));
         assert!(deleted_with_parent("Microsoft.KeyVault/vaults/secrets"));
-        assert!(soft_delete_fallback("microsoft.operationalinsights/WORKSPACES").is_some());
-        assert!(soft_delete_fallback("Microsoft.KeyVault/vaults").is_none());
     }
 }

@@ -26,7 +26,7 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// Candidates close to `name`, closest first (at most three).
-pub(crate) fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+pub fn similar<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let lower = name.to_ascii_lowercase();
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
@@ -47,11 +47,7 @@ const LONG_LIST: usize = 12;
 
 /// `did you mean `x`?` when something is close, else the full list:
 /// `<what>: a, b, c`.
-pub(crate) fn hint<'a>(
-    name: &str,
-    what: &str,
-    candidates: impl IntoIterator<Item = &'a str> + Clone,
-) -> String {
+pub fn hint<'a>(name: &str, what: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
     let near = similar(name, candidates.clone());
     let all: Vec<&str> = candidates.into_iter().collect();
     let list = if all.is_empty() {

@@ -16,7 +16,7 @@ mod net;
 mod numeric;
 mod strings;
 
-pub(crate) use encoding::hex;
+pub use encoding::hex;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -27,7 +27,7 @@ use crate::ops::{self, deep_unmark, mark, split_mark};
 
 /// How a function failed, as the evaluator reports it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum CallError {
+pub enum CallError {
     NoSuchFunction,
     Arity(String),
     Failed(String),
@@ -35,7 +35,7 @@ pub(crate) enum CallError {
 
 /// How a function implementation fails.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum FnError {
+pub enum FnError {
     /// A value the function needs is not known yet: the call is deferred.
     Unknown,
     Invalid(String),
@@ -162,12 +162,12 @@ const FUNCS: &[Func] = &[
 ];
 
 /// The names of every function, for hints.
-pub(crate) fn names() -> impl Iterator<Item = &'static str> + Clone {
+pub fn names() -> impl Iterator<Item = &'static str> + Clone {
     FUNCS.iter().map(|f| f.name)
 }
 
 /// Calls function `name`.
-pub(crate) fn call(name: &str, args: Vec<Value>) -> Result<Value, CallError> {
+pub fn call(name: &str, args: Vec<Value>) -> Result<Value, CallError> {
     let func = FUNCS
         .iter()
         .find(|f| f.name == name)
@@ -340,6 +340,3 @@ fn object<'a>(args: &'a [Value], i: usize, what: &str) -> Result<&'a BTreeMap<St
 fn num_value(f: f64) -> FnResult {
     ops::number(f).map_err(FnError::Invalid)
 }
-
-#[cfg(test)]
-mod tests;

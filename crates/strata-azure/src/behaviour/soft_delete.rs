@@ -1,6 +1,7 @@
 //! The resource types Azure soft-deletes, and how strata recovers or purges them: one table,
-//! used by the modules for what they create and by the configuration for generic `resource`
-//! blocks (through [`BuiltinRegistry`](crate::BuiltinRegistry)).
+//! used by the modules for what they create, by the configuration for generic `resource`
+//! blocks (through strata-modules' registry) and by the engine for states written before the
+//! choice was recorded per resource ([`soft_delete_fallback`]).
 //!
 //! | type | deleted namesake | recover | purge |
 //! |---|---|---|---|
@@ -80,6 +81,23 @@ fn deleted_vault_id(vault: &ArmId, location: Option<&Value>) -> Option<ArmId> {
     .ok()
 }
 
+/// Log Analytics workspaces: a re-created name recovers them; `force=true` deletes for good.
+static WORKSPACE: SoftDelete = SoftDelete {
+    deleted_id: None,
+    api_version: String::new(),
+    recover: Recover::PutRecovers,
+    purge: Purge::ForceDelete,
+    purge_protected: false,
+};
+
+/// How `resource_type` soft-deletes when nothing more specific is recorded (Key Vaults need
+/// their location and name for their deleted id, so they are always recorded per resource).
+pub fn soft_delete_fallback(resource_type: &str) -> Option<&'static SoftDelete> {
+    resource_type
+        .eq_ignore_ascii_case(WORKSPACE_TYPE)
+        .then_some(&WORKSPACE)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +110,7 @@ mod tests {
             strata_core::id_for(&rg, ty, name).unwrap(),
             "2024-11-01",
             body,
+            crate::layer_for(ty),
         )
     }
 
@@ -135,6 +154,14 @@ mod tests {
         assert_eq!(sd.recover, Recover::PutRecovers);
         assert_eq!(sd.purge, Purge::ForceDelete);
         assert!(!sd.purge_protected);
+    }
+
+    #[test]
+    fn fallbacks_ignore_case() {
+        let sd = soft_delete_fallback("microsoft.operationalinsights/WORKSPACES").unwrap();
+        assert_eq!(sd.recover, Recover::PutRecovers);
+        assert_eq!(sd.purge, Purge::ForceDelete);
+        assert!(soft_delete_fallback("Microsoft.KeyVault/vaults").is_none());
     }
 
     #[test]

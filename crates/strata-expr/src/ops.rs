@@ -13,7 +13,7 @@ use crate::similar;
 
 /// A binary operator of the language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum BinOp {
+pub enum BinOp {
     Eq,
     NotEq,
     Less,
@@ -66,34 +66,15 @@ impl BinOp {
         ];
         ALL.into_iter().find(|op| op.symbol() == s)
     }
-
-    pub fn from_hcl(op: hcl_edit::expr::BinaryOperator) -> BinOp {
-        use hcl_edit::expr::BinaryOperator as H;
-        match op {
-            H::Eq => BinOp::Eq,
-            H::NotEq => BinOp::NotEq,
-            H::LessEq => BinOp::LessEq,
-            H::GreaterEq => BinOp::GreaterEq,
-            H::Less => BinOp::Less,
-            H::Greater => BinOp::Greater,
-            H::Plus => BinOp::Add,
-            H::Minus => BinOp::Sub,
-            H::Mul => BinOp::Mul,
-            H::Div => BinOp::Div,
-            H::Mod => BinOp::Mod,
-            H::And => BinOp::And,
-            H::Or => BinOp::Or,
-        }
-    }
 }
 
 /// Marks `v` sensitive when `sensitive` is set.
-pub(crate) fn mark(v: Value, sensitive: bool) -> Value {
+pub fn mark(v: Value, sensitive: bool) -> Value {
     if sensitive { v.sensitive() } else { v }
 }
 
 /// `v` with every sensitive mark removed, at any depth (for computation only).
-pub(crate) fn deep_unmark(v: &Value) -> Value {
+pub fn deep_unmark(v: &Value) -> Value {
     match v {
         Value::Sensitive(inner) => deep_unmark(inner),
         Value::List(l) => Value::List(l.iter().map(deep_unmark).collect()),
@@ -103,7 +84,7 @@ pub(crate) fn deep_unmark(v: &Value) -> Value {
 }
 
 /// Splits a top-level sensitive mark off: the value inside and whether it was marked.
-pub(crate) fn split_mark(v: Value) -> (Value, bool) {
+pub fn split_mark(v: Value) -> (Value, bool) {
     match v {
         Value::Sensitive(inner) => (split_mark(*inner).0, true),
         other => (other, false),
@@ -111,7 +92,7 @@ pub(crate) fn split_mark(v: Value) -> (Value, bool) {
 }
 
 /// A number value from a float: integral values become integers, so `4 / 2` prints `2`.
-pub(crate) fn number(f: f64) -> Result<Value, String> {
+pub fn number(f: f64) -> Result<Value, String> {
     if !f.is_finite() {
         return Err("the result is not a finite number".into());
     }
@@ -125,7 +106,7 @@ pub(crate) fn number(f: f64) -> Result<Value, String> {
 }
 
 /// The number a (known, unmarked) value converts to: numbers, and strings that spell one.
-pub(crate) fn to_f64(v: &Value) -> Option<f64> {
+pub fn to_f64(v: &Value) -> Option<f64> {
     match v.unmarked() {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
@@ -143,7 +124,7 @@ fn to_i64(v: &Value) -> Option<i64> {
 
 /// The string form of a primitive for templates and string parameters; `None` for null,
 /// collections and unknowns.
-pub(crate) fn to_plain_string(v: &Value) -> Option<String> {
+pub fn to_plain_string(v: &Value) -> Option<String> {
     match v.unmarked() {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -153,12 +134,12 @@ pub(crate) fn to_plain_string(v: &Value) -> Option<String> {
 }
 
 /// The type name used in messages, with `tuple`/`map` spelled as users know them.
-pub(crate) fn describe(v: &Value) -> &'static str {
+pub fn describe(v: &Value) -> &'static str {
     v.type_name()
 }
 
 /// Deep equality of known values, ignoring marks; numbers compare by value.
-pub(crate) fn equal(a: &Value, b: &Value) -> bool {
+pub fn equal(a: &Value, b: &Value) -> bool {
     match (a.unmarked(), b.unmarked()) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
             (Some(i), Some(j)) => i == j,
@@ -207,7 +188,7 @@ fn want_number(v: &Value, side: &str, op: BinOp) -> Result<f64, String> {
 }
 
 /// `lhs <op> rhs`.
-pub(crate) fn binary(op: BinOp, lhs: Value, rhs: Value) -> Result<Value, String> {
+pub fn binary(op: BinOp, lhs: Value, rhs: Value) -> Result<Value, String> {
     // `false && x` and `true || x` are decided without `x`, even when `x` is unknown.
     if matches!(op, BinOp::And | BinOp::Or) && !lhs.is_unknown() {
         let l = want_bool(&lhs, "left", op)?;
@@ -275,7 +256,7 @@ fn arithmetic(op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, String> {
 }
 
 /// `!v` (`operator` = `"!"`) or `-v` (`"-"`).
-pub(crate) fn unary(operator: &str, v: Value) -> Result<Value, String> {
+pub fn unary(operator: &str, v: Value) -> Result<Value, String> {
     if v.is_unknown() {
         return Ok(Value::unknown(Deferred::Unary {
             operator: operator.to_string(),
@@ -301,7 +282,7 @@ pub(crate) fn unary(operator: &str, v: Value) -> Result<Value, String> {
 }
 
 /// `base[key]`. `attr_syntax` is set for `base.key`, which cannot index lists.
-pub(crate) fn index(base: Value, key: Value, attr_syntax: bool) -> Result<Value, String> {
+pub fn index(base: Value, key: Value, attr_syntax: bool) -> Result<Value, String> {
     if key.is_unknown() {
         return Ok(Value::unknown(Deferred::Index { base, key }));
     }
@@ -388,7 +369,7 @@ fn missing_key(k: &str, o: &BTreeMap<String, Value>) -> String {
 
 /// Concatenates template parts. A lone interpolation keeps its type (`"${var.list}"` is the
 /// list), as in HCL; the caller decides that before calling.
-pub(crate) fn template(parts: Vec<Value>) -> Result<Value, String> {
+pub fn template(parts: Vec<Value>) -> Result<Value, String> {
     if parts.iter().any(Value::is_unknown) {
         return Ok(Value::unknown(Deferred::Template { parts }));
     }
@@ -411,7 +392,7 @@ pub(crate) fn template(parts: Vec<Value>) -> Result<Value, String> {
 }
 
 /// The truth of a condition: a bool, or the strings `"true"` / `"false"`.
-pub(crate) fn condition(v: &Value, what: &str) -> Result<bool, String> {
+pub fn condition(v: &Value, what: &str) -> Result<bool, String> {
     match v.unmarked() {
         Value::Bool(b) => Ok(*b),
         Value::String(s) if s == "true" => Ok(true),
@@ -422,7 +403,7 @@ pub(crate) fn condition(v: &Value, what: &str) -> Result<bool, String> {
 }
 
 /// `cond ? then : otherwise` with both branches already evaluated.
-pub(crate) fn conditional(cond: Value, then: Value, otherwise: Value) -> Result<Value, String> {
+pub fn conditional(cond: Value, then: Value, otherwise: Value) -> Result<Value, String> {
     if cond.is_unknown() {
         return Ok(Value::unknown(Deferred::Conditional {
             cond,
