@@ -43,13 +43,16 @@
 //!   `types::rules_for`:
 //!   - `network`: virtual networks and subnets (delegations, what uses them), NSGs and rules,
 //!     public IPs (from a fake pool), NICs (private addresses allocated in the subnet),
-//!     application gateways, private endpoints (with their own NIC), private DNS zones;
+//!     application gateways, private endpoints (with their own NIC), private DNS zones and
+//!     their record sets (the SOA made with the zone, etags honoured);
 //!   - `storage`: accounts (202 + `Location`, global names, `listKeys`), blob service,
 //!     containers;
 //!   - `keyvault`: vaults (soft delete, `deletedVaults`, recover, purge) and secrets;
-//!   - `compute`: virtual machines and scale sets (sizes, OS profiles, fault domains);
-//!   - `web`: App Service plans and sites (global names, VNet integration);
-//!   - `postgres`: flexible servers (private access) and databases;
+//!   - `compute`: virtual machines (instance view, power actions), their OS disks as
+//!     disk resources, and scale sets (sizes, OS profiles, fault domains);
+//!   - `web`: App Service plans and sites (global names, VNet integration), the site's
+//!     `config/web`, app settings, connection strings and `networkConfig/virtualNetwork`;
+//!   - `postgres`: flexible servers (private access), databases and server parameters;
 //!   - `monitor`: Log Analytics workspaces, Application Insights, diagnostic settings (an
 //!     extension resource on any resource);
 //!   - `cdn`: Front Door Standard/Premium profiles, endpoints, origins, routes, security

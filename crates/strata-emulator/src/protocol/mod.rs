@@ -375,6 +375,9 @@ fn dispatch(
             {
                 return reply;
             }
+            if let Some(reply) = types::view_of(ctx, &c.parent, &c.kind) {
+                return reply;
+            }
             lists::collection(ctx, &c, query, path)
         }
         Route::Resource(p) => resources::handle(ctx, method, &p, body),

@@ -68,9 +68,17 @@ fn list(header: &str) -> impl Iterator<Item = &str> {
     header.split(',').map(str::trim).filter(|e| !e.is_empty())
 }
 
-/// Etags compare as sent, ignoring a weak prefix on either side.
+/// Etags compare as sent, ignoring a weak prefix and the quotes on either side: some providers
+/// hand out bare etags (private DNS record sets: a GUID) that the SDKs send back quoted.
 fn same(a: &str, b: &str) -> bool {
-    a.trim_start_matches("W/") == b.trim_start_matches("W/")
+    let bare = |e: &str| {
+        let e = e.trim_start_matches("W/");
+        e.strip_prefix('"')
+            .and_then(|x| x.strip_suffix('"'))
+            .unwrap_or(e)
+            .to_string()
+    };
+    bare(a) == bare(b)
 }
 
 fn failed(message: String) -> ArmError {

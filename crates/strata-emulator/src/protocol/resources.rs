@@ -29,7 +29,7 @@ pub(crate) fn handle(
         .clone();
     api_version::check_provider(ctx.api_version, rules.api_versions(), &full_type, &group.location)?;
     let target = Target::resolve(ctx.state, p, &group, rules);
-    let exists = ctx.state.resource(&target.key).is_some();
+    let exists = rules.exists(ctx.state, &target);
     let depth = p.segments.len();
     if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE) {
         let current = ctx
@@ -42,10 +42,8 @@ pub(crate) fn handle(
         ctx.preconditions.check(etag)?;
     }
     match (method.clone(), body) {
-        (Method::GET, _) => match ctx.state.resource(&target.key) {
-            Some(r) => Ok(Reply::json(StatusCode::OK, rules.render(ctx.state, r))),
-            None => Err(not_found(ctx, p)),
-        },
+        (Method::GET, _) if exists => rules.get(ctx, &target),
+        (Method::GET, _) => Err(not_found(ctx, p)),
         (Method::HEAD, _) => Ok(Reply::empty(if exists {
             StatusCode::NO_CONTENT
         } else {
@@ -124,7 +122,7 @@ pub(crate) fn action(
         .clone();
     api_version::check_provider(ctx.api_version, rules.api_versions(), &full_type, &group.location)?;
     let target = Target::resolve(ctx.state, p, &group, rules);
-    if ctx.state.resource(&target.key).is_none() {
+    if !rules.exists(ctx.state, &target) {
         return Err(not_found(ctx, p));
     }
     rules.action(ctx, &target, action, body)

@@ -156,6 +156,26 @@ pub(crate) fn check_name(t: &Target) -> Result<(), ArmError> {
             ),
         ));
     }
+    if lower == "microsoft.dbforpostgresql/flexibleservers" {
+        // The service names the parameter, not the rule.
+        return Err(ArmError::bad_request(
+            "InvalidParameterValue",
+            format!(
+                "Invalid value given for parameter serverName ('{}'). Specify a valid parameter value: {why}.",
+                t.name
+            ),
+        ));
+    }
+    if lower == "microsoft.operationalinsights/workspaces" {
+        return Err(ArmError::bad_request(
+            "InvalidParameter",
+            format!(
+                "Workspace name '{}' is not valid: it must start and end with a letter or digit and contain only \
+                 letters, digits and hyphens ({why}).",
+                t.name
+            ),
+        ));
+    }
     let message = if lower.starts_with("microsoft.network/") {
         // The network provider's own wording.
         format!(

@@ -6,12 +6,12 @@
 //! [`TypeRules`] of the type, one family per module:
 //!
 //! - [`network`]: virtual networks, subnets, NSGs and rules, public IPs, NICs, application
-//!   gateways, private endpoints, private DNS zones;
+//!   gateways, private endpoints, private DNS zones and record sets;
 //! - [`storage`]: accounts, blob services and containers, `listKeys`;
 //! - [`keyvault`]: vaults (soft delete, recover, purge) and secrets;
-//! - [`compute`]: virtual machines and scale sets;
-//! - [`web`]: App Service plans and sites;
-//! - [`postgres`]: PostgreSQL flexible servers and their databases;
+//! - [`compute`]: virtual machines (power actions, instance view), disks and scale sets;
+//! - [`web`]: App Service plans, sites and the site's configuration views;
+//! - [`postgres`]: PostgreSQL flexible servers, their databases and server parameters;
 //! - [`monitor`]: Log Analytics workspaces, Application Insights, diagnostic settings (an
 //!   extension resource on any resource);
 //! - [`cdn`]: Front Door Standard/Premium profiles and their children, Front Door WAF policies;
@@ -19,7 +19,10 @@
 //!   `resource` blocks work; [`published`] fills in what Azure sets on a catalogued type
 //!   (identity ids, tenant, etag) per its published definition.
 //!
-//! [`longrun`] schedules the operations of every family; [`unique`] checks names that are
+//! A type may derive a resource from another ([`TypeRules::exists`], [`TypeRules::get`]: a site's
+//! `config/web` is the site's `siteConfig`), and [`view_of`] serves `GET {resource}/{word}`
+//! paths that are views rather than lists of stored children. [`longrun`] schedules the
+//! operations of every family; [`unique`] checks names that are
 //! unique across all subscriptions. Resource groups and subscriptions have their own modules,
 //! since they are not resources below a group.
 
@@ -191,6 +194,24 @@ pub(crate) trait TypeRules: Sync {
     /// The document GET returns.
     fn render(&self, state: &State, res: &Resource) -> Value;
 
+    /// Whether the resource exists: stored, or, for views of another resource (a site's
+    /// `config/web`), derived from it.
+    fn exists(&self, state: &State, t: &Target) -> bool {
+        state.resource(&t.key).is_some()
+    }
+
+    /// GET of a resource that [`TypeRules::exists`]: its rendered document by default; types
+    /// with query options (`$expand`) or derived documents answer themselves.
+    fn get(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
+        match ctx.state.resource(&t.key) {
+            Some(r) => Ok(Reply::json(axum::http::StatusCode::OK, self.render(ctx.state, r))),
+            None => Err(ArmError::resource_not_found(
+                &t.path.type_and_names(t.path.segments.len()),
+                &t.group_name,
+            )),
+        }
+    }
+
     /// A POST action on an existing resource (`listKeys`, …). None by default.
     fn action(
         &self,
@@ -239,6 +260,14 @@ pub(crate) const MODELLED: &[&str] = &[
     network::private_endpoint::TYPE,
     network::private_dns::ZONE_TYPE,
     network::private_dns::LINK_TYPE,
+    network::record_sets::A,
+    network::record_sets::AAAA,
+    network::record_sets::CNAME,
+    network::record_sets::MX,
+    network::record_sets::PTR,
+    network::record_sets::SRV,
+    network::record_sets::TXT,
+    network::record_sets::SOA,
     storage::accounts::TYPE,
     storage::blob::SERVICE_TYPE,
     storage::blob::CONTAINER_TYPE,
@@ -246,10 +275,14 @@ pub(crate) const MODELLED: &[&str] = &[
     keyvault::secrets::TYPE,
     compute::vm::TYPE,
     compute::vmss::TYPE,
+    compute::disks::TYPE,
     web::plans::TYPE,
     web::sites::TYPE,
+    web::config::CONFIG_TYPE,
+    web::config::NETWORK_TYPE,
     postgres::servers::TYPE,
     postgres::databases::TYPE,
+    postgres::configurations::TYPE,
     monitor::workspaces::TYPE,
     monitor::components::TYPE,
     monitor::diagnostics::TYPE,
@@ -341,6 +374,56 @@ pub(crate) fn virtual_collection(
         return Some(monitor::workspaces::list_deleted(ctx, sub, group));
     }
     None
+}
+
+/// `GET {resource}/{word}` paths that are views of a resource rather than a collection of
+/// stored children (a machine's `instanceView`, a private DNS zone's `ALL` record sets, a
+/// PostgreSQL server's `configurations`): `Some` when `word` is one.
+pub(crate) fn view_of(
+    ctx: &mut Ctx<'_>,
+    parent: &ResourcePath,
+    word: &str,
+) -> Option<Result<Reply, ArmError>> {
+    let parent_type = parent.full_type().to_ascii_lowercase();
+    let handled = match parent_type.as_str() {
+        "microsoft.compute/virtualmachines" => word.eq_ignore_ascii_case("instanceView"),
+        "microsoft.network/privatednszones" => word.eq_ignore_ascii_case("ALL"),
+        "microsoft.dbforpostgresql/flexibleservers" => word.eq_ignore_ascii_case("configurations"),
+        "microsoft.web/sites" => word.eq_ignore_ascii_case("config"),
+        _ => false,
+    };
+    if !handled {
+        return None;
+    }
+    let group = match ctx.state.group(&parent.group_key()) {
+        Some(g) => g.clone(),
+        None => return Some(Err(ArmError::group_not_found(&parent.group))),
+    };
+    let rules = rules_for(&parent.full_type());
+    if let Err(e) = crate::protocol::check_provider(
+        ctx.api_version,
+        rules.api_versions(),
+        &parent.full_type(),
+        &group.location,
+    ) {
+        return Some(Err(e));
+    }
+    let t = Target::resolve(ctx.state, parent, &group, rules);
+    if !rules.exists(ctx.state, &t) || ctx.state.is_hidden(&t.key) {
+        let depth = (1..=parent.segments.len())
+            .find(|d| ctx.state.resource(&parent.key_at(*d)).is_none())
+            .unwrap_or(parent.segments.len());
+        return Some(Err(ArmError::resource_not_found(
+            &parent.type_and_names(depth),
+            &parent.group,
+        )));
+    }
+    Some(match parent_type.as_str() {
+        "microsoft.compute/virtualmachines" => compute::vm::instance_view_reply(ctx, &t),
+        "microsoft.dbforpostgresql/flexibleservers" => postgres::configurations::list(ctx, &t),
+        "microsoft.web/sites" => web::config::list(ctx, &t),
+        _ => network::record_sets::list_all(ctx, &t),
+    })
 }
 
 /// What resource group deletions leave behind: providers with soft delete keep their resources

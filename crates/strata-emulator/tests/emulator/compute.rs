@@ -120,8 +120,14 @@ async fn virtual_machines() {
 
     // Bad inputs.
     let other = res("rg1", "Microsoft.Compute/virtualMachines/vm2");
+    // A size the region does not offer: the compute provider's InvalidParameter on vmSize.
     let r = emu.put(&other, COMPUTE, vm(&nic1, "Standard_Huge_v9")).await;
-    assert_eq!((r.status, r.code()), (409, "SkuNotAvailable"));
+    assert_eq!((r.status, r.code()), (400, "InvalidParameter"), "{r:?}");
+    assert_eq!(r.body["error"]["target"], "vmSize");
+    assert!(
+        r.message().contains("Standard_B2s"),
+        "the sizes offered are named"
+    );
     let r = emu.put(&other, COMPUTE, vm(&nic1, "Standard_B2s")).await;
     assert_eq!((r.status, r.code()), (400, "NicInUse"));
     let r = emu
@@ -248,7 +254,8 @@ async fn scale_sets() {
     );
     let mut huge = scale_set(&subnet, "Uniform", &[], None);
     huge["sku"]["name"] = json!("Standard_Nope");
-    assert_eq!(emu.put(&path, COMPUTE, huge).await.code(), "SkuNotAvailable");
+    let r = emu.put(&path, COMPUTE, huge).await;
+    assert_eq!((r.status, r.code()), (400, "InvalidParameter"), "{r:?}");
 
     let r = emu
         .put(
@@ -283,5 +290,195 @@ async fn scale_sets() {
     emu.remove(&path, COMPUTE).await;
     emu.remove(&flex, COMPUTE).await;
     emu.remove(&subnet, NET).await;
+    emu.stop().await;
+}
+
+/// The `PowerState/…` code of an instance view.
+fn power(view: &Value) -> String {
+    view["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["code"].as_str())
+        .find(|c| c.starts_with("PowerState/"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn power_actions_and_instance_view() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = emu.network("rg1", &[("app", "10.0.1.0/24", None)]).await;
+    let nic1 = nic(&emu, "nic1", &format!("{vnet}/subnets/app")).await;
+    let path = res("rg1", "Microsoft.Compute/virtualMachines/vm1");
+    emu.create(&path, COMPUTE, vm(&nic1, "Standard_B2s")).await;
+
+    let view = emu.get(&format!("{path}/instanceView"), COMPUTE).await;
+    assert_eq!(view.status, 200, "{view:?}");
+    assert_eq!(view.body["statuses"][0]["code"], "ProvisioningState/succeeded");
+    assert_eq!(power(&view.body), "PowerState/running");
+    assert_eq!(view.body["computerName"], "web1");
+    // `$expand=instanceView` puts it in the document; without it there is none.
+    let plain = emu.get(&path, COMPUTE).await.body;
+    assert!(plain["properties"].get("instanceView").is_none());
+    let expanded = emu
+        .get(&format!("{path}?$expand=instanceView"), COMPUTE)
+        .await
+        .body;
+    assert_eq!(
+        power(&expanded["properties"]["instanceView"]),
+        "PowerState/running"
+    );
+
+    for (action, state) in [
+        ("powerOff", "PowerState/stopped"),
+        ("start", "PowerState/running"),
+        ("deallocate", "PowerState/deallocated"),
+        ("start", "PowerState/running"),
+        ("restart", "PowerState/running"),
+    ] {
+        let r = emu.post(&format!("{path}/{action}"), COMPUTE, None).await;
+        assert_eq!(r.status, 202, "{action}: {r:?}");
+        assert!(r.header("location").is_some(), "{action}");
+        assert!(r.header("retry-after").is_some_and(|v| v.parse::<u64>().is_ok()));
+        let status = emu.wait(&r).await;
+        assert_eq!(status["status"], "Succeeded", "{action}");
+        let done = emu.wait_location(&r).await;
+        assert_eq!(done.status, 200, "{action}");
+        let view = emu.get(&format!("{path}/instanceView"), COMPUTE).await.body;
+        assert_eq!(power(&view), state, "after {action}");
+    }
+    // An update of the machine keeps its power state.
+    let r = emu.post(&format!("{path}/deallocate"), COMPUTE, None).await;
+    emu.wait(&r).await;
+    emu.create(&path, COMPUTE, vm(&nic1, "Standard_B2s")).await;
+    let view = emu.get(&format!("{path}/instanceView"), COMPUTE).await.body;
+    assert_eq!(power(&view), "PowerState/deallocated");
+
+    // An action the emulator does not know is said plainly.
+    let r = emu.post(&format!("{path}/hibernate-now"), COMPUTE, None).await;
+    assert_eq!(r.status, 404, "{r:?}");
+    let missing = res("rg1", "Microsoft.Compute/virtualMachines/nope");
+    assert_eq!(
+        emu.post(&format!("{missing}/powerOff"), COMPUTE, None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        emu.get(&format!("{missing}/instanceView"), COMPUTE).await.code(),
+        "ResourceNotFound"
+    );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn power_actions_show_their_transition_while_running() {
+    let emu = Emu::start(Latency::parse("default=0s,Microsoft.Compute/virtualMachines=60s").unwrap()).await;
+    emu.group("rg1").await;
+    let vnet = emu.network("rg1", &[("app", "10.0.1.0/24", None)]).await;
+    let nic1 = nic(&emu, "nic1", &format!("{vnet}/subnets/app")).await;
+    let path = res("rg1", "Microsoft.Compute/virtualMachines/vm1");
+    let r = emu.put(&path, COMPUTE, vm(&nic1, "Standard_B2s")).await;
+    assert_eq!(r.status, 201);
+    let view = emu.get(&format!("{path}/instanceView"), COMPUTE).await.body;
+    assert_eq!(view["statuses"][0]["code"], "ProvisioningState/creating");
+    assert_eq!(power(&view), "PowerState/starting");
+    let r = emu.post(&format!("{path}/powerOff"), COMPUTE, None).await;
+    assert_eq!(r.status, 202);
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!(wait >= 1, "a long operation asks clients to wait: {r:?}");
+    let status = emu.get(r.header("azure-asyncoperation").unwrap(), "").await;
+    assert_eq!(status.body["status"], "InProgress");
+    let view = emu.get(&format!("{path}/instanceView"), COMPUTE).await.body;
+    assert_eq!(power(&view), "PowerState/stopping");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn os_disks_are_resources_of_their_own() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = emu.network("rg1", &[("app", "10.0.1.0/24", None)]).await;
+    let subnet = format!("{vnet}/subnets/app");
+    let nic1 = nic(&emu, "nic1", &subnet).await;
+    let nic2 = nic(&emu, "nic2", &subnet).await;
+    const DISKS: &str = "2024-03-02";
+
+    // Without a name, Azure's pattern; kept (Detach is the default) when the machine goes.
+    let vm1 = res("rg1", "Microsoft.Compute/virtualMachines/vm1");
+    let doc = emu.create(&vm1, COMPUTE, vm(&nic1, "Standard_B2s")).await;
+    let os_disk = &doc["properties"]["storageProfile"]["osDisk"];
+    let name = os_disk["name"].as_str().unwrap().to_string();
+    assert!(name.starts_with("vm1_OsDisk_1_"), "{name}");
+    assert_eq!(name.len(), "vm1_OsDisk_1_".len() + 32);
+    assert_eq!(os_disk["deleteOption"], "Detach");
+    let disk_path = res("rg1", &format!("Microsoft.Compute/disks/{name}"));
+    assert_eq!(os_disk["managedDisk"]["id"], disk_path);
+    let disk = emu.get(&disk_path, DISKS).await;
+    assert_eq!(disk.status, 200, "{disk:?}");
+    assert_eq!(disk.body["managedBy"], vm1);
+    assert_eq!(disk.body["properties"]["diskState"], "Attached");
+    assert_eq!(disk.body["properties"]["osType"], "Linux");
+    assert_eq!(disk.body["sku"]["name"], "StandardSSD_LRS");
+    assert_eq!(disk.body["properties"]["provisioningState"], "Succeeded");
+    let listed = emu.get(&res("rg1", "Microsoft.Compute/disks"), DISKS).await.body;
+    assert_eq!(listed["value"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["value"][0]["name"], name.as_str());
+    // Deleting it while attached is refused.
+    let r = emu.delete(&disk_path, DISKS).await;
+    assert_eq!((r.status, r.code()), (409, "OperationNotAllowed"), "{r:?}");
+    assert!(r.message().contains(&vm1), "{}", r.message());
+    emu.remove(&vm1, COMPUTE).await;
+    let disk = emu.get(&disk_path, DISKS).await.body;
+    assert_eq!(disk["properties"]["diskState"], "Unattached");
+    assert!(disk.get("managedBy").is_none());
+    emu.remove(&disk_path, DISKS).await;
+    assert_eq!(emu.get(&disk_path, DISKS).await.status, 404);
+
+    // A name from the body, deleted with the machine when deleteOption is Delete.
+    let vm2 = res("rg1", "Microsoft.Compute/virtualMachines/vm2");
+    let mut body = vm(&nic2, "Standard_B2s");
+    body["properties"]["storageProfile"]["osDisk"]["name"] = json!("vm2-os");
+    body["properties"]["storageProfile"]["osDisk"]["deleteOption"] = json!("Delete");
+    emu.create(&vm2, COMPUTE, body).await;
+    let disk2 = res("rg1", "Microsoft.Compute/disks/vm2-os");
+    assert_eq!(emu.get(&disk2, DISKS).await.body["managedBy"], vm2);
+    emu.remove(&vm2, COMPUTE).await;
+    assert_eq!(emu.get(&disk2, DISKS).await.status, 404);
+
+    // An ephemeral OS disk goes with its machine by default.
+    let nic3 = nic(&emu, "nic3", &subnet).await;
+    let vm3 = res("rg1", "Microsoft.Compute/virtualMachines/vm3");
+    let mut body = vm(&nic3, "Standard_B2s");
+    body["properties"]["storageProfile"]["osDisk"]["diffDiskSettings"] = json!({"option": "Local"});
+    let doc = emu.create(&vm3, COMPUTE, body).await;
+    assert_eq!(
+        doc["properties"]["storageProfile"]["osDisk"]["deleteOption"],
+        "Delete"
+    );
+
+    // A disk of its own.
+    let data = res("rg1", "Microsoft.Compute/disks/data1");
+    let r = emu
+        .put(
+            &data,
+            DISKS,
+            json!({"location": "westeurope", "sku": {"name": "Premium_LRS"},
+                   "properties": {"creationData": {"createOption": "Empty"}}}),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "InvalidParameter"), "{r:?}");
+    let made = emu
+        .create(
+            &data,
+            DISKS,
+            json!({"location": "westeurope", "sku": {"name": "Premium_LRS"},
+                   "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 64}}),
+        )
+        .await;
+    assert_eq!(made["properties"]["diskState"], "Unattached");
+    assert_eq!(made["properties"]["tier"], "P6");
     emu.stop().await;
 }

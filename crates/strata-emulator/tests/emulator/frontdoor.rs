@@ -201,3 +201,100 @@ async fn children_need_a_front_door_profile() {
     assert_eq!(r.code(), "ParentResourceNotFound");
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn patches_merge_and_routes_need_an_origin() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let afd = res("rg1", "Microsoft.Cdn/profiles/afd-patch");
+    emu.create(&afd, CDN, profile("Standard_AzureFrontDoor")).await;
+    let ep = format!("{afd}/afdEndpoints/shop");
+    emu.create(&ep, CDN, endpoint()).await;
+    let og = format!("{afd}/originGroups/app");
+    emu.create(
+        &og,
+        CDN,
+        json!({"properties": {"healthProbeSettings": {"probePath": "/health", "probeProtocol": "Https", "probeIntervalInSeconds": 30}}}),
+    )
+    .await;
+
+    // A route to a group without an origin is refused, as Azure does.
+    let route = format!("{ep}/routes/default");
+    let route_body = json!({"properties": {"originGroup": {"id": og}, "patternsToMatch": ["/*"]}});
+    let r = emu.put(&route, CDN, route_body.clone()).await;
+    assert_eq!((r.status, r.code()), (400, "BadRequest"), "{r:?}");
+    assert!(
+        r.message().contains("at least one enabled origin"),
+        "{}",
+        r.message()
+    );
+    // A disabled origin is not enough.
+    let origin = format!("{og}/origins/web");
+    emu.create(
+        &origin,
+        CDN,
+        json!({"properties": {"hostName": "shop-app.azurewebsites.net", "enabledState": "Disabled"}}),
+    )
+    .await;
+    assert_eq!(emu.put(&route, CDN, route_body.clone()).await.status, 400);
+
+    // PATCH of an origin: what is sent changes, the rest stays.
+    let r = emu
+        .patch(
+            &origin,
+            CDN,
+            json!({"properties": {"enabledState": "Enabled", "weight": 500}}),
+        )
+        .await;
+    assert!(matches!(r.status, 200 | 202), "{r:?}");
+    if r.header("azure-asyncoperation").is_some() {
+        emu.wait(&r).await;
+    }
+    let o = emu.get(&origin, CDN).await.body;
+    assert_eq!(o["properties"]["enabledState"], "Enabled");
+    assert_eq!(o["properties"]["weight"], 500);
+    assert_eq!(o["properties"]["hostName"], "shop-app.azurewebsites.net");
+    assert_eq!(o["properties"]["provisioningState"], "Succeeded");
+    let r = emu
+        .patch(&origin, CDN, json!({"properties": {"priority": 9}}))
+        .await;
+    assert_eq!(r.status, 400, "a PATCH is checked like a PUT: {r:?}");
+
+    // Now the route can be made, and patched.
+    emu.create(&route, CDN, route_body).await;
+    let r = emu
+        .patch(&route, CDN, json!({"properties": {"httpsRedirect": "Enabled"}}))
+        .await;
+    assert!(matches!(r.status, 200 | 202), "{r:?}");
+    if r.header("azure-asyncoperation").is_some() {
+        emu.wait(&r).await;
+    }
+    let got = emu.get(&route, CDN).await.body;
+    assert_eq!(got["properties"]["httpsRedirect"], "Enabled");
+    assert_eq!(got["properties"]["originGroup"]["id"], og);
+    assert_eq!(got["properties"]["patternsToMatch"], json!(["/*"]));
+
+    // PATCH of the group merges nested settings.
+    let r = emu
+        .patch(
+            &og,
+            CDN,
+            json!({"properties": {"healthProbeSettings": {"probeIntervalInSeconds": 60}}}),
+        )
+        .await;
+    assert!(matches!(r.status, 200 | 202), "{r:?}");
+    if r.header("azure-asyncoperation").is_some() {
+        emu.wait(&r).await;
+    }
+    let g = emu.get(&og, CDN).await.body;
+    let probe = &g["properties"]["healthProbeSettings"];
+    assert_eq!(probe["probeIntervalInSeconds"], 60);
+    assert_eq!(probe["probePath"], "/health");
+    assert_eq!(
+        emu.patch(&format!("{og}-missing"), CDN, json!({"properties": {}}))
+            .await
+            .status,
+        404
+    );
+    emu.stop().await;
+}

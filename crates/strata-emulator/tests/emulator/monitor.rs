@@ -265,3 +265,16 @@ async fn diagnostic_settings_are_extension_resources() {
     assert_eq!(r.status, 200, "{r:?}");
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn workspace_names_are_refused_as_log_analytics_does() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    for bad in ["law", "-law-shop", "law_shop", "law-shop-"] {
+        let r = emu.put(&ws_path(bad), LAW, workspace(30)).await;
+        assert_eq!((r.status, r.code()), (400, "InvalidParameter"), "{bad}: {r:?}");
+        assert!(r.message().contains(bad), "{}", r.message());
+    }
+    emu.create(&ws_path("law-shop-1"), LAW, workspace(30)).await;
+    emu.stop().await;
+}

@@ -478,3 +478,224 @@ async fn private_dns_zones_and_links() {
     emu.remove(&zone, DNS).await;
     emu.stop().await;
 }
+
+/// A write with one extra header (`If-Match`, `If-None-Match`): its status and body.
+async fn conditional(
+    emu: &Emu,
+    method: reqwest::Method,
+    path: &str,
+    header: (&str, &str),
+    body: Option<Value>,
+) -> (u16, Value) {
+    let url = format!("{}{path}?api-version={DNS}", emu.base);
+    let mut req = emu.client.request(method, &url).header(header.0, header.1);
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b.to_string());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn private_dns_record_sets() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let zone = net("rg1", "privateDnsZones/shop.internal");
+    let doc = emu.create(&zone, DNS, json!({"location": "global"})).await;
+    // The zone comes with its SOA record set, with Azure's defaults.
+    assert_eq!(doc["properties"]["numberOfRecordSets"], 1);
+    let soa = emu.get(&format!("{zone}/SOA/@"), DNS).await;
+    assert_eq!(soa.status, 200, "{soa:?}");
+    assert_eq!(soa.body["type"], "Microsoft.Network/privateDnsZones/SOA");
+    assert_eq!(soa.body["properties"]["fqdn"], "shop.internal.");
+    assert_eq!(soa.body["properties"]["ttl"], 3600);
+    let record = &soa.body["properties"]["soaRecord"];
+    assert_eq!(record["host"], "azureprivatedns.net");
+    assert_eq!(record["email"], "azureprivatedns-host.microsoft.com");
+    assert_eq!(
+        (
+            &record["refreshTime"],
+            &record["retryTime"],
+            &record["expireTime"],
+            &record["minimumTtl"],
+            &record["serialNumber"]
+        ),
+        (
+            &json!(3600),
+            &json!(300),
+            &json!(2_419_200),
+            &json!(10),
+            &json!(1)
+        )
+    );
+
+    // One set of every type, synchronously (201, then 200).
+    let sets = [
+        ("A", "db", json!({"aRecords": [{"ipv4Address": "10.0.2.4"}]})),
+        (
+            "AAAA",
+            "db6",
+            json!({"aaaaRecords": [{"ipv6Address": "fd00::4"}]}),
+        ),
+        (
+            "CNAME",
+            "www",
+            json!({"cnameRecord": {"cname": "db.shop.internal"}}),
+        ),
+        (
+            "MX",
+            "@",
+            json!({"mxRecords": [{"preference": 10, "exchange": "mail.shop.internal"}]}),
+        ),
+        (
+            "PTR",
+            "4",
+            json!({"ptrRecords": [{"ptrdname": "db.shop.internal"}]}),
+        ),
+        (
+            "SRV",
+            "_sip._tcp",
+            json!({"srvRecords": [{"priority": 1, "weight": 5, "port": 5060, "target": "sip.shop.internal"}]}),
+        ),
+        ("TXT", "@", json!({"txtRecords": [{"value": ["v=spf1 -all"]}]})),
+    ];
+    for (kind, name, records) in &sets {
+        let mut props = records.clone();
+        props["ttl"] = json!(300);
+        let path = format!("{zone}/{kind}/{name}");
+        let r = emu.put(&path, DNS, json!({"properties": props})).await;
+        assert_eq!(r.status, 201, "{kind}: {r:?}");
+        assert_eq!(
+            r.body["type"],
+            format!("Microsoft.Network/privateDnsZones/{kind}")
+        );
+        assert!(r.body["etag"].is_string(), "{kind}");
+        assert_eq!(r.body["properties"]["isAutoRegistered"], false);
+        let again = emu.put(&path, DNS, json!({"properties": props})).await;
+        assert_eq!(again.status, 200, "{kind}");
+        assert_ne!(
+            again.body["etag"], r.body["etag"],
+            "{kind}: a write changes the etag"
+        );
+    }
+    assert_eq!(
+        emu.get(&format!("{zone}/A/db"), DNS).await.body["properties"]["fqdn"],
+        "db.shop.internal."
+    );
+    let all = emu.get(&format!("{zone}/ALL"), DNS).await;
+    assert_eq!(all.status, 200, "{all:?}");
+    assert_eq!(all.body["value"].as_array().unwrap().len(), 8);
+    let a = emu.get(&format!("{zone}/A"), DNS).await.body;
+    assert_eq!(a["value"].as_array().unwrap().len(), 1);
+    assert_eq!(a["value"][0]["name"], "db");
+    assert_eq!(
+        emu.get(&zone, DNS).await.body["properties"]["numberOfRecordSets"],
+        8
+    );
+
+    // Records are checked; a set of one type keeps only its own records.
+    let r = emu
+        .put(
+            &format!("{zone}/A/bad"),
+            DNS,
+            json!({"properties": {"aRecords": [{"ipv4Address": "10.0.2.999"}]}}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r:?}");
+
+    // If-Match / If-None-Match.
+    let path = format!("{zone}/A/db");
+    let etag = emu.get(&path, DNS).await.body["etag"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"properties": {"ttl": 60, "aRecords": [{"ipv4Address": "10.0.2.5"}]}});
+    let (status, err) = conditional(
+        &emu,
+        reqwest::Method::PUT,
+        &path,
+        ("if-match", "\"not-the-etag\""),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (412, Some("PreconditionFailed"))
+    );
+    let (status, _) = conditional(
+        &emu,
+        reqwest::Method::PUT,
+        &path,
+        ("if-none-match", "*"),
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 412);
+    // The etag is a bare GUID, which the SDKs send back quoted.
+    assert!(uuid::Uuid::parse_str(&etag).is_ok(), "{etag}");
+    let quoted = format!("\"{etag}\"");
+    let (status, doc) = conditional(
+        &emu,
+        reqwest::Method::PUT,
+        &path,
+        ("if-match", &quoted),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["properties"]["aRecords"][0]["ipv4Address"], "10.0.2.5");
+    let (status, _) = conditional(
+        &emu,
+        reqwest::Method::PUT,
+        &format!("{zone}/A/fresh"),
+        ("if-none-match", "*"),
+        Some(json!({"properties": {"aRecords": [{"ipv4Address": "10.0.2.6"}]}})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    // PATCH merges; a stale etag refuses a DELETE.
+    let r = emu
+        .patch(&path, DNS, json!({"properties": {"metadata": {"owner": "team"}}}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["properties"]["ttl"], 60);
+    assert_eq!(r.body["properties"]["metadata"]["owner"], "team");
+    let (status, _) = conditional(&emu, reqwest::Method::DELETE, &path, ("if-match", &etag), None).await;
+    assert_eq!(status, 412);
+    assert_eq!(emu.delete(&path, DNS).await.status, 200);
+    assert_eq!(emu.get(&path, DNS).await.status, 404);
+    assert_eq!(emu.delete(&path, DNS).await.status, 204);
+    // The SOA set changes but does not go; its host stays Azure's.
+    let r = emu
+        .put(
+            &format!("{zone}/SOA/@"),
+            DNS,
+            json!({"properties": {"soaRecord": {"host": "elsewhere", "minimumTtl": 30}}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["properties"]["soaRecord"]["minimumTtl"], 30);
+    assert_eq!(r.body["properties"]["soaRecord"]["host"], "azureprivatedns.net");
+    assert_eq!(r.body["properties"]["soaRecord"]["retryTime"], 300);
+    assert_eq!(emu.delete(&format!("{zone}/SOA/@"), DNS).await.status, 400);
+    assert_eq!(
+        emu.get(&zone, DNS).await.body["properties"]["numberOfRecordSets"],
+        8
+    );
+    // Record sets of a missing zone.
+    let nowhere = net("rg1", "privateDnsZones/none.internal");
+    assert_eq!(emu.get(&format!("{nowhere}/ALL"), DNS).await.status, 404);
+    assert_eq!(
+        emu.put(
+            &format!("{nowhere}/A/x"),
+            DNS,
+            json!({"properties": {"aRecords": []}})
+        )
+        .await
+        .status,
+        404
+    );
+    emu.stop().await;
+}

@@ -169,7 +169,8 @@ async fn private_flexible_servers() {
             server(&data, &zone, "Standard_D2ds_v5", "GeneralPurpose"),
         )
         .await;
-    assert_eq!(r.code(), "InvalidResourceName");
+    // PostgreSQL answers a bad server name with its own code.
+    assert_eq!((r.status, r.code()), (400, "InvalidParameterValue"), "{r:?}");
     let wrong_zone = net("rg1", "privateDnsZones/shop.internal");
     emu.create(&wrong_zone, DNS, json!({"location": "global"})).await;
     let r = emu
@@ -207,5 +208,127 @@ async fn servers_are_404_until_created_and_busy_meanwhile() {
     assert!(s.body["id"].as_str().unwrap().contains("/azureAsyncOperation/"));
     let again = emu.put(&path, PG, body).await;
     assert_eq!((again.status, again.code()), (409, "ServerBusy"));
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn server_parameters() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let (data, _, zone) = private_network(&emu).await;
+    let path = res("rg1", "Microsoft.DBforPostgreSQL/flexibleServers/shop-params");
+    emu.create(
+        &path,
+        PG,
+        server(&data, &zone, "Standard_D2ds_v5", "GeneralPurpose"),
+    )
+    .await;
+    let configs = format!("{path}/configurations");
+
+    // Every parameter is listed and readable, with its default.
+    let list = emu.get(&configs, PG).await;
+    assert_eq!(list.status, 200, "{list:?}");
+    let items = list.body["value"].as_array().unwrap();
+    assert!(items.len() >= 30, "{}", items.len());
+    assert!(
+        items
+            .iter()
+            .all(|i| i["properties"]["source"] == "system-default")
+    );
+    let one = emu.get(&format!("{configs}/autovacuum"), PG).await;
+    assert_eq!(one.status, 200, "{one:?}");
+    assert_eq!(
+        one.body["type"],
+        "Microsoft.DBforPostgreSQL/flexibleServers/configurations"
+    );
+    assert_eq!(one.body["id"], format!("{configs}/autovacuum"));
+    let p = &one.body["properties"];
+    assert_eq!(
+        (
+            &p["value"],
+            &p["defaultValue"],
+            &p["dataType"],
+            &p["allowedValues"]
+        ),
+        (&json!("on"), &json!("on"), &json!("Boolean"), &json!("on,off"))
+    );
+    assert_eq!(emu.get(&format!("{configs}/no_such_thing"), PG).await.status, 404);
+
+    // PUT sets a value (long-running), PATCH too; the source becomes user-override.
+    let r = emu
+        .put(
+            &format!("{configs}/max_connections"),
+            PG,
+            json!({"properties": {"value": "800", "source": "user-override"}}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{r:?}");
+    assert!(r.header("azure-asyncoperation").is_some());
+    assert_eq!(emu.wait(&r).await["status"], "Succeeded");
+    let got = emu.get(&format!("{configs}/max_connections"), PG).await.body;
+    assert_eq!(got["properties"]["value"], "800");
+    assert_eq!(got["properties"]["source"], "user-override");
+    assert_eq!(got["properties"]["defaultValue"], "1718");
+    let r = emu
+        .patch(
+            &format!("{configs}/TimeZone"),
+            PG,
+            json!({"properties": {"value": "Europe/Paris", "source": "user-override"}}),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{r:?}");
+    emu.wait(&r).await;
+    let got = emu.get(&format!("{configs}/timezone"), PG).await.body;
+    assert_eq!(got["name"], "TimeZone");
+    assert_eq!(got["properties"]["value"], "Europe/Paris");
+    // The list says the same.
+    let list = emu.get(&configs, PG).await.body;
+    let max = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "max_connections")
+        .unwrap()
+        .clone();
+    assert_eq!(max["properties"]["value"], "800");
+    // system-default resets.
+    let r = emu
+        .put(
+            &format!("{configs}/max_connections"),
+            PG,
+            json!({"properties": {"source": "system-default"}}),
+        )
+        .await;
+    emu.wait(&r).await;
+    let got = emu.get(&format!("{configs}/max_connections"), PG).await.body;
+    assert_eq!(
+        (&got["properties"]["value"], &got["properties"]["source"]),
+        (&json!("1718"), &json!("system-default"))
+    );
+
+    // Refusals, with the provider's codes.
+    for (name, value, code) in [
+        ("max_connections", "99999", "InvalidConfigurationValue"),
+        ("autovacuum", "maybe", "InvalidConfigurationValue"),
+        (
+            "shared_preload_libraries",
+            "pg_cron,not_a_library",
+            "InvalidConfigurationValue",
+        ),
+        ("max_identifier_length", "63", "ConfigurationReadOnly"),
+        ("no_such_thing", "1", "ConfigurationNotExists"),
+    ] {
+        let r = emu
+            .put(
+                &format!("{configs}/{name}"),
+                PG,
+                json!({"properties": {"value": value, "source": "user-override"}}),
+            )
+            .await;
+        assert_eq!((r.status, r.code()), (400, code), "{name}={value}: {r:?}");
+    }
+    // A missing server has no parameters.
+    let none = res("rg1", "Microsoft.DBforPostgreSQL/flexibleServers/none-here");
+    assert_eq!(emu.get(&format!("{none}/configurations"), PG).await.status, 404);
     emu.stop().await;
 }

@@ -243,3 +243,175 @@ async fn vnet_integration_needs_a_delegated_subnet() {
     emu.remove(&app_subnet, NET).await;
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn site_configuration_views() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let plan_path = res("rg1", "Microsoft.Web/serverfarms/plan");
+    emu.create(&plan_path, WEB, plan("B1", true)).await;
+    let app = res("rg1", "Microsoft.Web/sites/app-config");
+    emu.create(&app, WEB, site(&plan_path, None)).await;
+
+    // config/web is the site's siteConfig.
+    let web = emu.get(&format!("{app}/config/web"), WEB).await;
+    assert_eq!(web.status, 200, "{web:?}");
+    assert_eq!(web.body["id"], format!("{app}/config/web"));
+    assert_eq!(web.body["name"], "web");
+    assert_eq!(web.body["type"], "Microsoft.Web/sites/config");
+    assert_eq!(web.body["properties"]["linuxFxVersion"], "PYTHON|3.12");
+    assert!(!web.body.to_string().contains("sup3r-secret"));
+    let listed = emu.get(&format!("{app}/config"), WEB).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    assert_eq!(listed.body["value"][0]["name"], "web");
+    assert_eq!(listed.body["value"].as_array().unwrap().len(), 1);
+    // PUT keeps what it leaves out; PATCH merges; the site shows both.
+    let r = emu
+        .put(
+            &format!("{app}/config/web"),
+            WEB,
+            json!({"properties": {"alwaysOn": true, "minTlsVersion": "1.3"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["properties"]["alwaysOn"], true);
+    assert_eq!(r.body["properties"]["linuxFxVersion"], "PYTHON|3.12");
+    let r = emu
+        .patch(
+            &format!("{app}/config/web"),
+            WEB,
+            json!({"properties": {"linuxFxVersion": "NODE|22-lts"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let site_doc = emu.get(&app, WEB).await.body;
+    let config = &site_doc["properties"]["siteConfig"];
+    assert_eq!(config["linuxFxVersion"], "NODE|22-lts");
+    assert_eq!(config["alwaysOn"], true);
+    assert_eq!(config["minTlsVersion"], "1.3");
+
+    // App settings: the site's, as a map; PUT replaces them and answers with the map.
+    let list = emu
+        .post(&format!("{app}/config/appsettings/list"), WEB, None)
+        .await;
+    assert_eq!(list.status, 200, "{list:?}");
+    assert_eq!(list.body["name"], "appsettings");
+    assert_eq!(list.body["properties"], json!({"DB_PASSWORD": "sup3r-secret"}));
+    let r = emu
+        .put(
+            &format!("{app}/config/appsettings"),
+            WEB,
+            json!({"properties": {"FEATURE": "on", "WORKERS": "4"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["properties"], json!({"FEATURE": "on", "WORKERS": "4"}));
+    let list = emu
+        .post(&format!("{app}/config/appsettings/list"), WEB, None)
+        .await;
+    assert_eq!(list.body["properties"], json!({"FEATURE": "on", "WORKERS": "4"}));
+    // Settings are read through list only, and never in the site's document.
+    assert_eq!(
+        emu.get(&format!("{app}/config/appsettings"), WEB).await.status,
+        405
+    );
+    assert!(!emu.get(&app, WEB).await.body.to_string().contains("WORKERS"));
+
+    // Connection strings.
+    let r = emu
+        .put(
+            &format!("{app}/config/connectionstrings"),
+            WEB,
+            json!({"properties": {"db": {"value": "Server=x;Password=p4ss", "type": "PostgreSQL"}}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let list = emu
+        .post(&format!("{app}/config/connectionstrings/list"), WEB, None)
+        .await;
+    assert_eq!(list.status, 200);
+    assert_eq!(
+        list.body["properties"]["db"],
+        json!({"value": "Server=x;Password=p4ss", "type": "PostgreSQL"})
+    );
+    let r = emu
+        .put(
+            &format!("{app}/config/connectionstrings"),
+            WEB,
+            json!({"properties": {"db": {"value": "x", "type": "Oracle"}}}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(!emu.get(&app, WEB).await.body.to_string().contains("p4ss"));
+
+    // A site that does not exist has no configuration.
+    let none = res("rg1", "Microsoft.Web/sites/nope");
+    assert_eq!(emu.get(&format!("{none}/config/web"), WEB).await.status, 404);
+    assert_eq!(
+        emu.post(&format!("{none}/config/appsettings/list"), WEB, None)
+            .await
+            .status,
+        404
+    );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn swift_vnet_integration_through_network_config() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = emu
+        .network(
+            "rg1",
+            &[
+                ("app", "10.0.1.0/24", Some("Microsoft.Web/serverFarms")),
+                ("plain", "10.0.3.0/24", None),
+            ],
+        )
+        .await;
+    let app_subnet = format!("{vnet}/subnets/app");
+    let plan_path = res("rg1", "Microsoft.Web/serverfarms/plan");
+    emu.create(&plan_path, WEB, plan("P1v3", true)).await;
+    let app = res("rg1", "Microsoft.Web/sites/app-swift");
+    emu.create(&app, WEB, site(&plan_path, None)).await;
+    let swift = format!("{app}/networkConfig/virtualNetwork");
+
+    let r = emu.get(&swift, WEB).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["type"], "Microsoft.Web/sites/networkConfig");
+    assert!(r.body["properties"]["subnetResourceId"].is_null());
+    let r = emu
+        .put(
+            &swift,
+            WEB,
+            json!({"properties": {"subnetResourceId": format!("{vnet}/subnets/plain")}}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(r.message().contains("delegation"), "{}", r.message());
+    let r = emu
+        .put(
+            &swift,
+            WEB,
+            json!({"properties": {"subnetResourceId": app_subnet}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["properties"]["subnetResourceId"], app_subnet);
+    // The site's own field says the same, and the subnet shows the site.
+    let doc = emu.get(&app, WEB).await.body;
+    assert_eq!(doc["properties"]["virtualNetworkSubnetId"], app_subnet);
+    let s = emu.get(&app_subnet, NET).await.body;
+    assert_eq!(
+        s["properties"]["serviceAssociationLinks"][0]["properties"]["link"],
+        app
+    );
+    assert_eq!(emu.delete(&swift, WEB).await.status, 200);
+    assert!(
+        emu.get(&app, WEB).await.body["properties"]
+            .get("virtualNetworkSubnetId")
+            .is_none()
+    );
+    assert!(emu.get(&swift, WEB).await.body["properties"]["subnetResourceId"].is_null());
+    emu.stop().await;
+}

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{render_base, str_of, strip_server_fields, take_properties};
+use super::super::common::{merge_patch, render_base, str_of, strip_server_fields, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::{NAMESPACE, VERSIONS, accept_delete, accept_put, afd_profile, deployment_status};
 use crate::protocol::{ArmError, Reply};
@@ -71,6 +71,29 @@ pub(crate) fn store_child(
     accept_put(ctx, t, NAMESPACE, created, rendered)
 }
 
+/// PATCH of a profile child: the properties sent are merged into the stored ones (JSON merge
+/// patch), and the result goes through the checks of a PUT.
+pub(crate) fn patch_child(
+    ctx: &mut Ctx<'_>,
+    t: &Target,
+    mut body: Map<String, Value>,
+    rules: &dyn TypeRules,
+) -> Result<Reply, ArmError> {
+    strip_server_fields(&mut body);
+    let Some(existing) = ctx.state.resource(&t.key) else {
+        return Err(ArmError::resource_not_found(
+            &t.path.type_and_names(t.path.segments.len()),
+            &t.group_name,
+        ));
+    };
+    let mut props = Value::Object(existing.properties().cloned().unwrap_or_default());
+    let patch = take_properties(&mut body)?;
+    merge_patch(&mut props, &Value::Object(patch));
+    let mut merged = Map::new();
+    merged.insert("properties".into(), props);
+    rules.put(ctx, t, merged)
+}
+
 /// The rendering of a profile child: its deployment follows its provisioning.
 pub(crate) fn render_child(res: &Resource) -> Value {
     let mut out = render_base(res, None);
@@ -131,8 +154,8 @@ impl TypeRules for OriginGroups {
         Ok(store_child(ctx, t, GROUP_TYPE, props, self))
     }
 
-    fn patch(&self, _ctx: &mut Ctx<'_>, _t: &Target, _body: Map<String, Value>) -> Result<Reply, ArmError> {
-        Err(ArmError::method_not_allowed("PATCH"))
+    fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {
+        patch_child(ctx, t, body, self)
     }
 
     fn delete(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
@@ -214,8 +237,8 @@ impl TypeRules for Origins {
         Ok(store_child(ctx, t, ORIGIN_TYPE, props, self))
     }
 
-    fn patch(&self, _ctx: &mut Ctx<'_>, _t: &Target, _body: Map<String, Value>) -> Result<Reply, ArmError> {
-        Err(ArmError::method_not_allowed("PATCH"))
+    fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {
+        patch_child(ctx, t, body, self)
     }
 
     fn delete(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {

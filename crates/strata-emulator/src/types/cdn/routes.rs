@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::super::common::{at, strip_server_fields, take_properties};
 use super::super::{Ctx, Target, TypeRules};
-use super::origins::{render_child, store_child};
+use super::origins::{patch_child, render_child, store_child};
 use super::{NAMESPACE, VERSIONS, accept_delete, afd_profile};
 use crate::protocol::{ArmError, Reply};
 use crate::store::{Resource, State, key_of};
@@ -71,6 +71,21 @@ impl TypeRules for Routes {
                 t.path.segments[0].1
             )));
         }
+        // Azure refuses a route to a group without an enabled origin (the error a deployment
+        // that creates the route before the origin gets).
+        let has_origin = ctx.state.children(&group_key, "origins").iter().any(|o| {
+            o.properties()
+                .and_then(|p| p.get("enabledState"))
+                .and_then(Value::as_str)
+                .is_none_or(|s| !s.eq_ignore_ascii_case("Disabled"))
+        });
+        if !has_origin {
+            return Err(bad(
+                "Please make sure that the originGroup is created successfully and at least one enabled origin is \
+                 created under the origin group."
+                    .into(),
+            ));
+        }
         for domain in props
             .get("customDomains")
             .and_then(Value::as_array)
@@ -105,8 +120,8 @@ impl TypeRules for Routes {
         Ok(store_child(ctx, t, TYPE, props, self))
     }
 
-    fn patch(&self, _ctx: &mut Ctx<'_>, _t: &Target, _body: Map<String, Value>) -> Result<Reply, ArmError> {
-        Err(ArmError::method_not_allowed("PATCH"))
+    fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {
+        patch_child(ctx, t, body, self)
     }
 
     fn delete(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {

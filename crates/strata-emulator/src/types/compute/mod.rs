@@ -3,10 +3,12 @@
 //! - PUT answers 201/200 with `provisioningState` `Creating`/`Updating` and an
 //!   `Azure-AsyncOperation` at `…/providers/Microsoft.Compute/locations/{loc}/operations/{id}`
 //!   whose status is `{startTime, status, name}` [V ASYNC]. DELETE answers 202 with both headers.
-//! - Sizes come from a list; an unknown size is `SkuNotAvailable` (409).
+//! - Sizes come from a list; an unknown size is `InvalidParameter` on `vmSize` (400).
 //! - `osProfile.adminPassword` (and `customData`) are kept but never returned; public SSH keys
 //!   are returned, as Azure does.
 
+pub(crate) mod disks;
+pub(crate) mod power;
 pub(crate) mod profile;
 pub(crate) mod sizes;
 pub(crate) mod vm;
@@ -58,6 +60,7 @@ pub(crate) fn rules_for(t: &str) -> Option<&'static dyn TypeRules> {
     Some(match t {
         "microsoft.compute/virtualmachines" => &vm::VirtualMachines,
         "microsoft.compute/virtualmachinescalesets" => &vmss::ScaleSets,
+        "microsoft.compute/disks" => &disks::Disks,
         _ => return None,
     })
 }
@@ -67,22 +70,19 @@ pub(crate) fn invalid_parameter(target: &str, message: impl Into<String>) -> Arm
     ArmError::bad_request("InvalidParameter", message).with_target(target.to_string())
 }
 
-/// Schedules the provisioning of `t` and answers the PUT: 201/200 with `Azure-AsyncOperation`.
+/// Schedules the provisioning of `t` (and of `also`, resources made with it) and answers the
+/// PUT: 201/200 with `Azure-AsyncOperation`.
 pub(crate) fn put_reply(
     ctx: &mut Ctx<'_>,
     t: &Target,
     location: &str,
     created: bool,
     rendered: Value,
+    also: Vec<String>,
 ) -> Reply {
-    let new = NewOp::on(
-        t,
-        NAMESPACE,
-        location,
-        OpAction::Provision {
-            targets: vec![t.key.clone()],
-        },
-    );
+    let mut targets = vec![t.key.clone()];
+    targets.extend(also);
+    let new = NewOp::on(t, NAMESPACE, location, OpAction::Provision { targets });
     let op = schedule(ctx, new);
     let status = if created {
         StatusCode::CREATED
@@ -94,6 +94,11 @@ pub(crate) fn put_reply(
 
 /// DELETE: 202 with both headers; the resource shows `Deleting` until it is gone.
 pub(crate) fn delete(ctx: &mut Ctx<'_>, t: &Target) -> Reply {
+    delete_with(ctx, t, Vec::new())
+}
+
+/// DELETE of `t` and of `also` (resources that go with it: a machine's disks).
+pub(crate) fn delete_with(ctx: &mut Ctx<'_>, t: &Target, also: Vec<String>) -> Reply {
     let Some(res) = ctx.state.resource(&t.key) else {
         return Reply::empty(StatusCode::NO_CONTENT);
     };
@@ -104,7 +109,7 @@ pub(crate) fn delete(ctx: &mut Ctx<'_>, t: &Target) -> Reply {
     let action = OpAction::Delete {
         target: t.key.clone(),
         settle: Vec::new(),
-        also: Vec::new(),
+        also,
     };
     let op = schedule(ctx, NewOp::on(t, NAMESPACE, &location, action));
     protocol::accepted(ctx.base_url, &op, ctx.now, true)

@@ -1,7 +1,6 @@
 //! The VM sizes the emulator offers, in every region and zone. A size outside the list is
-//! answered as Azure answers a size it cannot give: `SkuNotAvailable`.
-
-use axum::http::StatusCode;
+//! refused as the compute provider refuses a size its region does not offer: `InvalidParameter`
+//! on `vmSize`.
 
 use crate::protocol::ArmError;
 
@@ -51,31 +50,25 @@ const SIZES: &[&str] = &[
     "Standard_F8s_v2",
 ];
 
-/// The size in Azure's casing, or `SkuNotAvailable` for `resource_id`.
-pub(crate) fn check(
-    size: &str,
-    resource_id: &str,
-    location: &str,
-    zones: &[String],
-    subscription: &str,
-) -> Result<&'static str, ArmError> {
+/// The size in Azure's casing. A size outside the list is one the emulator's regions do not
+/// offer, answered as the compute provider answers a size not valid in the region:
+/// `InvalidParameter` on `vmSize` (400), listing the sizes offered. (Azure's `SkuNotAvailable`,
+/// for a size the region has but the subscription may not use now, has no cause here.)
+pub(crate) fn check(size: &str, location: &str) -> Result<&'static str, ArmError> {
     SIZES
         .iter()
         .find(|s| s.eq_ignore_ascii_case(size))
         .copied()
         .ok_or_else(|| {
-            ArmError::new(
-                StatusCode::CONFLICT,
-                "SkuNotAvailable",
+            ArmError::bad_request(
+                "InvalidParameter",
                 format!(
-                    "The requested VM size for resource '{resource_id}' is currently not available in location \
-                     '{location}' zones '{}' for subscription '{subscription}'. Please try another size or deploy to \
-                     a different location or zones. See https://aka.ms/azureskunotavailable for details. (The strata \
-                     emulator offers: {}.)",
-                    zones.join(","),
+                    "The value {size} provided for the VM size is not valid. The sizes the strata emulator offers in \
+                     '{location}' are: {}.",
                     SIZES.join(", ")
                 ),
             )
+            .with_target("vmSize".to_string())
         })
 }
 
@@ -85,11 +78,10 @@ mod tests {
 
     #[test]
     fn sizes_are_matched_case_insensitively() {
-        assert_eq!(
-            check("standard_b2s", "/vm", "westeurope", &[], "s").unwrap(),
-            "Standard_B2s"
-        );
-        let e = check("Standard_Huge", "/vm", "westeurope", &["1".into()], "s").unwrap_err();
-        assert_eq!((e.status.as_u16(), e.code()), (409, "SkuNotAvailable"));
+        assert_eq!(check("standard_b2s", "westeurope").unwrap(), "Standard_B2s");
+        for size in ["Standard_M416ms_v2", "Standard_Huge", "big"] {
+            let e = check(size, "westeurope").unwrap_err();
+            assert_eq!((e.status.as_u16(), e.code()), (400, "InvalidParameter"), "{size}");
+        }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! A machine needs a size from the list, an image, an OS profile and at least one NIC that
 //! exists and no other machine uses; the NIC then shows it (and its MAC address) and cannot be
-//! deleted while it lives. The OS disk is described in the machine's document but not modelled
-//! as a resource of its own.
+//! deleted while it lives. The OS disk is a `Microsoft.Compute/disks` resource made with the
+//! machine ([`disks`]); the power state and instance view are in [`power`].
 
 use serde_json::{Map, Value, json};
 
@@ -14,7 +14,7 @@ use super::super::common::{
 use super::super::network::check_reference;
 use super::super::{Ctx, Target, TypeRules};
 use super::profile::{check_image, check_os_profile, is_windows, private_of, read_zones};
-use super::{VERSIONS, invalid_parameter, sizes};
+use super::{VERSIONS, disks, invalid_parameter, power, sizes};
 use crate::protocol::{ArmError, Reply};
 use crate::store::{Resource, State, key_of};
 
@@ -90,9 +90,12 @@ fn complete_os_disk(storage: &mut Map<String, Value>, t: &Target, windows: bool,
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    // An update keeps the disk's name; a creation takes `osDisk.name`, else Azure's pattern.
     let name = previous
         .and_then(|p| p.get("name"))
+        .or_else(|| disk.get("name"))
         .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
         .map_or_else(
             || format!("{}_OsDisk_1_{}", t.name, new_guid().replace('-', "")),
             str::to_string,
@@ -102,7 +105,14 @@ fn complete_os_disk(storage: &mut Map<String, Value>, t: &Target, windows: bool,
     disk.insert("name".into(), json!(name));
     disk.entry("createOption").or_insert_with(|| json!("FromImage"));
     disk.entry("caching").or_insert_with(|| json!("ReadWrite"));
-    disk.entry("deleteOption").or_insert_with(|| json!("Detach"));
+    // The spec's default: Detach, but Delete for an ephemeral (diffDiskSettings) OS disk.
+    let ephemeral = disk
+        .get("diffDiskSettings")
+        .and_then(|d| d.get("option"))
+        .and_then(Value::as_str)
+        .is_some_and(|o| o.eq_ignore_ascii_case("Local"));
+    disk.entry("deleteOption")
+        .or_insert_with(|| json!(if ephemeral { "Delete" } else { "Detach" }));
     disk.entry("diskSizeGB")
         .or_insert_with(|| json!(if windows { 127 } else { 30 }));
     let mut managed = disk
@@ -113,9 +123,8 @@ fn complete_os_disk(storage: &mut Map<String, Value>, t: &Target, windows: bool,
     managed
         .entry("storageAccountType")
         .or_insert_with(|| json!("Premium_LRS"));
-    // The disk is not a resource of the emulator: its id is named under `name`, not `id`, so
-    // that nothing counts it as a reference.
-    managed.remove("id");
+    // The disk is a resource of its own, in the machine's group.
+    managed.insert("id".into(), json!(disks::id_in_group_of(&t.id, &name)));
     disk.insert("managedDisk".into(), Value::Object(managed));
     storage.insert("osDisk".into(), Value::Object(disk));
     storage.entry("dataDisks").or_insert_with(|| json!([]));
@@ -168,7 +177,7 @@ impl TypeRules for VirtualMachines {
                 "Required parameter 'hardwareProfile.vmSize' is missing (null).",
             ));
         };
-        let size = sizes::check(size, &t.id, &location, &zones, &t.path.subscription)?;
+        let size = sizes::check(size, &location)?;
         let mut storage = object(&props, "storageProfile");
         check_image(&storage)?;
         let mut os = object(&props, "osProfile");
@@ -235,17 +244,29 @@ impl TypeRules for VirtualMachines {
         let order = existing
             .as_ref()
             .map_or_else(|| ctx.state.next_order(), |e| e.order);
+        let mut private = private_of(secrets);
+        if let Some(old) = &existing {
+            private.extend(power::carried(&old.private));
+        }
+        let made_disk = make_os_disk(ctx, &doc, &location, &zones);
         let resource = Resource {
             id: t.id.clone(),
             resource_type: TYPE.into(),
             body: doc,
             order,
-            private: private_of(secrets),
+            private,
             ..Resource::default()
         };
         let rendered = self.render(ctx.state, &resource);
         ctx.state.put_resource(resource);
-        Ok(super::put_reply(ctx, t, &location, existing.is_none(), rendered))
+        Ok(super::put_reply(
+            ctx,
+            t,
+            &location,
+            existing.is_none(),
+            rendered,
+            made_disk.into_iter().collect(),
+        ))
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {
@@ -253,10 +274,93 @@ impl TypeRules for VirtualMachines {
     }
 
     fn delete(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
-        Ok(super::delete(ctx, t))
+        let doomed_disk = ctx.state.resource(&t.key).and_then(|vm| {
+            let disk = vm.properties()?.get("storageProfile")?.get("osDisk")?;
+            let deletes = disk
+                .get("deleteOption")
+                .and_then(Value::as_str)
+                .is_some_and(|o| o.eq_ignore_ascii_case("Delete"));
+            let id = disk.get("managedDisk")?.get("id")?.as_str()?;
+            deletes.then(|| key_of(id))
+        });
+        Ok(super::delete_with(ctx, t, doomed_disk.into_iter().collect()))
     }
 
     fn render(&self, _state: &State, res: &Resource) -> Value {
         Value::Object(render_doc(res))
     }
+
+    fn get(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
+        instance_view_or_doc(ctx, t, false)
+    }
+
+    fn action(
+        &self,
+        ctx: &mut Ctx<'_>,
+        t: &Target,
+        action: &str,
+        _body: Option<Map<String, Value>>,
+    ) -> Result<Reply, ArmError> {
+        power::act(ctx, t, action).unwrap_or_else(|| {
+            Err(ArmError::unsupported_path(
+                "POST",
+                &format!("{}/{action} (resources of type {})", t.id, t.full_type),
+            ))
+        })
+    }
+}
+
+/// GET of the machine (with its instance view under `$expand=instanceView`), or of its
+/// instance view alone (`{vm}/instanceView`).
+fn instance_view_or_doc(ctx: &mut Ctx<'_>, t: &Target, view_only: bool) -> Result<Reply, ArmError> {
+    let Some(vm) = ctx.state.resource(&t.key) else {
+        return Err(ArmError::resource_not_found(
+            &t.path.type_and_names(1),
+            &t.group_name,
+        ));
+    };
+    let view = power::instance_view(ctx.state, vm);
+    if view_only {
+        return Ok(Reply::json(axum::http::StatusCode::OK, view));
+    }
+    let mut doc = Value::Object(render_doc(vm));
+    let expand = ctx.param("$expand").unwrap_or_default();
+    if expand.eq_ignore_ascii_case("instanceView")
+        && let Some(Value::Object(props)) = doc.get_mut("properties")
+    {
+        props.insert("instanceView".into(), view);
+    }
+    Ok(Reply::json(axum::http::StatusCode::OK, doc))
+}
+
+/// `GET {vm}/instanceView`.
+pub(crate) fn instance_view_reply(ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
+    instance_view_or_doc(ctx, t, true)
+}
+
+/// Makes the disk the machine's OS disk names, if it does not exist yet; its key when made.
+fn make_os_disk(
+    ctx: &mut Ctx<'_>,
+    vm: &Map<String, Value>,
+    location: &str,
+    zones: &[String],
+) -> Option<String> {
+    let storage = vm.get("properties")?.get("storageProfile")?.clone();
+    let disk = storage.get("osDisk")?.as_object()?;
+    let id = disk.get("managedDisk")?.get("id")?.as_str()?.to_string();
+    let key = key_of(&id);
+    if ctx.state.resource(&key).is_some() {
+        return None;
+    }
+    let resource = disks::os_disk_resource(
+        ctx,
+        &id,
+        location,
+        zones,
+        disk,
+        storage.get("imageReference"),
+        None,
+    );
+    ctx.state.put_resource(resource);
+    Some(key)
 }

@@ -126,7 +126,7 @@ impl TypeRules for ScaleSets {
                 "Required parameter 'sku.name' is missing (null).",
             ));
         };
-        let size = sizes::check(size, &t.id, &location, &zones, &t.path.subscription)?;
+        let size = sizes::check(size, &location)?;
         let capacity = match sku.get("capacity") {
             None | Some(Value::Null) => 0,
             Some(v) => v.as_i64().unwrap_or(-1),
@@ -280,7 +280,14 @@ impl TypeRules for ScaleSets {
         };
         let rendered = self.render(ctx.state, &resource);
         ctx.state.put_resource(resource);
-        Ok(super::put_reply(ctx, t, &location, existing.is_none(), rendered))
+        Ok(super::put_reply(
+            ctx,
+            t,
+            &location,
+            existing.is_none(),
+            rendered,
+            Vec::new(),
+        ))
     }
 
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {

@@ -20,6 +20,7 @@ pub(crate) mod nsg;
 pub(crate) mod private_dns;
 pub(crate) mod private_endpoint;
 pub(crate) mod public_ip;
+pub(crate) mod record_sets;
 pub(crate) mod rules;
 pub(crate) mod subnet;
 pub(crate) mod vnet;
@@ -48,6 +49,12 @@ pub(crate) fn rules_for(t: &str) -> Option<&'static dyn TypeRules> {
         "microsoft.network/privateendpoints" => &private_endpoint::PrivateEndpoints,
         "microsoft.network/privatednszones" => &private_dns::Zones,
         "microsoft.network/privatednszones/virtualnetworklinks" => &private_dns::Links,
+        _ if t
+            .strip_prefix("microsoft.network/privatednszones/")
+            .is_some_and(record_sets::is_record_type) =>
+        {
+            &record_sets::RecordSets
+        }
         _ => return None,
     })
 }

@@ -2,7 +2,8 @@
 //!
 //! Zones are global (`location: global`) and have their own api-versions. A link ties a zone to
 //! a virtual network (which must exist), at most once per network; a zone with links cannot be
-//! deleted. Writes are long-running like the rest of the provider.
+//! deleted. Writes are long-running like the rest of the provider. A zone is made with its SOA
+//! record set; record sets are in [`super::record_sets`].
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -12,7 +13,7 @@ use super::super::common::{
     strip_server_fields, take_properties,
 };
 use super::super::{Ctx, Target, TypeRules};
-use super::{begin, begin_delete, check_not_busy, check_reference, patch_tags, put_reply};
+use super::{begin, begin_delete, check_not_busy, check_reference, patch_tags, put_reply, record_sets};
 use crate::protocol::{ArmError, Reply};
 use crate::store::{OpAction, Resource, State, key_of};
 
@@ -110,6 +111,11 @@ impl TypeRules for Zones {
             order,
             ..Resource::default()
         });
+        if existing.is_none() {
+            let mut soa = record_sets::default_soa(&t.id);
+            soa.order = ctx.state.next_order();
+            ctx.state.put_resource(soa);
+        }
         let op = begin(
             ctx,
             t,
@@ -157,7 +163,10 @@ impl TypeRules for Zones {
             })
             .count();
         if let Some(Value::Object(props)) = out.get_mut("properties") {
-            props.insert("numberOfRecordSets".into(), json!(1));
+            props.insert(
+                "numberOfRecordSets".into(),
+                json!(record_sets::of_zone(state, &res.key()).len()),
+            );
             props.insert("numberOfVirtualNetworkLinks".into(), json!(links.len()));
             props.insert(
                 "numberOfVirtualNetworkLinksWithRegistration".into(),

@@ -6,9 +6,12 @@
 //! until its operation ends. Server names are global (`{name}.postgres.database.azure.com`).
 //! Private access needs a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers and an
 //! existing private DNS zone ending in `postgres.database.azure.com`; the subnet then counts as
-//! in use. `administratorLoginPassword` is never returned.
+//! in use. `administratorLoginPassword` is never returned. Server parameters are in
+//! [`configurations`].
 
+pub(crate) mod configurations;
 pub(crate) mod databases;
+mod parameters;
 pub(crate) mod servers;
 mod settings;
 
@@ -43,6 +46,7 @@ pub(crate) fn rules_for(t: &str) -> Option<&'static dyn TypeRules> {
     Some(match t {
         "microsoft.dbforpostgresql/flexibleservers" => &servers::Servers,
         "microsoft.dbforpostgresql/flexibleservers/databases" => &databases::Databases,
+        "microsoft.dbforpostgresql/flexibleservers/configurations" => &configurations::Configurations,
         _ => return None,
     })
 }

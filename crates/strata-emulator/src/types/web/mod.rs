@@ -9,7 +9,10 @@
 //! - Site names are global (`{name}.azurewebsites.net`): "Website with given name … already
 //!   exists." (409). VNet integration (`virtualNetworkSubnetId`) needs a subnet delegated to
 //!   Microsoft.Web/serverFarms and a plan of Basic tier or above.
+//! - A site's `config/web`, `config/appsettings`, `config/connectionstrings` and
+//!   `networkConfig/virtualNetwork` are views of the site ([`config`]).
 
+pub(crate) mod config;
 pub(crate) mod plans;
 pub(crate) mod sites;
 
@@ -50,12 +53,14 @@ pub(crate) const VERSIONS: &[&str] = &[
 ];
 
 /// Site configuration, slots and the other Web types: stored as they are.
-static OTHER: Generic = Generic::with_versions(VERSIONS);
+pub(super) static OTHER: Generic = Generic::with_versions(VERSIONS);
 
 pub(crate) fn rules_for(t: &str) -> Option<&'static dyn TypeRules> {
     Some(match t {
         "microsoft.web/serverfarms" => &plans::Plans,
         "microsoft.web/sites" => &sites::Sites,
+        "microsoft.web/sites/config" => &config::SiteConfig,
+        "microsoft.web/sites/networkconfig" => &config::NetworkConfig,
         _ if t.starts_with("microsoft.web/") => &OTHER,
         _ => return None,
     })

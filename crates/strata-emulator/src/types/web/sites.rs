@@ -42,7 +42,7 @@ const NO_VNET_TIERS: &[&str] = &["Free", "Shared", "Dynamic"];
 
 /// Site settings that hold secrets: kept, never returned (Azure returns them only through
 /// `config/appsettings/list`).
-const SECRET_SETTINGS: &[&str] = &["appSettings", "connectionStrings"];
+pub(super) const SECRET_SETTINGS: &[&str] = &["appSettings", "connectionStrings"];
 
 /// Whether `name` can be used for a new site, in the words of `checkNameAvailability`.
 pub(crate) fn availability(state: &State, name: &str) -> Option<Unavailable> {
@@ -72,7 +72,12 @@ fn bad(message: String) -> ArmError {
 
 /// VNet integration: the subnet exists, is delegated to Microsoft.Web/serverFarms, and the plan
 /// can integrate.
-fn check_vnet(ctx: &Ctx<'_>, t: &Target, subnet_id: &str, plan: &Resource) -> Result<(), ArmError> {
+pub(super) fn check_vnet(
+    ctx: &Ctx<'_>,
+    t: &Target,
+    subnet_id: &str,
+    plan: &Resource,
+) -> Result<(), ArmError> {
     check_reference(ctx, &t.id, &json!({ "id": subnet_id }))?;
     let tier = tier_of(plan);
     if NO_VNET_TIERS.iter().any(|n| n.eq_ignore_ascii_case(&tier)) {
