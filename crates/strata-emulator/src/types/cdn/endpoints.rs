@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::super::common::{assemble, read_tags, render_doc, str_of, strip_server_fields, take_properties};
+use super::super::common::{assemble, read_tags, render_doc, str_of, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::{
     LOCATION, NAMESPACE, VERSIONS, accept_delete, accept_put, afd_profile, check_global, deployment_status,
@@ -59,7 +59,6 @@ impl TypeRules for Endpoints {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         // An endpoint is a tracked resource: its location is required [V AFD].
         check_global(&body, true)?;
         let tags = read_tags(&body)?;

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{merge_patch, render_base, str_of, strip_server_fields, take_properties};
+use super::super::common::{merge_patch, render_base, str_of, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::{NAMESPACE, VERSIONS, accept_delete, accept_put, afd_profile, deployment_status};
 use crate::protocol::{ArmError, Reply};
@@ -79,7 +79,6 @@ pub(crate) fn patch_child(
     mut body: Map<String, Value>,
     rules: &dyn TypeRules,
 ) -> Result<Reply, ArmError> {
-    strip_server_fields(&mut body);
     let Some(existing) = ctx.state.resource(&t.key) else {
         return Err(ArmError::resource_not_found(
             &t.path.type_and_names(t.path.segments.len()),
@@ -115,7 +114,6 @@ impl TypeRules for OriginGroups {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         afd_profile(ctx, t)?;
         let mut props = take_properties(&mut body)?;
         for k in ["provisioningState", "deploymentStatus"] {
@@ -198,7 +196,6 @@ impl TypeRules for Origins {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         afd_profile(ctx, t)?;
         let mut props = take_properties(&mut body)?;
         for k in ["provisioningState", "deploymentStatus", "originGroupName"] {

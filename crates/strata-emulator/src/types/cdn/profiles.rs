@@ -2,9 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::super::common::{
-    assemble, keep_or, new_guid, read_tags, render_doc, str_of, strip_server_fields, take_properties,
-};
+use super::super::common::{assemble, keep_or, new_guid, read_tags, render_doc, str_of, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::{AFD_SKUS, LOCATION, NAMESPACE, VERSIONS, accept_delete, accept_put, check_global};
 use crate::protocol::{ArmError, Reply};
@@ -39,7 +37,6 @@ impl TypeRules for Profiles {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         check_global(&body, true)?;
         let tags = read_tags(&body)?;
         let asked = body

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::super::common::{at, strip_server_fields, take_properties};
+use super::super::common::{at, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::origins::{patch_child, render_child, store_child};
 use super::{NAMESPACE, VERSIONS, accept_delete, afd_profile};
@@ -49,7 +49,6 @@ impl TypeRules for Routes {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         afd_profile(ctx, t)?;
         let mut props = take_properties(&mut body)?;
         for k in ["provisioningState", "deploymentStatus", "endpointName"] {

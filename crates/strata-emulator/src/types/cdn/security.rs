@@ -7,9 +7,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{
-    assemble, at, read_tags, render_doc, str_of, strip_server_fields, take_properties,
-};
+use super::super::common::{assemble, at, read_tags, render_doc, str_of, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::origins::{render_child, store_child};
 use super::{AFD_SKUS, NAMESPACE, VERSIONS, accept_delete, accept_put, afd_profile, check_global};
@@ -61,7 +59,6 @@ impl TypeRules for SecurityPolicies {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let profile_sku = sku_of(afd_profile(ctx, t)?).to_string();
         let mut props = take_properties(&mut body)?;
         for k in ["provisioningState", "deploymentStatus", "profileName"] {
@@ -146,7 +143,6 @@ impl TypeRules for WafPolicies {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         check_global(&body, true)?;
         let tags = read_tags(&body)?;
         let asked = body

@@ -10,8 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, check_location_unchanged, keep_or, new_guid, read_location, read_tags, render_doc,
-    strip_server_fields, take_properties, timestamp,
+    assemble, keep_or, new_guid, read_location, read_tags, render_doc, take_properties, timestamp,
 };
 use super::super::{Ctx, Target, TypeRules};
 use super::{invalid_parameter, vm};
@@ -197,13 +196,9 @@ impl TypeRules for Disks {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-        }
         let props = take_properties(&mut body)?;
         let option = props
             .get("creationData")

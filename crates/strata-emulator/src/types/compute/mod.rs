@@ -17,7 +17,7 @@ pub(crate) mod vmss;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::common::{merge_patch, read_tags, strip_server_fields};
+use super::common::{merge_patch, read_tags};
 use super::longrun::{NewOp, schedule};
 use super::{Ctx, Target, TypeRules};
 use crate::protocol::{self, ArmError, Reply};
@@ -124,7 +124,6 @@ pub(crate) fn patch(
     read_only: &[&str],
     rules: &dyn TypeRules,
 ) -> Result<Reply, ArmError> {
-    strip_server_fields(&mut body);
     let tags = read_tags(&body)?;
     let had_tags = body.contains_key("tags");
     let Some(existing) = ctx.state.resource(&t.key).cloned() else {

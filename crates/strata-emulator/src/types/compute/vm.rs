@@ -8,8 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, check_location_unchanged, keep_or, new_guid, read_location, read_tags, render_doc,
-    strip_server_fields, take_properties, timestamp,
+    assemble, keep_or, new_guid, read_location, read_tags, render_doc, take_properties, timestamp,
 };
 use super::super::network::check_reference;
 use super::super::{Ctx, Target, TypeRules};
@@ -142,7 +141,6 @@ impl TypeRules for VirtualMachines {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let zones = read_zones(&body)?;
@@ -153,18 +151,18 @@ impl TypeRules for VirtualMachines {
             ));
         }
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-            if old.provisioning_state() == "Deleting" {
-                return Err(ArmError::new(
-                    axum::http::StatusCode::CONFLICT,
-                    "OperationNotAllowed",
-                    format!(
-                        "Operation 'PUT' is not allowed on VM '{}' since the VM is marked for deletion.",
-                        t.name
-                    ),
-                ));
-            }
+        if existing
+            .as_ref()
+            .is_some_and(|old| old.provisioning_state() == "Deleting")
+        {
+            return Err(ArmError::new(
+                axum::http::StatusCode::CONFLICT,
+                "OperationNotAllowed",
+                format!(
+                    "Operation 'PUT' is not allowed on VM '{}' since the VM is marked for deletion.",
+                    t.name
+                ),
+            ));
         }
         let mut props = take_properties(&mut body)?;
         for k in READ_ONLY {

@@ -8,8 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, at, check_location_unchanged, keep_or, new_guid, read_location, read_tags, render_doc,
-    strip_server_fields, take_properties, timestamp,
+    assemble, at, keep_or, new_guid, read_location, read_tags, render_doc, take_properties, timestamp,
 };
 use super::super::network::check_reference;
 use super::super::{Ctx, Target, TypeRules};
@@ -107,14 +106,10 @@ impl TypeRules for ScaleSets {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         let zones = read_zones(&body)?;
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-        }
         let mut props = take_properties(&mut body)?;
         for k in READ_ONLY {
             props.remove(*k);

@@ -9,8 +9,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::super::common::{
-    assemble, at, check_location_unchanged, keep_or, new_guid, read_location, read_tags, render_doc,
-    strip_server_fields, take_properties,
+    assemble, at, keep_or, merge_patch, new_guid, read_location, read_tags, render_doc, take_properties,
 };
 use super::super::{Ctx, Target, TypeRules};
 use super::{begin, begin_delete, check_not_busy, check_reference, patch_tags, put_reply, record_sets};
@@ -77,7 +76,6 @@ impl TypeRules for Zones {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         global_location(&body, &t.id)?;
         check_zone_name(&t.name)?;
         let tags = read_tags(&body)?;
@@ -189,14 +187,10 @@ impl TypeRules for Links {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         global_location(&body, &t.id)?;
         let tags = read_tags(&body)?;
         let zone_key = t.parent_key.clone().unwrap_or_default();
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(LOCATION), t)?;
-        }
         check_not_busy(ctx, &t.top_key)?;
         let mut props = take_properties(&mut body)?;
         for k in ["provisioningState", "virtualNetworkLinkState"] {
@@ -264,8 +258,25 @@ impl TypeRules for Links {
         Ok(put_reply(ctx, existing.is_none(), &t.key, &op))
     }
 
+    /// A link's PATCH changes its properties too (`registrationEnabled`): the stored document
+    /// merged with the body (tags replaced whole), written as a PUT would be.
     fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {
-        patch_tags(ctx, t, body)
+        let Some(existing) = ctx.state.resource(&t.key) else {
+            return Err(ArmError::resource_not_found(
+                &t.path.type_and_names(t.path.segments.len()),
+                &t.group_name,
+            ));
+        };
+        let mut doc = existing.body.clone();
+        if body.contains_key("tags") {
+            doc.remove("tags");
+        }
+        let mut merged = Value::Object(doc);
+        merge_patch(&mut merged, &Value::Object(body));
+        match merged {
+            Value::Object(m) => self.put(ctx, t, m),
+            _ => Err(ArmError::invalid_json("the body must be a JSON object")),
+        }
     }
 
     fn delete(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {

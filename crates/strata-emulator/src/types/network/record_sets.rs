@@ -9,7 +9,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{merge_patch, new_guid, render_base, strip_server_fields, take_properties};
+use super::super::common::{merge_patch, new_guid, render_base, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::private_dns::VERSIONS;
 use crate::protocol::{ArmError, Reply};
@@ -148,7 +148,6 @@ impl TypeRules for RecordSets {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let full_type = KINDS
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(&t.full_type))
@@ -217,8 +216,7 @@ impl TypeRules for RecordSets {
         Ok(Reply::json(status, rendered))
     }
 
-    fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
+    fn patch(&self, ctx: &mut Ctx<'_>, t: &Target, body: Map<String, Value>) -> Result<Reply, ArmError> {
         let Some(existing) = ctx.state.resource(&t.key).cloned() else {
             return Err(ArmError::resource_not_found(
                 &t.path.type_and_names(t.path.segments.len()),

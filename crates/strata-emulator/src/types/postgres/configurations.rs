@@ -8,7 +8,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{strip_server_fields, take_properties};
+use super::super::common::take_properties;
 use super::super::{Ctx, Target, TypeRules};
 use super::parameters::{PARAMETERS, Parameter, find, normalize};
 use super::{VERSIONS, accept_write, check_idle};
@@ -87,7 +87,6 @@ pub(crate) struct Configurations;
 
 impl Configurations {
     fn write(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let Some(srv) = server(ctx.state, t).cloned() else {
             return Err(ArmError::resource_not_found(
                 &t.path.type_and_names(1),

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{render_base, str_of, strip_server_fields, take_properties};
+use super::super::common::{render_base, str_of, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::{VERSIONS, accept_delete, accept_write, check_idle};
 use crate::protocol::{ArmError, Reply};
@@ -26,7 +26,6 @@ impl TypeRules for Databases {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         if SYSTEM.iter().any(|s| s.eq_ignore_ascii_case(&t.name)) {
             return Err(ArmError::bad_request(
                 "InvalidDatabaseName",

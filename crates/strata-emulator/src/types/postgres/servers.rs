@@ -3,10 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{
-    assemble, at, check_location_unchanged, read_location, read_tags, render_doc, str_of,
-    strip_server_fields, take_properties,
-};
+use super::super::common::{assemble, at, read_location, read_tags, render_doc, str_of, take_properties};
 use super::super::unique::{Unavailable, taken_by};
 use super::super::{Ctx, Target, TypeRules};
 use super::{VERSIONS, accept_delete, accept_write, check_idle, settings};
@@ -53,13 +50,12 @@ impl TypeRules for Servers {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         check_idle(ctx, &t.key, &t.name)?;
         let existing = ctx.state.resource(&t.key).cloned();
         match &existing {
-            Some(old) => check_location_unchanged(old, Some(&location), t)?,
+            Some(_) => {}
             None => {
                 if taken_by(ctx.state, TYPE, &t.name, &t.key).is_some() {
                     return Err(ArmError::new(

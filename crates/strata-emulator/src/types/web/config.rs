@@ -14,7 +14,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{strip_server_fields, take_properties};
+use super::super::common::take_properties;
 use super::super::{Ctx, Target, TypeRules};
 use super::sites::{SECRET_SETTINGS, check_vnet};
 use super::{OTHER, VERSIONS, plan_not_found};
@@ -140,7 +140,6 @@ fn write(
     which: View,
     mut body: Map<String, Value>,
 ) -> Result<Reply, ArmError> {
-    strip_server_fields(&mut body);
     let Some(mut site) = site(ctx.state, t).cloned() else {
         return Err(site_not_found(t));
     };

@@ -19,7 +19,7 @@ pub(crate) mod sites;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::common::{merge_patch, read_tags, strip_server_fields};
+use super::common::{merge_patch, read_tags};
 use super::generic::Generic;
 use super::longrun::{NewOp, schedule};
 use super::{Ctx, Target, TypeRules};
@@ -89,7 +89,6 @@ pub(crate) fn patch(
     mut body: Map<String, Value>,
     rules: &dyn TypeRules,
 ) -> Result<Reply, ArmError> {
-    strip_server_fields(&mut body);
     let tags = read_tags(&body)?;
     let had_tags = body.contains_key("tags");
     let Some(existing) = ctx.state.resource(&t.key).cloned() else {

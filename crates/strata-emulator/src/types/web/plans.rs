@@ -3,10 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::super::common::{
-    assemble, check_location_unchanged, read_location, read_tags, render_doc, strip_server_fields,
-    take_properties,
-};
+use super::super::common::{assemble, read_location, read_tags, render_doc, take_properties};
 use super::super::{Ctx, Target, TypeRules};
 use super::{VERSIONS, accept_creation};
 use crate::protocol::{ArmError, Reply};
@@ -77,7 +74,6 @@ impl TypeRules for Plans {
     }
 
     fn put(&self, ctx: &mut Ctx<'_>, t: &Target, mut body: Map<String, Value>) -> Result<Reply, ArmError> {
-        strip_server_fields(&mut body);
         let location = read_location(&body, true)?.unwrap_or_default();
         let tags = read_tags(&body)?;
         if ctx.state.is_hidden(&t.key)
@@ -86,9 +82,6 @@ impl TypeRules for Plans {
             return Ok(crate::protocol::accepted(ctx.base_url, op, ctx.now, false));
         }
         let existing = ctx.state.resource(&t.key).cloned();
-        if let Some(old) = &existing {
-            check_location_unchanged(old, Some(&location), t)?;
-        }
         let sku_in = body
             .get("sku")
             .and_then(Value::as_object)

@@ -58,12 +58,10 @@ def origin_group_create():
 s.check("origin group create", origin_group_create)
 s.check("origin group get", lambda: equal(cdn.afd_origin_groups.get(RG, FD, "og").name, "og", "name"))
 s.check("origin group list", lambda: equal([g.name for g in cdn.afd_origin_groups.list_by_profile(RG, FD)], ["og"], "origin groups"))
-# Known failures, left out until the emulator serves PATCH for origin groups, origins and
-# routes (405 HttpMethodNotAllowed today): these children are updated by PUT here.
 s.check(
     "origin group update",
     lambda: equal(
-        poll(cdn.afd_origin_groups.begin_create(RG, FD, "og", {"properties": {**GROUP["properties"], "sessionAffinityState": "Enabled"}})).session_affinity_state,
+        poll(cdn.afd_origin_groups.begin_update(RG, FD, "og", {"properties": {"sessionAffinityState": "Enabled"}})).session_affinity_state,
         "Enabled",
         "sessionAffinityState",
     ),
@@ -86,7 +84,7 @@ s.check("origin get", lambda: equal(cdn.afd_origins.get(RG, FD, "og", "web").pri
 s.check("origin list", lambda: equal([o.name for o in cdn.afd_origins.list_by_origin_group(RG, FD, "og")], ["web"], "origins"))
 s.check(
     "origin update",
-    lambda: equal(poll(cdn.afd_origins.begin_create(RG, FD, "og", "web", {"properties": {**ORIGIN, "weight": 500}})).weight, 500, "weight"),
+    lambda: equal(poll(cdn.afd_origins.begin_update(RG, FD, "og", "web", {"properties": {"weight": 500}})).weight, 500, "weight"),
 )
 
 
@@ -96,6 +94,16 @@ def route_properties(patterns):
         "supportedProtocols": ["Https"], "patternsToMatch": patterns, "forwardingProtocol": "HttpsOnly",
         "linkToDefaultDomain": "Enabled", "httpsRedirect": "Enabled",
     }
+
+
+def route_needs_an_origin():
+    poll(cdn.afd_origin_groups.begin_create(RG, FD, "empty", {"properties": GROUP["properties"]}))
+    body = {"properties": {**route_properties(["/empty/*"]), "originGroup": {"id": cdn.afd_origin_groups.get(RG, FD, "empty").id}}}
+    expect_error(lambda: poll(cdn.routes.begin_create(RG, FD, "sdk-ep", "empty", body)), 400, "BadRequest")
+    poll(cdn.afd_origin_groups.begin_delete(RG, FD, "empty"))
+
+
+s.check("a route to an origin group without origins is refused", route_needs_an_origin)
 
 
 def route_create():
@@ -109,7 +117,7 @@ s.check("route list", lambda: equal([r.name for r in cdn.routes.list_by_endpoint
 s.check(
     "route update",
     lambda: equal(
-        poll(cdn.routes.begin_create(RG, FD, "sdk-ep", "route", {"properties": route_properties(["/api/*"])})).patterns_to_match,
+        poll(cdn.routes.begin_update(RG, FD, "sdk-ep", "route", {"properties": {"patternsToMatch": ["/api/*"]}})).patterns_to_match,
         ["/api/*"],
         "patternsToMatch",
     ),

@@ -64,10 +64,43 @@ s.check(
     "a NIC in use by a VM cannot be deleted",
     lambda: expect_error(lambda: poll(net.network_interfaces.begin_delete(RG, "vm1-nic")), 400, "NicInUse"),
 )
+def power_actions():
+    def power():
+        view = cp.virtual_machines.instance_view(RG, "vm1")
+        return [x.code for x in view.statuses if x.code.startswith("PowerState/")]
+    equal(power(), ["PowerState/running"], "power state")
+    poll(cp.virtual_machines.begin_power_off(RG, "vm1"))
+    equal(power(), ["PowerState/stopped"], "after powerOff")
+    poll(cp.virtual_machines.begin_start(RG, "vm1"))
+    equal(power(), ["PowerState/running"], "after start")
+    poll(cp.virtual_machines.begin_deallocate(RG, "vm1"))
+    equal(power(), ["PowerState/deallocated"], "after deallocate")
+    poll(cp.virtual_machines.begin_start(RG, "vm1"))
+    poll(cp.virtual_machines.begin_restart(RG, "vm1"))
+    equal(power(), ["PowerState/running"], "after restart")
+    expanded = cp.virtual_machines.get(RG, "vm1", expand="instanceView")
+    if expanded.instance_view is None:
+        raise AssertionError("$expand=instanceView returned no instance view")
+
+
+s.check("vm instance view and power actions", power_actions)
+
+
+def os_disk():
+    vm = cp.virtual_machines.get(RG, "vm1")
+    name = vm.storage_profile.os_disk.name
+    disk = cp.disks.get(RG, name)
+    equal(disk.managed_by, vm.id, "managedBy")
+    equal([d.name for d in cp.disks.list_by_resource_group(RG)], [name], "disks")
+    expect_error(lambda: poll(cp.disks.begin_delete(RG, name)), 409, "OperationNotAllowed")
+
+
+s.check("vm os disk is a disk resource", os_disk)
+
 s.check("vm update", lambda: equal(poll(cp.virtual_machines.begin_update(RG, "vm1", {"tags": {"env": "dev"}})).tags, {"env": "dev"}, "tags"))
 s.check(
     "vm with an unknown size is refused",
-    lambda: expect_error(lambda: poll(cp.virtual_machines.begin_create_or_update(RG, "vm2", vm_body("Standard_Nope_v9"))), 409, "SkuNotAvailable"),
+    lambda: expect_error(lambda: poll(cp.virtual_machines.begin_create_or_update(RG, "vm2", vm_body("Standard_Nope_v9"))), 400, "InvalidParameter"),
 )
 
 

@@ -60,6 +60,23 @@ def database():
 s.check("database create, list, delete", database)
 
 
+def parameters():
+    names = [c.name for c in pg.configurations.list_by_server(RG, SERVER)]
+    if "array_nulls" not in names or len(names) < 20:
+        raise AssertionError(f"server parameters: {names}")
+    equal(pg.configurations.get(RG, SERVER, "array_nulls").value, "on", "default")
+    c = poll(pg.configurations.begin_update(RG, SERVER, "array_nulls", {"properties": {"value": "off", "source": "user-override"}}))
+    equal((c.value, c.source), ("off", "user-override"), "set")
+    expect_error(
+        lambda: poll(pg.configurations.begin_update(RG, SERVER, "array_nulls", {"properties": {"value": "sometimes", "source": "user-override"}})),
+        400,
+        "InvalidConfigurationValue",
+    )
+
+
+s.check("server parameters", parameters)
+
+
 def delete():
     poll(pg.servers.begin_delete(RG, SERVER))
     try:

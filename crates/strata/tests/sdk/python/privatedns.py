@@ -1,5 +1,6 @@
 """Private DNS zones and their virtual network links (azure-mgmt-privatedns)."""
 
+from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
@@ -48,19 +49,40 @@ s.check(
     "link update",
     lambda: equal(poll(dns.virtual_network_links.begin_update(RG, ZONE, "link", {"tags": {"env": "dev"}})).tags, {"env": "dev"}, "tags"),
 )
-# Known failure, left out until the emulator's link PATCH applies properties: a PATCH of
-# {"properties": {"registrationEnabled": true}} answers success but the link keeps false.
 s.check(
-    "link update by PUT",
+    "link update of a property",
     lambda: equal(
-        poll(dns.virtual_network_links.begin_create_or_update(RG, ZONE, "link", {
-            "location": "global",
-            "properties": {"virtualNetwork": {"id": dns.virtual_network_links.get(RG, ZONE, "link").virtual_network.id}, "registrationEnabled": True},
-        })).registration_enabled,
+        poll(dns.virtual_network_links.begin_update(RG, ZONE, "link", {"properties": {"registrationEnabled": True}})).registration_enabled,
         True,
         "registrationEnabled",
     ),
 )
+
+
+def record_sets():
+    soa = dns.record_sets.get(RG, ZONE, "SOA", "@")
+    if soa.soa_record is None or not soa.soa_record.host:
+        raise AssertionError("the zone has no SOA record")
+    a = dns.record_sets.create_or_update(RG, ZONE, "A", "db", {"properties": {"ttl": 300, "aRecords": [{"ipv4Address": "10.40.1.4"}]}})
+    equal([r.ipv4_address for r in a.a_records], ["10.40.1.4"], "A records")
+    dns.record_sets.create_or_update(RG, ZONE, "TXT", "txt", {"properties": {"ttl": 300, "txtRecords": [{"value": ["hello"]}]}})
+    equal(sorted(r.name for r in dns.record_sets.list(RG, ZONE)), ["@", "db", "txt"], "all record sets")
+    equal([r.name for r in dns.record_sets.list_by_type(RG, ZONE, "A")], ["db"], "A record sets")
+    equal(dns.private_zones.get(RG, ZONE).number_of_record_sets, 3, "numberOfRecordSets")
+    expect_error(
+        lambda: dns.record_sets.create_or_update(RG, ZONE, "A", "db", {"properties": {"ttl": 60, "aRecords": []}}, etag="stale", match_condition=MatchConditions.IfNotModified),
+        412,
+        "PreconditionFailed",
+    )
+    current = dns.record_sets.get(RG, ZONE, "A", "db")
+    dns.record_sets.update(RG, ZONE, "A", "db", {"properties": {"ttl": 60}}, etag=current.etag, match_condition=MatchConditions.IfNotModified)
+    equal(dns.record_sets.get(RG, ZONE, "A", "db").ttl, 60, "ttl")
+    dns.record_sets.delete(RG, ZONE, "A", "db")
+    dns.record_sets.delete(RG, ZONE, "TXT", "txt")
+    expect_error(lambda: dns.record_sets.get(RG, ZONE, "A", "db"), 404)
+
+
+s.check("record sets", record_sets)
 s.check(
     "zone with links cannot be deleted",
     lambda: expect_error(lambda: poll(dns.private_zones.begin_delete(RG, ZONE)), 409, "CannotDeleteZoneWithVirtualNetworkLinks"),

@@ -43,6 +43,20 @@ s.check("site create", site_create)
 s.check("site get", lambda: equal(web.web_apps.get(RG, SITE).https_only, True, "httpsOnly"))
 s.check("site list by group", lambda: equal([x.name for x in web.web_apps.list_by_resource_group(RG)], [SITE], "sites"))
 s.check("site update", lambda: equal(web.web_apps.update(RG, SITE, {"tags": {"env": "dev"}}).tags, {"env": "dev"}, "tags"))
+def site_config():
+    cfg = web.web_apps.get_configuration(RG, SITE)
+    equal(cfg.min_tls_version, "1.2", "minTlsVersion")
+    web.web_apps.update_configuration(RG, SITE, {"properties": {"alwaysOn": True}})
+    equal(web.web_apps.get_configuration(RG, SITE).always_on, True, "alwaysOn")
+    settings = web.web_apps.update_application_settings(RG, SITE, {"properties": {"GREETING": "hello"}})
+    equal(settings.properties, {"GREETING": "hello"}, "app settings")
+    equal(web.web_apps.list_application_settings(RG, SITE).properties, {"GREETING": "hello"}, "app settings list")
+    web.web_apps.update_connection_strings(RG, SITE, {"properties": {"db": {"value": "Server=x", "type": "PostgreSQL"}}})
+    equal(web.web_apps.list_connection_strings(RG, SITE).properties["db"].type, "PostgreSQL", "connection string type")
+
+
+s.check("site configuration, settings and connection strings", site_config)
+
 s.check("missing site", lambda: expect_error(lambda: web.web_apps.get(RG, "no-such-site"), 404))
 
 
