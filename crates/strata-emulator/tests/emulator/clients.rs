@@ -71,6 +71,14 @@ async fn tls_serves_arm_and_the_identity_endpoint_over_https() {
     let cloud: serde_json::Value = r.json().await.unwrap();
     assert_eq!(cloud["resourceManager"], format!("{local}/"));
     assert_eq!(cloud["authentication"]["loginEndpoint"], format!("{local}/"));
+    // The DNS suffixes of the host names the emulator writes (vault URIs, storage endpoints,
+    // PostgreSQL servers): the `az` CLI's Key Vault commands refuse a cloud without them.
+    assert_eq!(cloud["suffixes"]["keyVaultDns"], "vault.azure.net");
+    assert_eq!(cloud["suffixes"]["storage"], "core.windows.net");
+    assert_eq!(
+        cloud["suffixes"]["postgresqlServerEndpoint"],
+        "postgres.database.azure.com"
+    );
 
     // The tenant's OpenID configuration (what MSAL reads first) points at the emulator.
     let tenant = AuthConfig::default().tenant_id;

@@ -8,7 +8,9 @@
 //! their default api-versions: no script passes one. `identity.py` signs in with
 //! `azure-identity` against `strata emulator --tls --auth`.
 //!
-//! Without `STRATA_SDK_PYTHON` the tests fail, saying to run `scripts/test.sh`.
+//! `az_cli` runs the `az` CLI itself (`azcli.py`, with `STRATA_AZ`).
+//!
+//! Without `STRATA_SDK_PYTHON` (or `STRATA_AZ`) the tests fail, saying to run `scripts/test.sh`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -251,6 +253,30 @@ fn identity_over_https() {
         &["--auth", "--client", &client],
         &[
             ("STRATA_SDK_CLIENT_ID", "sdk-app"),
+            ("STRATA_SDK_CLIENT_SECRET", secret),
+        ],
+    );
+}
+
+/// The `az` CLI (STRATA_AZ, installed by scripts/test.sh into its own virtualenv) registers the
+/// emulator as a cloud, signs in as a service principal and runs its everyday commands.
+#[test]
+fn az_cli() {
+    let az = match std::env::var("STRATA_AZ") {
+        Ok(p) if !p.is_empty() => p,
+        _ => panic!(
+            "STRATA_AZ is not set: this test needs the az CLI pinned in crates/strata/tests/sdk/az-requirements.txt. \
+             Run scripts/test.sh (it creates target/az-venv and sets the variable)"
+        ),
+    };
+    let secret = "az-Test-s3cret";
+    let client = format!("11111111-2222-3333-4444-555555555555:{secret}");
+    run_with(
+        "azcli",
+        &["--auth", "--client", &client],
+        &[
+            ("STRATA_AZ", &az),
+            ("STRATA_SDK_CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
             ("STRATA_SDK_CLIENT_SECRET", secret),
         ],
     );
