@@ -16,6 +16,8 @@
 //!   adopting resources without touching Azure, and what happens to soft-deleted namesakes.
 //! - [`Lifecycle`], [`SoftDelete`]: per-resource `prevent_destroy` / `ignore_changes`, and how a
 //!   type's soft delete is recovered or purged.
+//! - [`DisasterRecovery`], [`DrStrategy`] ([`recovery`]): an environment's secondary region,
+//!   strategy and recovery targets.
 //! - [`Secret`]: keys and tokens that cannot be printed.
 //!
 //! This crate depends on nothing of ours; every other crate depends on it.
@@ -25,6 +27,7 @@ pub mod arm_id;
 pub mod diag;
 pub mod evaluated;
 pub mod module;
+pub mod recovery;
 pub mod refactor;
 pub mod resource;
 pub mod secret;
@@ -35,6 +38,7 @@ pub use arm_id::{ArmId, ArmIdError};
 pub use diag::{Diagnostic, Diagnostics, Severity, SourceLoc};
 pub use evaluated::{Evaluated, EvaluatedOutput, ModuleInfo};
 pub use module::{Expansion, InputError, InputSpec, Module, ModuleContext, ModuleRegistry, OutputSpec};
+pub use recovery::{DisasterRecovery, DrStrategy};
 pub use refactor::{AddrSelector, Import, Moved, OnCreate, OnDestroy, SoftDeleteChoice};
 pub use resource::{
     Dependency, DesiredResource, Layer, Lifecycle, Purge, ReadAction, Recover, SoftDelete, id_for,

@@ -10,4 +10,12 @@ environment "prod" {
     vnet_cidr = "10.30.0.0/16"
     tenant_id = "00000000-0000-0000-0000-00000000a000"
   }
+
+  # Survive the loss of westeurope: a standby kept running in its paired region (northeurope,
+  # the default secondary). Drills are judged against these targets. Staging inherits it.
+  disaster_recovery {
+    strategy = "warm"
+    rpo      = "15m"
+    rto      = "1h"
+  }
 }

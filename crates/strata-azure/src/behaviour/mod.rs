@@ -11,6 +11,8 @@
 //! - [`diagnostics`]: which types send logs and metrics through diagnostic settings.
 //! - [`replace_on_change`] (`replace.rs`): paths Azure fixes at creation, per type.
 //! - [`api_versions`]: the api-version each built-in module writes, per type.
+//! - [`regions`]: Azure regions, their documented pairs, where Key Vault is not replicated,
+//!   and the recovery figures Azure documents per mechanism (for disaster recovery).
 //! - [`is_settings_singleton`]: children that exist as long as their parent does and have no
 //!   DELETE (a storage account's blob service): creating one only sets it, and leaving the
 //!   configuration only forgets it.
@@ -24,6 +26,7 @@ pub mod api_versions;
 pub mod diagnostics;
 mod layers;
 pub mod naming;
+pub mod regions;
 mod replace;
 pub mod soft_delete;
 

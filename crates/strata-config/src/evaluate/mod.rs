@@ -10,6 +10,7 @@ mod graph;
 mod links;
 mod locate;
 mod modules;
+mod recovery;
 mod refactor;
 mod refs;
 mod resources;
@@ -109,6 +110,9 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
     }
     let mut schema_diags = schemas::check(&out.resources);
     schema_diags.extend(schemas::check_references(&out.resources, &out.outputs));
+    if let Some(dr) = &env.disaster_recovery {
+        schema_diags.extend(recovery::check(dr, &env.location, &out.resources));
+    }
     if schema_diags.has_errors() {
         let mut all = out.warnings;
         all.extend(schema_diags);

@@ -444,12 +444,35 @@ impl Builder {
                 &format!("environment \"{stem}\""),
                 &Schema {
                     attrs: Some(ENV_ATTRS),
-                    blocks: &["soft_delete"],
+                    blocks: &["soft_delete", "disaster_recovery"],
                 },
             );
             let mut soft_delete = None;
+            let mut disaster_recovery = None;
             for sb in blocks {
                 if !r.no_labels(sb, file) {
+                    continue;
+                }
+                if sb.ident.as_str() == "disaster_recovery" {
+                    let block_place = Place::of(file, sb);
+                    if disaster_recovery.is_some() {
+                        let d = r.error(
+                            format!("environment \"{stem}\" has more than one disaster_recovery block"),
+                            &block_place,
+                        );
+                        d.hint = Some("merge them into one".into());
+                        continue;
+                    }
+                    let (dattrs, _) = r.body(
+                        &sb.body,
+                        file,
+                        "a disaster_recovery block",
+                        &Schema {
+                            attrs: Some(&["secondary_location", "strategy", "rpo", "rto"]),
+                            blocks: &[],
+                        },
+                    );
+                    disaster_recovery = Some((block_place, dattrs));
                     continue;
                 }
                 if soft_delete.is_some() {
@@ -477,6 +500,7 @@ impl Builder {
                 place,
                 attrs,
                 soft_delete,
+                disaster_recovery,
             });
         }
         match found {

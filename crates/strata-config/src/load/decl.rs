@@ -97,6 +97,8 @@ pub(crate) struct EnvDecl {
     pub attrs: BTreeMap<String, Attr>,
     /// The attributes of its `soft_delete { … }` block, if any.
     pub soft_delete: Option<BTreeMap<String, Attr>>,
+    /// Its `disaster_recovery { … }` block, if any: the block's place and attributes.
+    pub disaster_recovery: Option<(Place, BTreeMap<String, Attr>)>,
 }
 
 /// `lifecycle { prevent_destroy = true  ignore_changes = [tags, properties.sku] }` inside a

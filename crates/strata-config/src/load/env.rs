@@ -68,6 +68,9 @@ pub struct Environment {
     /// `soft_delete { on_create = "recover"  on_destroy = "purge" }`, inherited like the rest;
     /// by default [`strata_core::SoftDeleteChoice::for_profile`].
     pub soft_delete: strata_core::SoftDeleteChoice,
+    /// `disaster_recovery { … }`, inherited per attribute like the rest (`strategy = "none"`
+    /// switches off an inherited one); `None` without one.
+    pub disaster_recovery: Option<strata_core::DisasterRecovery>,
 }
 
 impl Stack {
@@ -221,6 +224,12 @@ impl Stack {
             d.hint = Some("set the default Azure region, like location = \"westeurope\"".into());
             String::new()
         });
+        let disaster_recovery = match super::recovery::merged(&chain) {
+            Some((place, attrs)) if !location.is_empty() => {
+                super::recovery::resolve(&mut r, place, &attrs, &location)
+            }
+            _ => None,
+        };
         if diags.has_errors() {
             return Err(diags);
         }
@@ -241,6 +250,7 @@ impl Stack {
                 on_destroy: on_destroy.unwrap_or(default.on_destroy),
             },
             profile,
+            disaster_recovery,
         })
     }
 

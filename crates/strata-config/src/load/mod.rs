@@ -6,6 +6,7 @@ pub(crate) mod backend;
 mod builder;
 pub(crate) mod decl;
 pub(crate) mod env;
+mod recovery;
 mod refactor;
 pub(crate) mod schema;
 

@@ -19,6 +19,7 @@ mod estate;
 mod locking;
 mod pipelines;
 mod plan;
+mod recovery;
 mod rehearsal;
 mod safety;
 mod schemas;

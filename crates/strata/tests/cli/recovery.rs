@@ -1,0 +1,202 @@
+//! `disaster_recovery { … }` in an environment: inherited like the rest, and checked before
+//! anything is sent (regions, strategy against the SKUs, targets against Azure's documented
+//! figures), each problem at its file and line.
+
+use crate::common::*;
+
+/// An environment of the example with `body` as its extra attributes and blocks.
+fn with_env(name: &str, body: &str) -> Ctx {
+    let ctx = Ctx::example();
+    ctx.write(
+        &format!("envs/{name}.hcl"),
+        &format!(
+            "environment \"{name}\" {{\n  target    = \"emulator\"\n  location  = \"westeurope\"\n  variables = {{ vnet_cidr = \"10.60.0.0/16\", tenant_id = \"00000000-0000-0000-0000-00000000a000\" }}\n{body}}}\n"
+        ),
+    );
+    ctx
+}
+
+fn validate(ctx: &Ctx, env: &str) -> Run {
+    ctx.run(&["validate", "-e", env])
+}
+
+#[test]
+fn the_example_declares_warm_recovery_for_prod_and_staging_inherits_it() {
+    let ctx = Ctx::example();
+    for env in ["dev", "staging", "prod"] {
+        let r = validate(&ctx, env);
+        assert_eq!(r.code, 0, "{env}: {}", r.all());
+    }
+    // Staging inherits prod's block: a target it cannot meet there shows in staging too,
+    // at prod's file.
+    ctx.edit("envs/prod.hcl", "rpo      = \"15m\"", "rpo      = \"1m\"");
+    let r = validate(&ctx, "staging");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.all().contains("envs/prod.hcl:"), "{}", r.all());
+    assert!(
+        r.all()
+            .contains("rpo 1m is below what PostgreSQL cross-region read replica"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn regions_are_checked() {
+    let ctx = with_env(
+        "dr",
+        "  profile = \"staging\"\n  disaster_recovery {\n    secondary_location = \"westeurope\"\n    strategy = \"warm\"\n    rpo = \"15m\"\n    rto = \"1h\"\n  }\n",
+    );
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all()
+            .contains("the secondary region `westeurope` is the environment's own location"),
+        "{}",
+        r.all()
+    );
+    assert!(r.all().contains("envs/dr.hcl:7"), "{}", r.all());
+    assert!(
+        r.all().contains("northeurope"),
+        "the hint names the pair: {}",
+        r.all()
+    );
+
+    ctx.edit(
+        "envs/dr.hcl",
+        "secondary_location = \"westeurope\"",
+        "secondary_location = \"northeuropa\"",
+    );
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all().contains("`northeuropa` is not an Azure region"),
+        "{}",
+        r.all()
+    );
+    assert!(r.all().contains("northeurope"), "did you mean: {}", r.all());
+
+    // A region without a pair must name its secondary.
+    ctx.edit(
+        "envs/dr.hcl",
+        "location  = \"westeurope\"",
+        "location  = \"polandcentral\"",
+    );
+    ctx.edit("envs/dr.hcl", "    secondary_location = \"northeuropa\"\n", "");
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all().contains("`polandcentral` has no paired region"),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn the_strategy_must_suit_the_skus_and_the_pair() {
+    // The dev profile's database is Burstable: no read replicas, so no warm standby.
+    let ctx = with_env(
+        "dr",
+        "  profile = \"dev\"\n  disaster_recovery {\n    strategy = \"warm\"\n    rpo = \"15m\"\n    rto = \"1h\"\n  }\n",
+    );
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all().contains("Burstable tier cannot have read replicas"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.all().contains("data.hcl:"),
+        "at the database block: {}",
+        r.all()
+    );
+
+    // Cold recovery geo-restores, and geo-restore only goes to the pair; the dev database
+    // has no geo-redundant backup either.
+    ctx.edit(
+        "envs/dr.hcl",
+        "strategy = \"warm\"",
+        "strategy = \"cold\"\n    secondary_location = \"swedencentral\"",
+    );
+    ctx.edit("envs/dr.hcl", "rpo = \"15m\"", "rpo = \"2h\"");
+    ctx.edit("envs/dr.hcl", "rto = \"1h\"", "rto = \"4h\"");
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all().contains(
+            "geo-restore only restores into westeurope's paired region (northeurope), not swedencentral"
+        ),
+        "{}",
+        r.all()
+    );
+    assert!(r.all().contains("geo-redundant backup is off"), "{}", r.all());
+    assert!(
+        r.all()
+            .contains("geo-redundant storage replicates to westeurope's pair"),
+        "a warning too: {}",
+        r.all()
+    );
+
+    // The staging profile with cold recovery to the pair: valid, but a 15-minute RPO is not
+    // what geo-restore gives.
+    ctx.edit("envs/dr.hcl", "profile = \"dev\"", "profile = \"staging\"");
+    ctx.edit("envs/dr.hcl", "    secondary_location = \"swedencentral\"\n", "");
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 0, "{}", r.all());
+    ctx.edit("envs/dr.hcl", "rpo = \"2h\"", "rpo = \"15m\"");
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all().contains("rpo 15m is below what PostgreSQL geo-restore"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.all().contains("strategy = \\\"warm\\\"") || r.all().contains("strategy = \"warm\""),
+        "{}",
+        r.all()
+    );
+}
+
+#[test]
+fn bad_blocks_are_errors_and_none_switches_off_what_is_inherited() {
+    let ctx = with_env(
+        "dr",
+        "  profile = \"staging\"\n  disaster_recovery {\n    strategy = \"hot\"\n    rpo = \"soon\"\n  }\n",
+    );
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all().contains("`hot` is not a disaster recovery strategy"),
+        "{}",
+        r.all()
+    );
+
+    ctx.edit("envs/dr.hcl", "strategy = \"hot\"", "strategy = \"warm\"");
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all().contains("`soon` is not a duration for `rpo`"),
+        "{}",
+        r.all()
+    );
+    assert!(r.all().contains("sets no `rto`"), "{}", r.all());
+
+    // An environment inheriting prod with the dev profile would need a replica on Burstable;
+    // `strategy = "none"` switches the inherited recovery off.
+    let ctx = Ctx::example();
+    ctx.write(
+        "envs/sandbox.hcl",
+        "environment \"sandbox\" {\n  inherits        = \"prod\"\n  target          = \"emulator\"\n  profile         = \"dev\"\n  variables = { vnet_cidr = \"10.70.0.0/16\" }\n}\n",
+    );
+    let r = validate(&ctx, "sandbox");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.all().contains("Burstable"), "{}", r.all());
+    ctx.write(
+        "envs/sandbox.hcl",
+        "environment \"sandbox\" {\n  inherits        = \"prod\"\n  target          = \"emulator\"\n  profile         = \"dev\"\n  variables = { vnet_cidr = \"10.70.0.0/16\" }\n  disaster_recovery {\n    strategy = \"none\"\n  }\n}\n",
+    );
+    let r = validate(&ctx, "sandbox");
+    assert_eq!(r.code, 0, "{}", r.all());
+}
