@@ -15,6 +15,8 @@
 //!   failure, recording writes of unknown outcome, honouring interrupts. Failures are typed
 //!   ([`OpError`], [`ResourceFailure`]).
 //! - [`planfile`] saves and loads plans, and refuses stale ones.
+//! - [`recovery::status`] reads what protects each stateful resource against the loss of its
+//!   region (`strata dr status`).
 //! - The engine never prints: it emits [`Event`]s to a [`Reporter`].
 //!
 //! The engine talks to ARM only through the [`Arm`] trait and to state only through
@@ -36,6 +38,7 @@ mod ops;
 mod persist;
 pub mod planfile;
 pub mod planner;
+pub mod recovery;
 pub mod render_values;
 pub mod run;
 pub mod serial;

@@ -56,6 +56,27 @@ pub enum Command {
     Promote(PromoteArgs),
     /// Run the local Azure Resource Manager emulator.
     Emulator(EmulatorArgs),
+    /// Disaster recovery: what protects the estate against the loss of its region.
+    #[command(subcommand)]
+    Dr(DrCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrCommand {
+    /// Per stateful resource: what protects it, the replication figures Azure reports, the data
+    /// a loss of the region would lose now against the RPO target, and what is missing. Exits 2
+    /// when a target is not met.
+    Status {
+        /// The environment (a file envs/ENV.hcl).
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+        /// The environment's rehearsal on the emulator (.strata/rehearsal/ENV).
+        #[arg(long)]
+        emulator: bool,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[cfg(test)]

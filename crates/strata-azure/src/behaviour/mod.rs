@@ -11,6 +11,8 @@
 //! - [`diagnostics`]: which types send logs and metrics through diagnostic settings.
 //! - [`replace_on_change`] (`replace.rs`): paths Azure fixes at creation, per type.
 //! - [`api_versions`]: the api-version each built-in module writes, per type.
+//! - [`recovery`]: what protects each stateful type against the loss of its region, judged
+//!   from the live document (for `strata dr status`).
 //! - [`regions`]: Azure regions, their documented pairs, where Key Vault is not replicated,
 //!   and the recovery figures Azure documents per mechanism (for disaster recovery).
 //! - [`is_settings_singleton`]: children that exist as long as their parent does and have no
@@ -26,6 +28,7 @@ pub mod api_versions;
 pub mod diagnostics;
 mod layers;
 pub mod naming;
+pub mod recovery;
 pub mod regions;
 mod replace;
 pub mod soft_delete;

@@ -2,6 +2,7 @@
 
 mod auth;
 mod delivery;
+mod dr;
 mod emulator;
 mod init;
 mod outcome;
@@ -32,5 +33,6 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Import(args) => run::import(dir, args).await,
         Command::ForceUnlock(args) => unlock::run(dir, args).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Dr(cmd) => dr::run(dir, cmd).await,
     }
 }

@@ -200,3 +200,76 @@ fn bad_blocks_are_errors_and_none_switches_off_what_is_inherited() {
     let r = validate(&ctx, "sandbox");
     assert_eq!(r.code, 0, "{}", r.all());
 }
+
+/// `strata dr status` reads every stateful resource live and judges it against the declared
+/// recovery: before apply there is nothing to read; after it, what protects each resource and
+/// what the warm standby still lacks, exit 2 while a target is not met; `--json` for machines.
+#[test]
+fn dr_status_reads_the_estate_and_exits_2_when_a_target_is_not_met() {
+    let ctx = with_env(
+        "sprod",
+        "  profile = \"prod\"\n  backend = { type = \"local\" }\n  disaster_recovery {\n    strategy = \"warm\"\n    rpo = \"15m\"\n    rto = \"1h\"\n  }\n",
+    );
+    let r = ctx.run(&["dr", "status", "-e", "sprod"]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.stderr.contains("has no state yet"), "{}", r.all());
+    let r = ctx.run(&["dr", "status", "-e", "dev"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("declares no disaster recovery"), "{}", r.all());
+
+    ctx.ok(&["apply", "-e", "sprod", "--auto-approve"]);
+    let r = ctx.run(&["dr", "status", "-e", "sprod"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("warm standby in northeurope (primary westeurope)"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("protected by geo-redundant backup"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout
+            .contains("missing: a warm standby needs a read replica in northeurope"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("Microsoft-managed replication to northeurope"),
+        "{}",
+        r.all()
+    );
+
+    let r = ctx.run(&["dr", "status", "-e", "sprod", "--json"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["targets_met"], false);
+    assert_eq!(doc["secondary_location"], "northeurope");
+    let resources = doc["resources"].as_array().unwrap();
+    let types: Vec<&str> = resources.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    for t in [
+        "Microsoft.DBforPostgreSQL/flexibleServers",
+        "Microsoft.Storage/storageAccounts",
+        "Microsoft.KeyVault/vaults",
+    ] {
+        assert!(types.iter().any(|x| x.eq_ignore_ascii_case(t)), "{t}: {types:?}");
+    }
+    let db = resources
+        .iter()
+        .find(|r| {
+            r["type"]
+                .as_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("flexibleservers")
+        })
+        .unwrap();
+    assert_eq!(db["meets_rpo"], false);
+    assert_eq!(
+        db["exposure_seconds"], 3600,
+        "geo-backup lags up to an hour: {db}"
+    );
+}
