@@ -9,6 +9,8 @@ use strata_core::{DesiredResource, Diagnostic, Diagnostics, DisasterRecovery, Dr
 const POSTGRES: &str = "microsoft.dbforpostgresql/flexibleservers";
 const STORAGE: &str = "microsoft.storage/storageaccounts";
 const VAULT: &str = "microsoft.keyvault/vaults";
+const APP_GATEWAY: &str = "microsoft.network/applicationgateways";
+const FRONT_DOOR: &str = "microsoft.cdn/profiles";
 
 /// Problems and notes about `dr` for an estate in `primary`.
 pub(super) fn check(dr: &DisasterRecovery, primary: &str, resources: &[DesiredResource]) -> Diagnostics {
@@ -108,6 +110,21 @@ pub(super) fn check(dr: &DisasterRecovery, primary: &str, resources: &[DesiredRe
             .at(at.clone())
             .hint("use strategy = \"warm\" so the secondary region keeps a vault of its own"),
         );
+    }
+    // Application Gateway is regional: traffic only moves to the secondary region through a
+    // global layer in front of it.
+    let gateways: Vec<&DesiredResource> = of_type(APP_GATEWAY).collect();
+    if !gateways.is_empty() && of_type(FRONT_DOOR).next().is_none() {
+        for g in gateways {
+            diags.push(
+                Diagnostic::warning(format!(
+                    "{}: Application Gateway is regional, and nothing global sends traffic to the secondary region {}",
+                    g.addr, dr.secondary_location
+                ))
+                .at(g.loc.clone())
+                .hint("put Front Door in front of the gateways (a second gateway in the secondary region behind it), or switch by DNS priority routing"),
+            );
+        }
     }
     targets(dr, &figures, at, &mut diags);
     diags

@@ -273,3 +273,19 @@ fn dr_status_reads_the_estate_and_exits_2_when_a_target_is_not_met() {
         "geo-backup lags up to an hour: {db}"
     );
 }
+
+/// Application Gateway is regional: with disaster recovery declared and nothing global in
+/// front, validate says how traffic would reach the secondary region.
+#[test]
+fn a_regional_gateway_without_a_global_layer_is_a_warning() {
+    let env = "environment \"prod\" {\n  target   = \"emulator\"\n  location = \"westeurope\"\n  disaster_recovery {\n    strategy = \"cold\"\n    rpo = \"2h\"\n    rto = \"4h\"\n  }\n}\n";
+    let ctx = Ctx::with_files(&[("strata.hcl", crate::estate::VARIANTS), ("envs/prod.hcl", env)]);
+    let r = ctx.run(&["validate", "-e", "prod"]);
+    assert_eq!(r.code, 0, "a warning only: {}", r.all());
+    assert!(r.all().contains("Application Gateway is regional"), "{}", r.all());
+    assert!(
+        r.all().contains("strata.hcl:"),
+        "at the gateway block: {}",
+        r.all()
+    );
+}
