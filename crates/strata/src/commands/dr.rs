@@ -40,11 +40,13 @@ async fn status(dir: Option<&Path>, env_name: &str, emulator: bool, json: bool) 
         .map_err(|e| anyhow!("cannot read the state: {e}"))?;
     let Some(state) = state else {
         eprintln!(
-            "{} environment {} has no state yet\n  {} run `strata apply -e {}` first",
+            "{} environment {} has no state yet{}\n  {} run `strata apply -e {}{}` first",
             style::error_label(),
             env.name,
+            if emulator { " in its rehearsal" } else { "" },
             style::hint_label(),
-            env.name
+            env.name,
+            if emulator { " --emulator" } else { "" }
         );
         return Err(Exit(1).into());
     };
