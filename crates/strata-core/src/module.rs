@@ -48,6 +48,9 @@ pub struct ModuleContext<'a> {
     pub environment: &'a str,
     /// The environment's profile, one of [`PROFILES`].
     pub profile: &'a str,
+    /// The environment's disaster recovery, when it declares one: modules then keep geo
+    /// copies of what they store (geo-redundant storage, geo-redundant database backups).
+    pub disaster_recovery: Option<&'a crate::DisasterRecovery>,
 }
 
 /// What a module produced.

@@ -207,7 +207,12 @@ impl Module for DatabaseModule {
         let place = Placement::read(&fields, ctx.location, &mut errs);
         let name = common::read_name(&fields, "name", SERVER_TYPE, &mut errs);
         let subnet = read_subnet(&fields, &mut errs);
-        let s = settings::read(&fields, Profile::of(ctx), &mut errs);
+        let s = settings::read(
+            &fields,
+            Profile::of(ctx),
+            ctx.disaster_recovery.is_some(),
+            &mut errs,
+        );
         let auth = settings::read_auth(&fields, &mut errs);
         let databases = settings::read_databases(&fields, &mut errs);
         errs.finish()?;

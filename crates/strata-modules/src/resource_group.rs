@@ -153,6 +153,7 @@ mod tests {
             location: "westeurope",
             environment: "dev",
             profile: "dev",
+            disaster_recovery: None,
         }
     }
 

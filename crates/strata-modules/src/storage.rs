@@ -203,12 +203,32 @@ impl Module for StorageModule {
         let place = Placement::read(&fields, ctx.location, &mut errs);
         let name = common::read_name(&fields, "name", ACCOUNT_TYPE, &mut errs);
         let kind = errs.take(common::choice(&fields, "kind", KINDS, "StorageV2"));
+        // With disaster recovery declared, the default keeps a copy in the paired region.
+        let default_replication = match ctx.disaster_recovery {
+            Some(_) if !is_geo_redundant(defaults.storage_replication) => "Standard_GZRS",
+            _ => defaults.storage_replication,
+        };
         let replication = errs.take(common::choice(
             &fields,
             "replication",
             REPLICATIONS,
-            defaults.storage_replication,
+            default_replication,
         ));
+        if let (Some(dr), Some(sku)) = (ctx.disaster_recovery, &replication)
+            && !is_geo_redundant(sku)
+        {
+            errs.push(
+                fields
+                    .error(
+                        "replication",
+                        format!(
+                            "`{sku}` keeps no copy outside {}, and the environment declares disaster recovery to {}",
+                            ctx.location, dr.secondary_location
+                        ),
+                    )
+                    .hint("use Standard_GZRS or Standard_RAGZRS (the default when disaster recovery is declared)"),
+            );
+        }
         if let (Some(kind), Some(sku)) = (&kind, &replication)
             && matches!(kind.as_str(), "BlockBlobStorage" | "FileStorage")
             && !sku.starts_with("Premium_")
@@ -435,3 +455,10 @@ fn network_acls(fields: &Fields<'_>, errs: &mut Errors) -> Option<Value> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether a storage sku keeps a copy in the paired region.
+fn is_geo_redundant(sku: &str) -> bool {
+    ["_GRS", "_RAGRS", "_GZRS", "_RAGZRS"]
+        .iter()
+        .any(|s| sku.to_ascii_uppercase().ends_with(s))
+}

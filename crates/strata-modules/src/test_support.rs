@@ -16,6 +16,7 @@ pub fn ctx(label: &'static str, profile: &'static str) -> ModuleContext<'static>
         location: "westeurope",
         environment: profile,
         profile,
+        disaster_recovery: None,
     }
 }
 
@@ -101,5 +102,21 @@ pub fn outputs_match(m: &dyn Module, e: &Expansion) {
     for o in m.outputs().iter().filter(|o| o.sensitive) {
         let v = &e.outputs[o.name];
         assert!(v.is_sensitive() || v.is_null(), "{} should be sensitive", o.name);
+    }
+}
+
+/// `ctx` with a warm disaster recovery to northeurope declared.
+pub fn with_recovery(ctx: ModuleContext<'static>) -> ModuleContext<'static> {
+    let dr: &'static strata_core::DisasterRecovery = Box::leak(Box::new(strata_core::DisasterRecovery {
+        secondary_location: "northeurope".into(),
+        secondary_is_default: true,
+        strategy: strata_core::DrStrategy::Warm,
+        rpo: std::time::Duration::from_secs(900),
+        rto: std::time::Duration::from_secs(3600),
+        loc: None,
+    }));
+    ModuleContext {
+        disaster_recovery: Some(dr),
+        ..ctx
     }
 }

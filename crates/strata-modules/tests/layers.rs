@@ -11,6 +11,7 @@ fn ctx(label: &'static str) -> ModuleContext<'static> {
         location: "westeurope",
         environment: "prod",
         profile: "prod",
+        disaster_recovery: None,
     }
 }
 

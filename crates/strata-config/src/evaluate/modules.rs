@@ -111,6 +111,7 @@ impl Cx<'_> {
             location: &self.env.location,
             environment: &self.env.name,
             profile: &self.env.profile,
+            disaster_recovery: self.env.disaster_recovery.as_ref(),
         };
         let mut expansion = match imp.expand(&ctx, &inputs) {
             Ok(e) => e,

@@ -46,7 +46,9 @@ fn tier_of(sku: &str) -> Option<&'static str> {
     }
 }
 
-pub(super) fn read(f: &Fields<'_>, profile: Profile, errs: &mut Errors) -> Option<Settings> {
+/// `recovery`: the environment declares disaster recovery, so geo-redundant backup is on by
+/// default.
+pub(super) fn read(f: &Fields<'_>, profile: Profile, recovery: bool, errs: &mut Errors) -> Option<Settings> {
     let d = profile.defaults();
     let version = errs.take(common::choice(f, "version", VERSIONS, "16"));
     let sku = errs.take(f.known_string_or("sku", d.database_sku, "it decides the server's tier"));
@@ -98,7 +100,7 @@ pub(super) fn read(f: &Fields<'_>, profile: Profile, errs: &mut Errors) -> Optio
     );
     let geo_backup = errs.take(f.known_bool_or(
         "geo_redundant_backup",
-        d.database_geo_redundant_backup,
+        d.database_geo_redundant_backup || recovery,
         "it is fixed when the server is created",
     ));
     let ha = errs.take(common::choice(

@@ -290,3 +290,24 @@ fn prod_protects_the_server_from_destroy() {
     let e = expand("dev", base()).unwrap();
     assert!(e.resources.iter().all(|r| !r.lifecycle.prevent_destroy));
 }
+
+#[test]
+fn disaster_recovery_turns_geo_backup_on_by_default() {
+    let ctx = with_recovery(ctx("db", "dev"));
+    let e = DatabaseModule.expand(&ctx, &inputs(base())).unwrap();
+    assert_eq!(
+        at(
+            find(&e, "module.db.server"),
+            "properties.backup.geoRedundantBackup"
+        ),
+        "Enabled"
+    );
+    let e = expand("dev", base()).unwrap();
+    assert_eq!(
+        at(
+            find(&e, "module.db.server"),
+            "properties.backup.geoRedundantBackup"
+        ),
+        "Disabled"
+    );
+}

@@ -11,6 +11,7 @@ fn ctx() -> ModuleContext<'static> {
         location: "westeurope",
         environment: "dev",
         profile: "dev",
+        disaster_recovery: None,
     }
 }
 

@@ -266,3 +266,33 @@ fn prod_protects_the_account_from_destroy_and_nothing_is_soft_deleted() {
         }
     }
 }
+
+#[test]
+fn disaster_recovery_keeps_a_geo_copy_by_default_and_refuses_none() {
+    let inputs = inputs(base());
+    let dev = with_recovery(ctx("storage", "dev"));
+    let e = StorageModule.expand(&dev, &inputs).unwrap();
+    assert_eq!(
+        at(find(&e, "module.storage.account"), "sku.name"),
+        json!("Standard_GZRS")
+    );
+    let prod = with_recovery(ctx("storage", "prod"));
+    let e = StorageModule.expand(&prod, &inputs).unwrap();
+    assert_eq!(
+        at(find(&e, "module.storage.account"), "sku.name"),
+        json!("Standard_RAGZRS")
+    );
+    let mut lrs = inputs.clone();
+    lrs.insert("replication".into(), s("Standard_LRS"));
+    let errs = StorageModule.expand(&dev, &lrs).unwrap_err();
+    assert!(
+        errs[0].message.contains("keeps no copy outside westeurope"),
+        "{errs:?}"
+    );
+    // Without recovery declared, the dev profile stays locally redundant.
+    let e = StorageModule.expand(&ctx("storage", "dev"), &inputs).unwrap();
+    assert_eq!(
+        at(find(&e, "module.storage.account"), "sku.name"),
+        json!("Standard_LRS")
+    );
+}

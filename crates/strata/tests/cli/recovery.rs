@@ -112,8 +112,7 @@ fn the_strategy_must_suit_the_skus_and_the_pair() {
         r.all()
     );
 
-    // Cold recovery geo-restores, and geo-restore only goes to the pair; the dev database
-    // has no geo-redundant backup either.
+    // Cold recovery geo-restores, and geo-restore only goes to the pair.
     ctx.edit(
         "envs/dr.hcl",
         "strategy = \"warm\"",
@@ -130,12 +129,46 @@ fn the_strategy_must_suit_the_skus_and_the_pair() {
         "{}",
         r.all()
     );
-    assert!(r.all().contains("geo-redundant backup is off"), "{}", r.all());
     assert!(
         r.all()
             .contains("geo-redundant storage replicates to westeurope's pair"),
         "a warning too: {}",
         r.all()
+    );
+    // Declaring recovery turns geo copies on by default, even in the dev profile; turning
+    // them off explicitly is refused.
+    ctx.edit("envs/dr.hcl", "    secondary_location = \"swedencentral\"\n", "");
+    ctx.ok(&["validate", "-e", "dr"]);
+    let r = ctx.ok(&["plan", "-e", "dr"]);
+    assert!(r.stdout.contains("Standard_GZRS"), "{}", r.all());
+    assert!(r.stdout.contains("geoRedundantBackup"), "{}", r.all());
+    ctx.edit(
+        "data.hcl",
+        "databases              = [\"shop\"]",
+        "databases              = [\"shop\"]\n  geo_redundant_backup   = false",
+    );
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(r.all().contains("geo-redundant backup is off"), "{}", r.all());
+    ctx.edit(
+        "data.hcl",
+        "name           = \"st${local.compact}\"",
+        "name           = \"st${local.compact}\"\n  replication    = \"Standard_LRS\"",
+    );
+    let r = validate(&ctx, "dr");
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all()
+            .contains("`Standard_LRS` keeps no copy outside westeurope"),
+        "{}",
+        r.all()
+    );
+    ctx.edit("data.hcl", "\n  geo_redundant_backup   = false", "");
+    ctx.edit("data.hcl", "\n  replication    = \"Standard_LRS\"", "");
+    ctx.edit(
+        "envs/dr.hcl",
+        "strategy = \"cold\"",
+        "strategy = \"cold\"\n    secondary_location = \"swedencentral\"",
     );
 
     // The staging profile with cold recovery to the pair: valid, but a 15-minute RPO is not
