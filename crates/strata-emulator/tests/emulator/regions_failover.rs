@@ -145,6 +145,13 @@ async fn unplanned_failover_while_the_primary_region_is_out() {
     let again = failover(&emu, &p, false).await;
     assert_eq!(again.status, 409, "{again:?}");
     assert_eq!(again.code(), "AnotherOperationInProgress");
+    emu.post("/_emulator/regions/westeurope/restore", "", None).await;
+    let w = emu
+        .patch(&p, STORAGE, json!({"sku": {"name": "Standard_RAGRS"}}))
+        .await;
+    assert_eq!(w.status, 409, "no writes while the failover runs: {w:?}");
+    assert_eq!(emu.delete(&p, STORAGE).await.status, 409);
+    emu.post("/_emulator/regions/westeurope/outage", "", None).await;
     let done = emu.wait_location(&r).await;
     assert_eq!(
         done.status, 200,

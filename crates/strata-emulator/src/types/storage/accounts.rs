@@ -221,6 +221,8 @@ impl TypeRules for Accounts {
         let existing = ctx.state.resource(&t.key).cloned();
         if existing.is_none() {
             check_taken(ctx, t)?;
+        } else {
+            failover::check_not_busy(ctx, t)?;
         }
         let now = timestamp(ctx.now);
         let mut stored = Map::new();
@@ -299,6 +301,7 @@ impl TypeRules for Accounts {
                 &t.group_name,
             ));
         };
+        failover::check_not_busy(ctx, t)?;
         if body.contains_key("tags") {
             match tags {
                 Some(tags) => updated.body.insert("tags".into(), Value::Object(tags)),
@@ -353,6 +356,7 @@ impl TypeRules for Accounts {
         if ctx.state.resource(&t.key).is_none() {
             return Ok(Reply::empty(StatusCode::NO_CONTENT));
         }
+        failover::check_not_busy(ctx, t)?;
         ctx.state.remove_tree(&t.key);
         Ok(Reply::empty(StatusCode::OK))
     }

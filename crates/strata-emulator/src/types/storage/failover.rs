@@ -75,6 +75,24 @@ fn refused(code: &str, message: String) -> ArmError {
     ArmError::bad_request(code, message)
 }
 
+/// 409 `AnotherOperationInProgress` for a write to an account while its failover runs ([U]
+/// wording).
+pub(super) fn check_not_busy(ctx: &Ctx<'_>, t: &Target) -> Result<(), ArmError> {
+    let busy = ctx.state.resource(&t.key).is_some_and(in_progress);
+    match ctx.state.lock_holder(&t.key) {
+        Some(op) if busy || op.name == "FailoverStorageAccountOperation" => Err(ArmError::new(
+            StatusCode::CONFLICT,
+            "AnotherOperationInProgress",
+            format!(
+                "A failover of the storage account {} is in progress; retry when it has completed.",
+                t.name
+            ),
+        )
+        .retry_after(protocol::retry_after(op, ctx.now))),
+        _ => Ok(()),
+    }
+}
+
 /// `POST …/failover[?failoverType=Planned]`.
 pub(super) fn start(ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
     let planned = match ctx.param("failoverType") {
