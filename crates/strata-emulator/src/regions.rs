@@ -7,7 +7,7 @@
 //!
 //! - `POST /_emulator/regions/{region}/outage`, `POST /_emulator/regions/{region}/restore` and
 //!   `GET /_emulator/regions` answer 200 with `{"out": [regions], "outages": [{"region",
-//!   "start", "end"}]}`: every outage of this run with its start and end (UTC, from the
+//!   "start", "end"}], "origins": {host: healthy}}`: every outage of this run with its start and end (UTC, from the
 //!   emulator's clock), so that a drill computes its RPO and RTO from the emulator's own
 //!   timestamps. Outages live in memory only: a restarted emulator starts with the regions of
 //!   its configuration.
@@ -28,10 +28,13 @@
 //! - Long-running operations tracked in that region do not complete: their status stays
 //!   `InProgress` (polls are still answered, as ARM's are). At the restore, those that fell due
 //!   meanwhile complete at once, with the restore as their end time.
+//! - The provider's per-location resources there (`…/locations/{region}/deletedVaults/…`)
+//!   answer 503 too.
 //! - Other regions keep working, and so do global things: resource groups (ARM's own
 //!   metadata, their operations included), lists at group and subscription level (served from
-//!   ARM's cache), and resources in `global` (Front Door profiles and their children, private
-//!   DNS zones, Front Door WAF policies).
+//!   ARM's cache), extension resources (diagnostic settings: their providers are global), and
+//!   resources in `global` (Front Door profiles and their children, private DNS zones, Front
+//!   Door WAF policies).
 //! - Storage is the documented exception: customer-managed failover exists for the case where
 //!   the primary region is unavailable ("If the primary endpoint for your geo-redundant storage
 //!   account becomes unavailable for any reason, you can initiate an account failover"), so an
@@ -219,6 +222,16 @@ pub(crate) fn refusal(
         }
     }
     Some(unavailable(&p.namespace, &region))
+}
+
+/// The 503 of a provider's per-location resource (`…/locations/{region}/…`) while the region
+/// is out.
+pub(crate) fn location_refusal(state: &State, namespace: &str, location: &str) -> Option<ArmError> {
+    let region = normalize_location(location);
+    state
+        .outages
+        .out_since(&region)
+        .map(|_| unavailable(namespace, &region))
 }
 
 /// A region name from a path: letters and digits (`West Europe` is accepted as `westeurope`).

@@ -261,6 +261,9 @@ fn outage_refusal(state: &State, method: &Method, route: &Route, body: &[u8]) ->
         Route::Collection(c) if !c.parent.segments.is_empty() => {
             regions::refusal(state, method, &c.parent, Some(&c.kind), body)
         }
+        Route::LocationResource {
+            namespace, location, ..
+        } => regions::location_refusal(state, namespace, location),
         _ => None,
     }
 }

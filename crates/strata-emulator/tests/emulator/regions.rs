@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use strata_emulator::{EmulatorConfig, Latency};
 
-use crate::support::{CDN, Emu, NET, RES, net, res, rg};
+use crate::support::{CDN, Emu, KV, NET, RES, SUB, net, res, rg};
 
 fn vnet(location: &str) -> Value {
     json!({"location": location, "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}})
@@ -58,6 +58,10 @@ async fn an_outage_affects_only_its_region_until_restored() {
         .await;
     assert_eq!(r.status, 503, "{r:?}");
 
+    let deleted =
+        format!("/subscriptions/{SUB}/providers/Microsoft.KeyVault/locations/westeurope/deletedVaults/kv1");
+    assert_eq!(emu.get(&deleted, KV).await.status, 503);
+
     // Other regions and global things keep working.
     assert_eq!(emu.get(&north, NET).await.status, 200);
     emu.create(&net("rg1", "virtualNetworks/vnet-ne2"), NET, vnet("northeurope"))
@@ -82,6 +86,11 @@ async fn an_outage_affects_only_its_region_until_restored() {
 
     let r = emu.post("/_emulator/regions/westeurope/restore", "", None).await;
     assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        emu.get(&deleted, KV).await.status,
+        404,
+        "answered again: no such vault"
+    );
     assert_eq!(r.body["out"], json!([]));
     let end = time(&r.body["outages"][0]["end"]);
     assert!(end >= start);

@@ -125,11 +125,19 @@ pub(super) fn start(ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
     }
     let sku = sku_of(&account);
     let Some((primary, secondary)) = regions(&account) else {
+        let why = if endpoints::is_geo(&sku) {
+            format!(
+                "its region {} has no paired region",
+                account.location().unwrap_or_default()
+            )
+        } else {
+            format!("its sku {sku} does not replicate to one")
+        };
         return Err(refused(
             "FailoverNotSupported",
             format!(
-                "The storage account {} has sku {sku}, which has no secondary region: failover needs a \
-                 geo-redundant account (Standard_GRS, Standard_RAGRS, Standard_GZRS or Standard_RAGZRS).",
+                "The storage account {} has no secondary region ({why}): failover needs a geo-redundant \
+                 account (Standard_GRS, Standard_RAGRS, Standard_GZRS or Standard_RAGZRS) in a paired region.",
                 t.name
             ),
         ));
