@@ -35,6 +35,10 @@ pub struct EmulatorConfig {
     /// type definitions (unknown or read-only properties, case-only mismatches), instead of
     /// dropping it as ARM does: for tests of what a client sends.
     pub strict_bodies: bool,
+    /// Regions out from the start (`westeurope`), for disaster-recovery drills: requests about
+    /// resources there answer 503 and their long-running operations stall until the region is
+    /// restored (`POST /_emulator/regions/{region}/restore`).
+    pub region_outages: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -49,6 +53,7 @@ impl Default for EmulatorConfig {
             tls: None,
             strict_api_versions: false,
             strict_bodies: false,
+            region_outages: Vec::new(),
         }
     }
 }
@@ -85,6 +90,8 @@ impl Default for Latency {
             ("microsoft.network/privatednszones/virtualnetworklinks", 300),
             ("microsoft.network/frontdoorwebapplicationfirewallpolicies", 300),
             ("microsoft.storage/storageaccounts", 300),
+            // An account failover: typically about an hour.
+            ("microsoft.storage/storageaccounts/failover", 1000),
             ("microsoft.keyvault/vaults", 300),
             ("microsoft.keyvault/deletedvaults", 300),
             ("microsoft.compute/virtualmachines", 800),

@@ -8,7 +8,7 @@
 //! # Map
 //!
 //! - [`start`] takes an [`EmulatorConfig`] (listen address, optional data directory,
-//!   [`Latency`], and the optional [`AuthConfig`], [`ThrottleConfig`], [`FaultConfig`] and
+//!   [`Latency`], the regions out from the start, and the optional [`AuthConfig`], [`ThrottleConfig`], [`FaultConfig`] and
 //!   [`TlsConfig`]) and returns an [`EmulatorHandle`] once the socket is bound; the handle
 //!   gives the [`endpoint`](EmulatorHandle::endpoint) and a graceful
 //!   [`shutdown`](EmulatorHandle::shutdown). Startup failures are [`EmulatorError`]s.
@@ -34,6 +34,11 @@
 //!   404s right after a create, slow long-running operations, `AnotherOperationInProgress`
 //!   and `ReferencedResourceNotProvisioned`. `metadata` serves the cloud metadata document
 //!   (`/metadata/endpoints`) naming the emulator as ARM and authority.
+//! - `regions`: regional outages for drills (`--region-outage`, `/_emulator/regions`): requests
+//!   about resources in a region that is out answer 503, their long-running operations stall
+//!   until the restore; the outages' start and end are recorded. Front Door origins can be
+//!   marked down (`/_emulator/origins/health`) and `types::cdn::routing` tells which origin
+//!   serves a path.
 //! - `protocol`: the generic ARM layer. Case-insensitive routing, `api-version` checks, request
 //!   ids, the error envelope, list paging and `$filter`, the operation endpoints of both
 //!   long-running patterns (`Azure-AsyncOperation` status, `Location` results), extension
@@ -45,8 +50,8 @@
 //!     public IPs (from a fake pool), NICs (private addresses allocated in the subnet),
 //!     application gateways, private endpoints (with their own NIC), private DNS zones and
 //!     their record sets (the SOA made with the zone, etags honoured);
-//!   - `storage`: accounts (202 + `Location`, global names, `listKeys`), blob service,
-//!     containers;
+//!   - `storage`: accounts (202 + `Location`, global names, `listKeys`, planned and unplanned
+//!     failover, `geoReplicationStats`), blob service, containers;
 //!   - `keyvault`: vaults (soft delete, `deletedVaults`, recover, purge) and secrets;
 //!   - `compute`: virtual machines (instance view, power actions), their OS disks as
 //!     disk resources, and scale sets (sizes, OS profiles, fault domains);
@@ -56,7 +61,8 @@
 //!   - `monitor`: Log Analytics workspaces, Application Insights, diagnostic settings (an
 //!     extension resource on any resource);
 //!   - `cdn`: Front Door Standard/Premium profiles, endpoints, origins, routes, security
-//!     policies, and Front Door WAF policies;
+//!     policies, and Front Door WAF policies; the routing decision by origin priority, weight
+//!     and health;
 //!   - `generic`: a synchronous document store for every other type, so that generic
 //!     `resource` blocks work.
 //!
@@ -116,6 +122,7 @@ mod front;
 mod identity;
 mod metadata;
 mod protocol;
+mod regions;
 mod seed;
 mod server;
 mod stats;

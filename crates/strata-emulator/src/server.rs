@@ -28,10 +28,11 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         Some(dir) => Some(Arc::new(DataDir::open(dir)?)),
         None => None,
     };
-    let state = match &data_dir {
+    let mut state = match &data_dir {
         Some(d) => d.load()?.map(State::from_snapshot).unwrap_or_default(),
         None => State::default(),
     };
+    state.outages = crate::regions::Outages::starting(&config.region_outages, chrono::Utc::now());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| EmulatorError::Bind {

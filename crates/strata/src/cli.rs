@@ -473,6 +473,11 @@ pub struct EmulatorArgs {
     /// differently, instead of dropping them as ARM does: for testing what a client sends.
     #[arg(long)]
     pub strict_bodies: bool,
+    /// Take a region out from the start, for disaster-recovery drills (repeatable): requests
+    /// about resources located there answer 503 and their long-running operations stall until
+    /// POST /_emulator/regions/{region}/restore. GET /_emulator/regions lists the outages.
+    #[arg(long = "region-outage", value_name = "REGION")]
+    pub region_outages: Vec<String>,
 
     /// Require a bearer token on every ARM request, and serve the identity endpoint
     /// (POST /{tenant}/oauth2/v2.0/token, IMDS at /metadata/identity/oauth2/token, federated

@@ -195,7 +195,8 @@ pub(crate) fn result(ctx: &Ctx<'_>, sub: &str, id: &str) -> Result<Reply, ArmErr
             OpAction::Delete { .. }
             | OpAction::DeleteGroup { .. }
             | OpAction::Purge { .. }
-            | OpAction::Hold => Ok(Reply::empty(StatusCode::OK)),
+            | OpAction::Hold
+            | OpAction::Patch { .. } => Ok(Reply::empty(StatusCode::OK)),
         },
     }
 }

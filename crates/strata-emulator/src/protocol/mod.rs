@@ -47,7 +47,7 @@ use crate::stats::{self, Fault, Stats};
 use crate::store::State;
 use crate::throttle::Throttler;
 use crate::types::{self, Ctx};
-use crate::{front, metadata};
+use crate::{front, metadata, regions};
 use route::Route;
 
 /// What every request handler shares.
@@ -83,6 +83,14 @@ impl App {
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/_emulator/stats", get(stats::get).delete(stats::reset))
+        .route("/_emulator/regions", get(regions::list))
+        .route("/_emulator/regions/{region}/outage", post(regions::take_out))
+        .route("/_emulator/regions/{region}/restore", post(regions::restore))
+        .route("/_emulator/origins/health", post(regions::origin_health))
+        .route(
+            "/_emulator/frontdoor/{profile}/{endpoint}/route",
+            get(types::cdn::routing::decide),
+        )
         .route("/_emulator/oidc/token", post(identity::mint))
         .route("/_emulator/oidc/github", get(identity::mint_github))
         .route("/_emulator/oidc/ado", post(identity::mint_ado))
@@ -183,9 +191,14 @@ pub(crate) fn serve(
         }
         return Err(api_version::unpublished(t, &query.api_version, &location));
     }
-    let fault = injection
-        .as_ref()
-        .and_then(|i| i.before_dispatch(&mut state, method, &route, body, &base_url, &query.api_version));
+    // A resource in a region that is out answers as its provider does in an outage; no fault
+    // is drawn for it.
+    let fault = match outage_refusal(&state, method, &route, body) {
+        Some(e) => Some(e),
+        None => injection
+            .as_ref()
+            .and_then(|i| i.before_dispatch(&mut state, method, &route, body, &base_url, &query.api_version)),
+    };
     // A PUT to a key that holds nothing yet is a create.
     let creating = inject::create_key(method, &route).filter(|k| state.stored_id(k).is_none());
     let result = match fault {
@@ -237,6 +250,21 @@ pub(crate) fn serve(
             )
         }),
         None => result,
+    }
+}
+
+/// The 503 of a request about a resource whose region is out (see [`crate::regions`]).
+fn outage_refusal(state: &State, method: &Method, route: &Route, body: &[u8]) -> Option<ArmError> {
+    match route {
+        Route::Resource(p) => regions::refusal(state, method, p, None, body),
+        // An action (`POST …/{name}/{action}`) or the list of a resource's children.
+        Route::Collection(c) if !c.parent.segments.is_empty() => {
+            regions::refusal(state, method, &c.parent, Some(&c.kind), body)
+        }
+        Route::LocationResource {
+            namespace, location, ..
+        } => regions::location_refusal(state, namespace, location),
+        _ => None,
     }
 }
 

@@ -167,6 +167,8 @@ pub(crate) struct State {
     ops: ops::Operations,
     next_order: u64,
     generation: u64,
+    /// The regions out and the origins marked down: run-time drill settings, never persisted.
+    pub outages: crate::regions::Outages,
 }
 
 impl State {
@@ -401,7 +403,8 @@ impl State {
     /// something of them (a Key Vault deleted with its group is soft-deleted).
     pub fn settle(&mut self, now: DateTime<Utc>) -> Vec<Resource> {
         let mut removed = Vec::new();
-        while let Some(op) = self.ops.pop_due(now) {
+        let outages = std::mem::take(&mut self.outages);
+        while let Some(op) = self.ops.pop_due(now, &|op| outages.stalls(op)) {
             self.touch();
             removed.extend(self.complete(&op));
         }
@@ -409,7 +412,16 @@ impl State {
             self.touch();
         }
         self.expire_tombstones(now);
+        self.outages = outages;
         removed
+    }
+
+    /// Operations for which `resumed` holds and that fell due before `now` become due at
+    /// `now`: what stalled during a regional outage completes at the restore.
+    pub fn resume(&mut self, now: DateTime<Utc>, resumed: &dyn Fn(&Operation) -> bool) {
+        if self.ops.postpone(now, resumed) {
+            self.touch();
+        }
     }
 
     fn complete(&mut self, op: &Operation) -> Vec<Resource> {
@@ -444,6 +456,15 @@ impl State {
             }
             OpAction::Purge { tombstone } => {
                 self.tombstones.remove(tombstone);
+            }
+            OpAction::Patch { target, patch } => {
+                if let Some(r) = self.resources.get_mut(target) {
+                    let mut body = Value::Object(std::mem::take(&mut r.body));
+                    ops::merge_patch(&mut body, patch);
+                    if let Value::Object(m) = body {
+                        r.body = m;
+                    }
+                }
             }
             OpAction::Hold => {}
         }

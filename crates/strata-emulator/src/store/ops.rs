@@ -46,6 +46,33 @@ pub(crate) enum OpAction {
     /// Someone else's operation on a resource (an injected `AnotherOperationInProgress`):
     /// it changes nothing, and holds the resource's lock until it ends.
     Hold,
+    /// An action that changes a resource when it completes (a storage account failover): the
+    /// JSON merge patch is applied to the resource's document (lowercase key).
+    Patch {
+        target: String,
+        patch: serde_json::Value,
+    },
+}
+
+/// RFC 7396 JSON merge patch: objects merge, `null` removes, anything else replaces.
+pub(crate) fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in patch {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,12 +171,15 @@ impl Operations {
         self.all.insert(op.id.clone(), op);
     }
 
-    /// Marks the earliest operation due at `now` as succeeded and returns it.
-    pub fn pop_due(&mut self, now: DateTime<Utc>) -> Option<Operation> {
-        let first = self.pending.first()?.clone();
-        if first.0 > now {
-            return None;
-        }
+    /// Marks the earliest operation due at `now` that is not `stalled` as succeeded and
+    /// returns it.
+    pub fn pop_due(&mut self, now: DateTime<Utc>, stalled: &dyn Fn(&Operation) -> bool) -> Option<Operation> {
+        let first = self
+            .pending
+            .iter()
+            .take_while(|(due, _)| *due <= now)
+            .find(|(_, id)| self.all.get(id).is_none_or(|op| !stalled(op)))?
+            .clone();
         self.pending.remove(&first);
         let op = self.all.get_mut(&first.1)?;
         op.status = OpStatus::Succeeded;
@@ -167,6 +197,26 @@ impl Operations {
         }
         self.finished.insert((op.due, op.id.clone()));
         Some(op.clone())
+    }
+
+    /// Running operations for which `which` holds and that fell due before `now` become due
+    /// at `now`. True if any did.
+    pub fn postpone(&mut self, now: DateTime<Utc>, which: &dyn Fn(&Operation) -> bool) -> bool {
+        let late: Vec<(DateTime<Utc>, String)> = self
+            .pending
+            .iter()
+            .take_while(|(due, _)| *due < now)
+            .filter(|(_, id)| self.all.get(id).is_some_and(which))
+            .cloned()
+            .collect();
+        for entry in &late {
+            self.pending.remove(entry);
+            if let Some(op) = self.all.get_mut(&entry.1) {
+                op.due = now;
+            }
+            self.pending.insert((now, entry.1.clone()));
+        }
+        !late.is_empty()
     }
 
     /// Forgets operations that finished more than an hour before `now`. True if any went.
@@ -219,12 +269,12 @@ mod tests {
         let mut ops = Operations::default();
         ops.insert(op("late", t0 + Duration::seconds(2), Some("v")));
         ops.insert(op("early", t0 + Duration::seconds(1), None));
-        assert!(ops.pop_due(t0).is_none());
+        assert!(ops.pop_due(t0, &|_| false).is_none());
         assert_eq!(ops.lock_holder("v").map(|o| o.id.as_str()), Some("late"));
         let now = t0 + Duration::seconds(5);
-        assert_eq!(ops.pop_due(now).map(|o| o.id), Some("early".into()));
-        assert_eq!(ops.pop_due(now).map(|o| o.id), Some("late".into()));
-        assert!(ops.pop_due(now).is_none());
+        assert_eq!(ops.pop_due(now, &|_| false).map(|o| o.id), Some("early".into()));
+        assert_eq!(ops.pop_due(now, &|_| false).map(|o| o.id), Some("late".into()));
+        assert!(ops.pop_due(now, &|_| false).is_none());
         assert!(ops.lock_holder("v").is_none());
         assert_eq!(ops.get("late").map(|o| o.status), Some(OpStatus::Succeeded));
         assert!(!ops.prune(now));
@@ -243,7 +293,30 @@ mod tests {
         ops.insert(create);
         assert!(ops.is_hidden("a") && ops.is_hidden("a/b"));
         assert!(!ops.is_hidden("x"));
-        assert!(ops.pop_due(t0 + Duration::seconds(2)).is_some());
+        assert!(ops.pop_due(t0 + Duration::seconds(2), &|_| false).is_some());
         assert!(!ops.is_hidden("a"));
+    }
+
+    #[test]
+    fn stalled_operations_wait_and_resume() {
+        let t0 = Utc::now();
+        let mut ops = Operations::default();
+        ops.insert(op("stuck", t0 + Duration::seconds(1), Some("v")));
+        ops.insert(op("free", t0 + Duration::seconds(2), None));
+        let stalled = |o: &Operation| o.id == "stuck";
+        let later = t0 + Duration::seconds(10);
+        assert_eq!(ops.pop_due(later, &stalled).map(|o| o.id), Some("free".into()));
+        assert!(ops.pop_due(later, &stalled).is_none());
+        assert_eq!(ops.lock_holder("v").map(|o| o.id.as_str()), Some("stuck"));
+        assert!(ops.postpone(later, &|o| o.id == "stuck"));
+        let done = ops.pop_due(later, &|_| false).unwrap();
+        assert_eq!(done.end, Some(later), "it ends at the restore");
+    }
+
+    #[test]
+    fn merge_patches() {
+        let mut doc = serde_json::json!({"a": 1, "p": {"x": 1, "y": 2}});
+        merge_patch(&mut doc, &serde_json::json!({"a": null, "p": {"x": 3}, "s": "n"}));
+        assert_eq!(doc, serde_json::json!({"p": {"x": 3, "y": 2}, "s": "n"}));
     }
 }

@@ -22,6 +22,10 @@ mod network_extras;
 mod persistence;
 mod postgres;
 mod protocol;
+// Regional outages, storage failover and Front Door origin routing.
+mod regions;
+mod regions_failover;
+mod regions_routing;
 mod security_groups;
 // `/_emulator/stats`.
 mod stats;

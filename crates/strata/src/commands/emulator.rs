@@ -1,6 +1,6 @@
 //! `strata emulator`: serve the ARM emulator until interrupted.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use strata_emulator::{
     AuthConfig, EmulatorConfig, FaultConfig, FaultSpec, Latency, TestClient, ThrottleConfig, TlsConfig,
 };
@@ -43,6 +43,15 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
     {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
+    for region in &args.region_outages {
+        let name: String = region.chars().filter(|c| !c.is_whitespace()).collect();
+        if name.is_empty()
+            || name.eq_ignore_ascii_case("global")
+            || !name.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            bail!("--region-outage: '{region}' is not a region name; use an Azure region such as westeurope");
+        }
+    }
     let config = EmulatorConfig {
         listen: args.listen,
         data_dir: args.data.clone(),
@@ -53,6 +62,7 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         tls: tls.clone(),
         strict_api_versions: args.strict_api_versions,
         strict_bodies: args.strict_bodies,
+        region_outages: args.region_outages.clone(),
     };
     let handle = strata_emulator::start(config)
         .await

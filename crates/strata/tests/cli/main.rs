@@ -14,6 +14,7 @@ mod backend;
 mod config_blocks;
 mod delivery;
 mod details;
+mod emulator_regions;
 mod errors;
 mod estate;
 mod locking;

@@ -10,11 +10,15 @@
 //!   `TenantReuse` scope the hash depends on the name only, so one name is one host across
 //!   the estate: a second endpoint of that name elsewhere conflicts.
 //! - An origin needs `hostName` [V AFD]; a route needs an origin group of its profile.
+//!   Origins carry `priority` (1–5, default 1) and `weight` (1–1000, default 1000).
+//! - `routing` answers which origin serves a path (`GET /_emulator/frontdoor/…/route`), from
+//!   the origins' priority, weight and health (regions out, origins marked down).
 
 pub(crate) mod endpoints;
 pub(crate) mod origins;
 pub(crate) mod profiles;
 pub(crate) mod routes;
+pub(crate) mod routing;
 pub(crate) mod security;
 
 use axum::http::StatusCode;

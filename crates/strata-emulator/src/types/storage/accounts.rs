@@ -9,7 +9,7 @@ use super::super::common::{
 use super::super::longrun::{NewOp, schedule};
 use super::super::unique::{Unavailable, taken_by};
 use super::super::{Ctx, Target, TypeRules};
-use super::{NAMESPACE, VERSIONS, blob, endpoints, keys};
+use super::{NAMESPACE, VERSIONS, blob, endpoints, failover, keys};
 use crate::protocol::{self, ArmError, Reply};
 use crate::store::{OpAction, Resource, State, key_of};
 
@@ -52,7 +52,17 @@ const READ_ONLY: &[&str] = &[
     "privateEndpointConnections",
     "lastGeoFailoverTime",
     "geoReplicationStats",
+    "failoverInProgress",
 ];
+
+/// The account's primary region: its location until a failover moved it.
+fn primary_of(props: &Map<String, Value>, location: &str) -> String {
+    props
+        .get("primaryLocation")
+        .and_then(Value::as_str)
+        .unwrap_or(location)
+        .to_string()
+}
 
 fn invalid(field: &str, value: &str) -> ArmError {
     ArmError::bad_request(
@@ -211,6 +221,8 @@ impl TypeRules for Accounts {
         let existing = ctx.state.resource(&t.key).cloned();
         if existing.is_none() {
             check_taken(ctx, t)?;
+        } else {
+            failover::check_not_busy(ctx, t)?;
         }
         let now = timestamp(ctx.now);
         let mut stored = Map::new();
@@ -222,6 +234,8 @@ impl TypeRules for Accounts {
                     "keyCreationTime",
                     "privateEndpointConnections",
                     "encryption",
+                    "primaryLocation",
+                    "lastGeoFailoverTime",
                 ] {
                     if let Some(v) = old_props.get(k) {
                         stored.insert(k.into(), v.clone());
@@ -240,7 +254,8 @@ impl TypeRules for Accounts {
             stored.insert(k, v);
         }
         defaults(&mut stored, &kind, &now);
-        endpoints::derive(&mut stored, &t.name.to_ascii_lowercase(), &kind, &sku, &location);
+        let primary = primary_of(&stored, &location);
+        endpoints::derive(&mut stored, &t.name.to_ascii_lowercase(), &kind, &sku, &primary);
         body.insert(
             "sku".into(),
             json!({ "name": sku, "tier": endpoints::tier(&sku) }),
@@ -286,6 +301,7 @@ impl TypeRules for Accounts {
                 &t.group_name,
             ));
         };
+        failover::check_not_busy(ctx, t)?;
         if body.contains_key("tags") {
             match tags {
                 Some(tags) => updated.body.insert("tags".into(), Value::Object(tags)),
@@ -328,7 +344,8 @@ impl TypeRules for Accounts {
             .unwrap_or_default()
             .to_string();
         let location = updated.location().unwrap_or_default().to_string();
-        endpoints::derive(&mut props, &t.name.to_ascii_lowercase(), &kind, &sku, &location);
+        let primary = primary_of(&props, &location);
+        endpoints::derive(&mut props, &t.name.to_ascii_lowercase(), &kind, &sku, &primary);
         updated.body.insert("properties".into(), Value::Object(props));
         let rendered = self.render(ctx.state, &updated);
         ctx.state.put_resource(updated);
@@ -339,12 +356,35 @@ impl TypeRules for Accounts {
         if ctx.state.resource(&t.key).is_none() {
             return Ok(Reply::empty(StatusCode::NO_CONTENT));
         }
+        failover::check_not_busy(ctx, t)?;
         ctx.state.remove_tree(&t.key);
         Ok(Reply::empty(StatusCode::OK))
     }
 
-    fn render(&self, _state: &State, res: &Resource) -> Value {
-        Value::Object(render_doc(res))
+    fn render(&self, state: &State, res: &Resource) -> Value {
+        let mut doc = render_doc(res);
+        if let Some(Value::Object(props)) = doc.get_mut("properties") {
+            failover::show_status(state, res, props);
+        }
+        Value::Object(doc)
+    }
+
+    /// GET, with `$expand=geoReplicationStats`.
+    fn get(&self, ctx: &mut Ctx<'_>, t: &Target) -> Result<Reply, ArmError> {
+        let Some(res) = ctx.state.resource(&t.key) else {
+            return Err(ArmError::resource_not_found(
+                &t.path.type_and_names(1),
+                &t.group_name,
+            ));
+        };
+        let mut doc = self.render(ctx.state, res);
+        if failover::wants_stats(ctx)
+            && let Some(stats) = failover::stats(ctx.state, res, ctx.now)
+            && let Some(Value::Object(props)) = doc.get_mut("properties")
+        {
+            props.insert("geoReplicationStats".into(), stats);
+        }
+        Ok(Reply::json(StatusCode::OK, doc))
     }
 
     fn action(
@@ -354,6 +394,9 @@ impl TypeRules for Accounts {
         action: &str,
         body: Option<Map<String, Value>>,
     ) -> Result<Reply, ArmError> {
+        if action.eq_ignore_ascii_case("failover") {
+            return failover::start(ctx, t);
+        }
         keys::action(ctx, t, action, body)
     }
 }

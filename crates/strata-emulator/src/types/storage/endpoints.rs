@@ -11,6 +11,11 @@ fn replication(sku: &str) -> (bool, bool) {
     }
 }
 
+/// True for the geo-replicated skus (those with a secondary region).
+pub(super) fn is_geo(sku: &str) -> bool {
+    replication(sku).0
+}
+
 /// Azure's region pairs, for the regions strata users meet most; others have no pair here and
 /// geo-replicated accounts in them report no secondary.
 fn paired_region(location: &str) -> Option<&'static str> {
@@ -68,7 +73,8 @@ fn endpoints(name: &str, kind: &str) -> Value {
     Value::Object(out)
 }
 
-/// Sets the read-only fields that follow from the account's name, kind, sku and location.
+/// Sets the read-only fields that follow from the account's name, kind, sku and primary
+/// region (its location until a failover moves the primary).
 pub(super) fn derive(props: &mut Map<String, Value>, name: &str, kind: &str, sku: &str, location: &str) {
     props.insert("primaryEndpoints".into(), endpoints(name, kind));
     props.insert("primaryLocation".into(), json!(location));

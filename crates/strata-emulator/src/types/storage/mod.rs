@@ -14,6 +14,7 @@
 pub(crate) mod accounts;
 pub(crate) mod blob;
 mod endpoints;
+mod failover;
 mod keys;
 
 use super::TypeRules;

@@ -1,10 +1,11 @@
 """Front Door Standard/Premium: profiles, endpoints, origin groups, origins, routes (azure-mgmt-cdn)."""
 
+import requests
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.cdn import CdnManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from common import LOCATION, Suite, client, equal, expect_error, poll
+from common import ENDPOINT, LOCATION, Suite, client, equal, expect_error, poll
 
 s = Suite("cdn")
 rm = client(ResourceManagementClient)
@@ -122,6 +123,28 @@ s.check(
         "patternsToMatch",
     ),
 )
+
+
+def priority_two_serves_when_priority_one_is_down():
+    poll(cdn.afd_origins.begin_create(RG, FD, "og", "backup", {"properties": {"hostName": "sdk-backup.example.com", "priority": 2, "weight": 100}}))
+    equal(cdn.afd_origins.get(RG, FD, "og", "backup").priority, 2, "priority")
+
+    def served():
+        r = requests.get(f"{ENDPOINT}/_emulator/frontdoor/{FD}/sdk-ep/route", params={"path": "/api/orders"}, timeout=30)
+        return r.status_code, r.json()
+
+    status, body = served()
+    equal((status, body["origin"]["name"]), (200, "web"), "origin of priority 1")
+    host = cdn.afd_origins.get(RG, FD, "og", "web").host_name
+    r = requests.post(f"{ENDPOINT}/_emulator/origins/health", json={"hostName": host, "healthy": False}, timeout=30)
+    r.raise_for_status()
+    status, body = served()
+    equal((status, body["origin"]["name"]), (200, "backup"), "origin of priority 2")
+    requests.post(f"{ENDPOINT}/_emulator/origins/health", json={"hostName": host, "healthy": None}, timeout=30).raise_for_status()
+    poll(cdn.afd_origins.begin_delete(RG, FD, "og", "backup"))
+
+
+s.check("origin priority 2 serves when priority 1 is down", priority_two_serves_when_priority_one_is_down)
 
 
 def deletes():

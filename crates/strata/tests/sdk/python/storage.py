@@ -1,10 +1,13 @@
 """Storage accounts and blob containers (azure-mgmt-storage)."""
 
+from datetime import datetime, timezone
+
+import requests
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.storage import StorageManagementClient
 
-from common import LOCATION, Suite, client, equal, expect_error, poll
+from common import ENDPOINT, LOCATION, Suite, client, equal, expect_error, poll
 
 s = Suite("storage")
 rm = client(ResourceManagementClient)
@@ -75,4 +78,72 @@ def account_delete():
 
 
 s.check("account delete", account_delete)
+
+# Disaster recovery: geo-replication statistics, planned and unplanned failover (the latter while
+# the primary region is out, through the emulator's outage hook).
+GEO = "sdkstoragegeo0001"
+DRILL = "sdkstoragegeo0002"
+PAIR = "northeurope"
+
+
+def region(name, action):
+    r = requests.post(f"{ENDPOINT}/_emulator/regions/{name}/{action}", timeout=30)
+    r.raise_for_status()
+    return r.json()
+
+
+def geo_stats():
+    poll(st.storage_accounts.begin_create(RG, GEO, {**ACCOUNT, "sku": {"name": "Standard_RAGRS"}}))
+    a = st.storage_accounts.get_properties(RG, GEO, expand="geoReplicationStats")
+    g = a.geo_replication_stats
+    if g is None:
+        raise AssertionError("no geoReplicationStats")
+    equal(g.status, "Live", "status")
+    equal(g.can_failover, True, "canFailover")
+    equal(g.can_planned_failover, True, "canPlannedFailover")
+    equal(g.post_failover_redundancy, "Standard_LRS", "postFailoverRedundancy")
+    equal(g.post_planned_failover_redundancy, "Standard_RAGRS", "postPlannedFailoverRedundancy")
+    if g.last_sync_time is None or g.last_sync_time >= datetime.now(timezone.utc):
+        raise AssertionError(f"lastSyncTime {g.last_sync_time} does not trail the clock")
+    equal(st.storage_accounts.get_properties(RG, GEO).geo_replication_stats, None, "stats without $expand")
+
+
+def planned_failover():
+    poll(st.storage_accounts.begin_failover(RG, GEO, failover_type="Planned"))
+    a = st.storage_accounts.get_properties(RG, GEO)
+    equal((a.location, a.primary_location, a.secondary_location), (LOCATION, PAIR, LOCATION), "location, primary, secondary")
+    equal(a.sku.name, "Standard_RAGRS", "sku")
+
+
+def unplanned_failover_in_an_outage():
+    poll(st.storage_accounts.begin_create(RG, DRILL, {**ACCOUNT, "sku": {"name": "Standard_GRS"}}))
+    out = region(LOCATION, "outage")
+    try:
+        equal(out["out"], [LOCATION], "regions out")
+        a = st.storage_accounts.get_properties(RG, DRILL, expand="geoReplicationStats")
+        equal(a.status_of_primary, "unavailable", "statusOfPrimary")
+        equal(a.geo_replication_stats.can_planned_failover, False, "canPlannedFailover")
+        expect_error(lambda: poll(st.storage_accounts.begin_failover(RG, DRILL, failover_type="Planned")), 400, "FailoverNotSupported")
+        poll(st.storage_accounts.begin_failover(RG, DRILL, failover_type=None))
+        a = st.storage_accounts.get_properties(RG, DRILL)
+        equal((a.location, a.primary_location, a.secondary_location), (LOCATION, PAIR, None), "location, primary, secondary")
+        equal(a.sku.name, "Standard_LRS", "sku")
+    finally:
+        back = region(LOCATION, "restore")
+    if not back["outages"] or back["outages"][-1]["end"] is None:
+        raise AssertionError(f"the outage has no end: {back}")
+
+
+GEO_LRS = "sdkstoragelrs0001"
+
+
+def lrs_failover():
+    poll(st.storage_accounts.begin_create(RG, GEO_LRS, ACCOUNT))
+    expect_error(lambda: poll(st.storage_accounts.begin_failover(RG, GEO_LRS, failover_type=None)), 400, "FailoverNotSupported")
+
+
+s.check("geoReplicationStats", geo_stats)
+s.check("planned failover", planned_failover)
+s.check("unplanned failover while the primary region is out", unplanned_failover_in_an_outage)
+s.check("an LRS account cannot fail over", lrs_failover)
 s.finish()
