@@ -305,6 +305,23 @@ fn dr_status_reads_the_estate_and_exits_2_when_a_target_is_not_met() {
         db["exposure_seconds"], 3600,
         "geo-backup lags up to an hour: {db}"
     );
+    // Storage reports its geo-replication live: the last sync a few minutes back, within the
+    // 15-minute target.
+    let account = resources
+        .iter()
+        .find(|r| {
+            r["type"]
+                .as_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("storageaccounts")
+        })
+        .unwrap();
+    assert_eq!(account["meets_rpo"], true, "{account}");
+    assert!(account["figures"]["lastSyncTime"].is_string(), "{account}");
+    assert_eq!(account["figures"]["canFailover"], "true", "{account}");
+    let exposure = account["exposure_seconds"].as_u64().unwrap();
+    assert!((60..900).contains(&exposure), "{account}");
 }
 
 /// Application Gateway is regional: with disaster recovery declared and nothing global in
