@@ -388,7 +388,9 @@ pub(crate) fn view_of(
     let handled = match parent_type.as_str() {
         "microsoft.compute/virtualmachines" => word.eq_ignore_ascii_case("instanceView"),
         "microsoft.network/privatednszones" => word.eq_ignore_ascii_case("ALL"),
-        "microsoft.dbforpostgresql/flexibleservers" => word.eq_ignore_ascii_case("configurations"),
+        "microsoft.dbforpostgresql/flexibleservers" => {
+            word.eq_ignore_ascii_case("configurations") || word.eq_ignore_ascii_case("replicas")
+        }
         "microsoft.web/sites" => word.eq_ignore_ascii_case("config"),
         _ => false,
     };
@@ -420,6 +422,9 @@ pub(crate) fn view_of(
     }
     Some(match parent_type.as_str() {
         "microsoft.compute/virtualmachines" => compute::vm::instance_view_reply(ctx, &t),
+        "microsoft.dbforpostgresql/flexibleservers" if word.eq_ignore_ascii_case("replicas") => {
+            postgres::replication::list(ctx, &t)
+        }
         "microsoft.dbforpostgresql/flexibleservers" => postgres::configurations::list(ctx, &t),
         "microsoft.web/sites" => web::config::list(ctx, &t),
         _ => network::record_sets::list_all(ctx, &t),

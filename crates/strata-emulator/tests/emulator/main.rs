@@ -21,6 +21,8 @@ mod network;
 mod network_extras;
 mod persistence;
 mod postgres;
+// Restores, replicas and promotion of flexible servers.
+mod postgres_dr;
 mod protocol;
 mod security_groups;
 // `/_emulator/stats`.
