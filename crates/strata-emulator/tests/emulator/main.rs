@@ -24,6 +24,8 @@ mod postgres;
 // Restores, replicas and promotion of flexible servers.
 mod postgres_dr;
 mod protocol;
+// Recovery Services vaults, VM backup and restores.
+mod recovery;
 mod security_groups;
 // `/_emulator/stats`.
 mod stats;
