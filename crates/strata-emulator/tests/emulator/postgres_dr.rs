@@ -273,6 +273,7 @@ async fn replicas_are_listed_limited_and_promoted() {
         assert_eq!(p["replica"]["capacity"], 0);
         assert_eq!(p["sourceServerResourceId"], src);
         assert_eq!(p["backup"]["geoRedundantBackup"], "Disabled");
+        assert_eq!(p["highAvailability"]["mode"], "Disabled");
         assert_eq!(doc["sku"]["name"], "Standard_D2ds_v5");
     }
     let r = emu

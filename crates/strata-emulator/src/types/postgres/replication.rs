@@ -13,10 +13,12 @@
 //!   latest geo restore point on the server; a client computes it from this rule.
 //!   `pointInTimeUTC` is required (spec 2024-08-01) but the service restores the latest geo
 //!   backup whatever it says.
-//! - Replicas: in any region, of a General Purpose or Memory Optimized primary (read replicas
-//!   are not offered on Burstable), at most five per primary, never of a replica. A replica
+//! - Replicas: in any region, of a General Purpose or Memory Optimized primary (docs
+//!   reliability-database-postgresql: "The Burstable tier doesn't support read replicas"), at
+//!   most five per primary, never of a replica. A replica
 //!   shows `replicationRole: AsyncReplica`, `replica {role, capacity: 0, replicationState}` and
-//!   `sourceServerResourceId`; its geo-redundant backup is off. Its primary keeps
+//!   `sourceServerResourceId`; its geo-redundant backup and high availability are off (and stay
+//!   off when it is promoted). Its primary keeps
 //!   `replicationRole: Primary`, `replica.capacity: 5`. `GET …/replicas` lists them.
 //! - Promote (PATCH `properties.replica.promoteMode` standalone | switchover, `promoteOption`
 //!   planned | forced, any casing): long-running; `standalone` leaves an independent server
@@ -295,6 +297,8 @@ pub(super) fn derive(
         }
         if mode == Mode::Replica {
             backup.insert("geoRedundantBackup".into(), json!("Disabled"));
+            // Replicas have no high availability (docs reliability-database-postgresql).
+            p.insert("highAvailability".into(), json!({"mode": "Disabled"}));
         }
         p.insert("backup".into(), Value::Object(backup));
     }
