@@ -24,6 +24,7 @@
 //!   planned | forced, any casing): long-running; `standalone` leaves an independent server
 //!   (role `None`, no source, geo-backup off); `switchover` swaps the roles with the primary
 //!   (the old primary becomes a replica of the promoted server, other replicas follow).
+//! - Deleting a primary leaves its replicas standalone.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -423,6 +424,24 @@ pub(super) fn keep_and_promote(
         p.insert("sourceServerResourceId".into(), json!(t.id));
     }
     Ok(())
+}
+
+/// A primary being deleted: its replicas become standalone servers (docs
+/// how-to-read-replicas-portal, "Delete a primary server").
+pub(super) fn release_replicas(ctx: &mut Ctx<'_>, primary_id: &str) {
+    let keys: Vec<String> = replicas_of(ctx, primary_id).map(Resource::key).collect();
+    for key in keys {
+        if let Some(r) = ctx.state.resource_mut(&key) {
+            let p = r.properties_mut();
+            p.remove("sourceServerResourceId");
+            p.insert("replicationRole".into(), json!("None"));
+            p.insert("replicaCapacity".into(), json!(MAX_REPLICAS));
+            p.insert(
+                "replica".into(),
+                json!({"role": "None", "capacity": MAX_REPLICAS}),
+            );
+        }
+    }
 }
 
 /// `GET …/flexibleServers/{name}/replicas`.

@@ -165,6 +165,7 @@ impl TypeRules for Servers {
         };
         let location = server.location().unwrap_or(&t.group_location).to_string();
         check_idle(ctx, &t.key, &t.name)?;
+        replication::release_replicas(ctx, &t.id);
         if let Some(s) = ctx.state.resource_mut(&t.key) {
             s.set_provisioning_state("Deleting");
         }
