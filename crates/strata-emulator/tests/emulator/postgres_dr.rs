@@ -31,7 +31,7 @@ fn server_id(name: &str) -> String {
 }
 
 fn now_utc() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 #[tokio::test]
@@ -370,4 +370,32 @@ async fn replicas_are_listed_limited_and_promoted() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn point_in_time_restore_keeps_private_access() {
+    let emu = Emu::start(Latency::none()).await;
+    emu.group("rg1").await;
+    let vnet = emu
+        .network("rg1", &[("data", "10.0.2.0/24", Some(SERVERS))])
+        .await;
+    let zone = crate::support::net("rg1", "privateDnsZones/shop.postgres.database.azure.com");
+    emu.create(&zone, crate::support::DNS, json!({"location": "global"}))
+        .await;
+    let subnet = format!("{vnet}/subnets/data");
+    let mut body = primary("westeurope", "Standard_D2ds_v5", "GeneralPurpose", "Disabled");
+    body["properties"]["network"] =
+        json!({"delegatedSubnetResourceId": subnet, "privateDnsZoneArmResourceId": zone});
+    let src = server_id("psql-private");
+    emu.create(&src, PG, body).await;
+    let doc = emu
+        .create(
+            &server_id("psql-private-pitr"),
+            PG,
+            from_source("westeurope", "PointInTimeRestore", &src, Some(&now_utc())),
+        )
+        .await;
+    let n = &doc["properties"]["network"];
+    assert_eq!(n["delegatedSubnetResourceId"], subnet, "{doc}");
+    assert_eq!(n["publicNetworkAccess"], "Disabled");
 }

@@ -278,6 +278,15 @@ pub(super) fn derive(
                 p.insert(field.into(), v.clone());
             }
         }
+        // A point-in-time restore stays in the source's network (same region, same subnet).
+        if mode == Mode::PointInTimeRestore
+            && !p.contains_key("network")
+            && let Some(Value::Object(n)) = sprops.get("network")
+        {
+            let mut n = n.clone();
+            n.retain(|k, _| k == "delegatedSubnetResourceId" || k == "privateDnsZoneArmResourceId");
+            p.insert("network".into(), Value::Object(n));
+        }
         if !p.contains_key("storage")
             && let Some(Value::Object(s)) = sprops.get("storage")
         {
