@@ -100,6 +100,8 @@ impl Default for Latency {
             ("microsoft.web/sites", 400),
             ("microsoft.dbforpostgresql/flexibleservers", 1500),
             ("microsoft.dbforpostgresql/flexibleservers/databases", 300),
+            // Not an operation: how far geo-backups lag behind the server (Azure: up to 1 h).
+            ("microsoft.dbforpostgresql/flexibleservers/geobackups", 2000),
             ("microsoft.operationalinsights/workspaces", 300),
             ("microsoft.cdn/profiles", 300),
             ("microsoft.cdn/profiles/afdendpoints", 400),

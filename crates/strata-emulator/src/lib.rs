@@ -57,12 +57,15 @@
 //!     disk resources, and scale sets (sizes, OS profiles, fault domains);
 //!   - `web`: App Service plans and sites (global names, VNet integration), the site's
 //!     `config/web`, app settings, connection strings and `networkConfig/virtualNetwork`;
-//!   - `postgres`: flexible servers (private access), databases and server parameters;
+//!   - `postgres`: flexible servers (private access), databases and server parameters,
+//!     point-in-time and geo-restore, read replicas and their promotion;
 //!   - `monitor`: Log Analytics workspaces, Application Insights, diagnostic settings (an
 //!     extension resource on any resource);
 //!   - `cdn`: Front Door Standard/Premium profiles, endpoints, origins, routes, security
 //!     policies, and Front Door WAF policies; the routing decision by origin priority, weight
 //!     and health;
+//!   - `recovery`: Recovery Services vaults (redundancy, cross-region restore), VM backup
+//!     policies, protected machines, recovery points and restores;
 //!   - `generic`: a synchronous document store for every other type, so that generic
 //!     `resource` blocks work.
 //!

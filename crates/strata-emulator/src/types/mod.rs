@@ -15,6 +15,7 @@
 //! - [`monitor`]: Log Analytics workspaces, Application Insights, diagnostic settings (an
 //!   extension resource on any resource);
 //! - [`cdn`]: Front Door Standard/Premium profiles and their children, Front Door WAF policies;
+//! - [`recovery`]: Recovery Services vaults, VM backup policies, protected machines, restores;
 //! - [`generic`]: a synchronous document store for every other type, so that generic
 //!   `resource` blocks work; [`published`] fills in what Azure sets on a catalogued type
 //!   (identity ids, tenant, etag) per its published definition.
@@ -36,6 +37,7 @@ pub(crate) mod monitor;
 pub(crate) mod network;
 pub(crate) mod postgres;
 pub(crate) mod published;
+pub(crate) mod recovery;
 pub(crate) mod resource_groups;
 pub(crate) mod storage;
 pub(crate) mod subscriptions;
@@ -238,6 +240,7 @@ pub(crate) fn rules_for(full_type: &str) -> &'static dyn TypeRules {
         .or_else(|| postgres::rules_for(&t))
         .or_else(|| monitor::rules_for(&t))
         .or_else(|| cdn::rules_for(&t))
+        .or_else(|| recovery::rules_for(&t))
     {
         return rules;
     }
@@ -293,6 +296,9 @@ pub(crate) const MODELLED: &[&str] = &[
     cdn::routes::TYPE,
     cdn::security::POLICY_TYPE,
     cdn::security::WAF_TYPE,
+    recovery::vaults::TYPE,
+    recovery::policies::TYPE,
+    recovery::items::ITEM_TYPE,
 ];
 
 /// The document GET returns for a stored resource.
@@ -388,7 +394,9 @@ pub(crate) fn view_of(
     let handled = match parent_type.as_str() {
         "microsoft.compute/virtualmachines" => word.eq_ignore_ascii_case("instanceView"),
         "microsoft.network/privatednszones" => word.eq_ignore_ascii_case("ALL"),
-        "microsoft.dbforpostgresql/flexibleservers" => word.eq_ignore_ascii_case("configurations"),
+        "microsoft.dbforpostgresql/flexibleservers" => {
+            word.eq_ignore_ascii_case("configurations") || word.eq_ignore_ascii_case("replicas")
+        }
         "microsoft.web/sites" => word.eq_ignore_ascii_case("config"),
         _ => false,
     };
@@ -420,6 +428,9 @@ pub(crate) fn view_of(
     }
     Some(match parent_type.as_str() {
         "microsoft.compute/virtualmachines" => compute::vm::instance_view_reply(ctx, &t),
+        "microsoft.dbforpostgresql/flexibleservers" if word.eq_ignore_ascii_case("replicas") => {
+            postgres::replication::list(ctx, &t)
+        }
         "microsoft.dbforpostgresql/flexibleservers" => postgres::configurations::list(ctx, &t),
         "microsoft.web/sites" => web::config::list(ctx, &t),
         _ => network::record_sets::list_all(ctx, &t),

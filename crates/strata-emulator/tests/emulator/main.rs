@@ -21,7 +21,11 @@ mod network;
 mod network_extras;
 mod persistence;
 mod postgres;
+// Restores, replicas and promotion of flexible servers.
+mod postgres_dr;
 mod protocol;
+// Recovery Services vaults, VM backup and restores.
+mod recovery;
 // Regional outages, storage failover and Front Door origin routing.
 mod regions;
 mod regions_failover;

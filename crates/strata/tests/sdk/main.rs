@@ -220,6 +220,11 @@ fn app_service() {
 }
 
 #[test]
+fn recovery_services() {
+    run("recovery");
+}
+
+#[test]
 fn compute() {
     run("compute");
 }

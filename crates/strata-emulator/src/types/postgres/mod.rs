@@ -7,11 +7,13 @@
 //! Private access needs a subnet delegated to Microsoft.DBforPostgreSQL/flexibleServers and an
 //! existing private DNS zone ending in `postgres.database.azure.com`; the subnet then counts as
 //! in use. `administratorLoginPassword` is never returned. Server parameters are in
-//! [`configurations`].
+//! [`configurations`]; restores, replicas and promotion in [`replication`] (region pairs from
+//! strata-azure's `behaviour::regions`).
 
 pub(crate) mod configurations;
 pub(crate) mod databases;
 mod parameters;
+pub(crate) mod replication;
 pub(crate) mod servers;
 mod settings;
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::super::common::{assemble, at, read_location, read_tags, render_doc, str_of, take_properties};
 use super::super::unique::{Unavailable, taken_by};
 use super::super::{Ctx, Target, TypeRules};
-use super::{VERSIONS, accept_delete, accept_write, check_idle, settings};
+use super::{VERSIONS, accept_delete, accept_write, check_idle, replication, settings};
 use crate::protocol::{ArmError, Reply};
 use crate::store::{Resource, State};
 
@@ -67,13 +67,21 @@ impl TypeRules for Servers {
                 }
             }
         }
+        let derived = match &existing {
+            None => replication::derive(ctx, t, &location, &mut body)?,
+            Some(_) => None,
+        };
         let (sku_name, tier) = settings::sku(&body)?;
         let mut props = take_properties(&mut body)?;
         for k in READ_ONLY {
             props.remove(*k);
         }
+        let promote = replication::take_promote(&mut props)?;
         let old_props = existing.as_ref().and_then(Resource::properties).cloned();
         let mut private = existing.as_ref().map(|e| e.private.clone()).unwrap_or_default();
+        if let Some(password) = derived.as_ref().and_then(|d| d.password.clone()) {
+            private.entry("administratorLoginPassword").or_insert(password);
+        }
         settings::administrator(&mut props, &mut private, old_props.as_ref())?;
         let version = settings::one_of(str_of(&props, "version"), VERSIONS_PG, DEFAULT_VERSION, "version")?;
         let storage = settings::storage(&props)?;
@@ -109,11 +117,26 @@ impl TypeRules for Servers {
             stored.insert(k, v);
         }
         stored.remove("createMode");
+        stored.remove("pointInTimeUTC");
+        if let Some(d) = &derived {
+            replication::mark_new(&mut stored, d);
+        }
         stored.insert("storage".into(), Value::Object(storage));
         stored.insert("backup".into(), Value::Object(backup));
         stored.insert("highAvailability".into(), Value::Object(ha));
         stored.insert("network".into(), Value::Object(network));
         stored.insert("authConfig".into(), Value::Object(auth));
+        if let Some(old) = &old_props {
+            replication::keep_and_promote(ctx, t, old, &mut stored, promote)?;
+        } else if promote.is_some() {
+            return Err(ArmError::bad_request(
+                "ServerIsNotReplica",
+                format!(
+                    "Server '{}' does not exist yet: only an existing read replica can be promoted.",
+                    t.name
+                ),
+            ));
+        }
         stored.insert("provisioningState".into(), json!("Updating"));
         body.insert("sku".into(), json!({ "name": sku_name, "tier": tier }));
         let doc = assemble(body, Some(&location), tags, stored);
@@ -142,6 +165,7 @@ impl TypeRules for Servers {
         };
         let location = server.location().unwrap_or(&t.group_location).to_string();
         check_idle(ctx, &t.key, &t.name)?;
+        replication::release_replicas(ctx, &t.id);
         if let Some(s) = ctx.state.resource_mut(&t.key) {
             s.set_provisioning_state("Deleting");
         }

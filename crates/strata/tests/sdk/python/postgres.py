@@ -1,5 +1,8 @@
 """PostgreSQL flexible servers and databases (azure-mgmt-postgresqlflexibleservers)."""
 
+import time
+from datetime import datetime, timezone
+
 from azure.core.exceptions import ResourceNotFoundError
 from azure.mgmt.postgresqlflexibleservers import PostgreSQLManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -75,6 +78,90 @@ def parameters():
 
 
 s.check("server parameters", parameters)
+
+
+# Disaster recovery: restores, replicas and promotion.
+PRIMARY = "sdk-pg-primary"
+
+
+def general_purpose(geo):
+    b = body()
+    b["sku"] = {"name": "Standard_D2ds_v5", "tier": "GeneralPurpose"}
+    b["properties"]["backup"]["geoRedundantBackup"] = geo
+    return b
+
+
+def from_source(location, mode, source, point=True):
+    props = {"createMode": mode, "sourceServerResourceId": source}
+    if point:
+        props["pointInTimeUTC"] = datetime.now(timezone.utc).isoformat()
+    return {"location": location, "properties": props}
+
+
+def primary():
+    srv = poll(pg.servers.begin_create_or_update(RG, PRIMARY, general_purpose("Enabled")))
+    equal(srv.backup.geo_redundant_backup, "Enabled", "geoRedundantBackup")
+    if not srv.backup.earliest_restore_date:
+        raise AssertionError("no earliestRestoreDate")
+    return srv.id
+
+
+PRIMARY_ID = s.check("geo-redundant primary", primary)
+
+
+def point_in_time_restore():
+    time.sleep(1)
+    srv = poll(pg.servers.begin_create_or_update(RG, "sdk-pg-pitr", from_source(LOCATION, "PointInTimeRestore", PRIMARY_ID)))
+    equal((srv.location, srv.administrator_login, srv.sku.name), (LOCATION, "sdkadmin", "Standard_D2ds_v5"), "restored")
+    expect_error(
+        lambda: poll(pg.servers.begin_create_or_update(RG, "sdk-pg-pitr2", from_source("northeurope", "PointInTimeRestore", PRIMARY_ID))),
+        400,
+        "InvalidRestoreLocation",
+    )
+
+
+s.check("point-in-time restore", point_in_time_restore)
+
+
+def geo_restore():
+    expect_error(
+        lambda: poll(pg.servers.begin_create_or_update(RG, "sdk-pg-geo", from_source("eastus", "GeoRestore", PRIMARY_ID))),
+        400,
+        "InvalidGeoRestoreLocation",
+    )
+    # The first geo-backup exists a geo lag (2 s by default) after the server was created.
+    time.sleep(2.5)
+    srv = poll(pg.servers.begin_create_or_update(RG, "sdk-pg-geo", from_source("northeurope", "GeoRestore", PRIMARY_ID)))
+    equal((srv.location, srv.state), ("northeurope", "Ready"), "geo-restored")
+
+
+s.check("geo-restore into the paired region", geo_restore)
+s.check(
+    "geo-redundancy is fixed at creation",
+    lambda: expect_error(
+        lambda: poll(pg.servers.begin_update(RG, PRIMARY, {"properties": {"backup": {"geoRedundantBackup": "Disabled"}}})),
+        400,
+        "GeoRedundantBackupCannotBeChanged",
+    ),
+)
+
+
+def replicas():
+    expect_error(
+        lambda: poll(pg.servers.begin_create_or_update(RG, "sdk-pg-rep-b", from_source(LOCATION, "Replica", pg.servers.get(RG, SERVER).id, False))),
+        400,
+        "ReplicaNotSupportedForBurstable",
+    )
+    rep = poll(pg.servers.begin_create_or_update(RG, "sdk-pg-rep", from_source("northeurope", "Replica", PRIMARY_ID, False)))
+    equal((rep.replication_role, rep.replica.role, rep.replica.replication_state), ("AsyncReplica", "AsyncReplica", "Active"), "replica")
+    equal(pg.servers.get(RG, PRIMARY).replica.capacity, 5, "primary capacity")
+    equal([r.name for r in pg.replicas.list_by_server(RG, PRIMARY)], ["sdk-pg-rep"], "replicas")
+    promoted = poll(pg.servers.begin_update(RG, "sdk-pg-rep", {"properties": {"replica": {"promoteMode": "standalone", "promoteOption": "forced"}}}))
+    equal((promoted.replication_role, promoted.backup.geo_redundant_backup), ("None", "Disabled"), "promoted")
+    equal(list(pg.replicas.list_by_server(RG, PRIMARY)), [], "replicas after promote")
+
+
+s.check("read replica, list, promote", replicas)
 
 
 def delete():
