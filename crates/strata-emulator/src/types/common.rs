@@ -315,6 +315,32 @@ pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// Stores `doc` as the resource `t` names, of type `resource_type`: an existing resource keeps
+/// its place among its siblings, and `finish` sets what else the type keeps (an etag, private
+/// values). Returns the document a GET would answer, rendered by `rules`.
+pub(crate) fn store(
+    ctx: &mut super::Ctx<'_>,
+    rules: &dyn super::TypeRules,
+    t: &Target,
+    resource_type: &str,
+    doc: Map<String, Value>,
+    existing: Option<&Resource>,
+    finish: impl FnOnce(&mut Resource),
+) -> Value {
+    let order = existing.map_or_else(|| ctx.state.next_order(), |e| e.order);
+    let mut resource = Resource {
+        id: t.id.clone(),
+        resource_type: resource_type.to_string(),
+        body: doc,
+        order,
+        ..Resource::default()
+    };
+    finish(&mut resource);
+    let rendered = rules.render(ctx.state, &resource);
+    ctx.state.put_resource(resource);
+    rendered
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,18 +143,7 @@ impl TypeRules for Endpoints {
         );
         let doc = assemble(body, Some(LOCATION), tags, stored);
         let created = existing.is_none();
-        let order = existing
-            .as_ref()
-            .map_or_else(|| ctx.state.next_order(), |e| e.order);
-        let resource = Resource {
-            id: t.id.clone(),
-            resource_type: TYPE.into(),
-            body: doc,
-            order,
-            ..Resource::default()
-        };
-        let rendered = self.render(ctx.state, &resource);
-        ctx.state.put_resource(resource);
+        let rendered = crate::types::common::store(ctx, self, t, TYPE, doc, existing.as_ref(), |_| {});
         Ok(accept_put(ctx, t, NAMESPACE, created, rendered))
     }
 

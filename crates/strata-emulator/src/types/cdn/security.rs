@@ -216,19 +216,9 @@ impl TypeRules for WafPolicies {
         body.insert("sku".into(), json!({ "name": sku }));
         let doc = assemble(body, Some("Global"), tags, stored);
         let created = existing.is_none();
-        let order = existing
-            .as_ref()
-            .map_or_else(|| ctx.state.next_order(), |e| e.order);
-        let resource = Resource {
-            id: t.id.clone(),
-            resource_type: WAF_TYPE.into(),
-            body: doc,
-            etag: Some(format!("\"{}\"", super::super::common::new_guid())),
-            order,
-            ..Resource::default()
-        };
-        let rendered = self.render(ctx.state, &resource);
-        ctx.state.put_resource(resource);
+        let rendered = crate::types::common::store(ctx, self, t, WAF_TYPE, doc, existing.as_ref(), |r| {
+            r.etag = Some(format!("\"{}\"", super::super::common::new_guid()));
+        });
         Ok(accept_put(
             ctx,
             t,

@@ -153,19 +153,9 @@ impl TypeRules for Components {
         }
         body.insert("kind".into(), json!(kind));
         let doc = assemble(body, Some(&location), tags, stored);
-        let order = existing
-            .as_ref()
-            .map_or_else(|| ctx.state.next_order(), |e| e.order);
-        let resource = Resource {
-            id: t.id.clone(),
-            resource_type: TYPE.into(),
-            body: doc,
-            etag: Some(format!("\"{}\"", new_guid())),
-            order,
-            ..Resource::default()
-        };
-        let rendered = self.render(ctx.state, &resource);
-        ctx.state.put_resource(resource);
+        let rendered = crate::types::common::store(ctx, self, t, TYPE, doc, existing.as_ref(), |r| {
+            r.etag = Some(format!("\"{}\"", new_guid()));
+        });
         // Synchronous, and 200 even for a new component [V AI].
         Ok(Reply::json(StatusCode::OK, rendered))
     }

@@ -217,18 +217,7 @@ impl TypeRules for Workspaces {
             json!(if created { "Creating" } else { "Succeeded" }),
         );
         let doc = assemble(body, Some(&location), tags, stored);
-        let order = existing
-            .as_ref()
-            .map_or_else(|| ctx.state.next_order(), |e| e.order);
-        let resource = Resource {
-            id: t.id.clone(),
-            resource_type: TYPE.into(),
-            body: doc,
-            order,
-            ..Resource::default()
-        };
-        let rendered = self.render(ctx.state, &resource);
-        ctx.state.put_resource(resource);
+        let rendered = crate::types::common::store(ctx, self, t, TYPE, doc, existing.as_ref(), |_| {});
         if !created {
             return Ok(Reply::json(StatusCode::OK, rendered));
         }

@@ -195,19 +195,9 @@ impl TypeRules for RecordSets {
         props.insert("isAutoRegistered".into(), json!(false));
         let mut doc = Map::new();
         doc.insert("properties".into(), Value::Object(props));
-        let order = existing
-            .as_ref()
-            .map_or_else(|| ctx.state.next_order(), |e| e.order);
-        let resource = Resource {
-            id: t.id.clone(),
-            resource_type: full_type.into(),
-            body: doc,
-            etag: Some(new_guid()),
-            order,
-            ..Resource::default()
-        };
-        let rendered = self.render(ctx.state, &resource);
-        ctx.state.put_resource(resource);
+        let rendered = crate::types::common::store(ctx, self, t, full_type, doc, existing.as_ref(), |r| {
+            r.etag = Some(new_guid());
+        });
         let status = if existing.is_some() {
             StatusCode::OK
         } else {
