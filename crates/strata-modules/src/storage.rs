@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use strata_azure::behaviour::regions::storage_geo_replication;
 use strata_core::{
     Deferred, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ReadAction,
     ResourceAddr, Value,
@@ -205,7 +206,7 @@ impl Module for StorageModule {
         let kind = errs.take(common::choice(&fields, "kind", KINDS, "StorageV2"));
         // With disaster recovery declared, the default keeps a copy in the paired region.
         let default_replication = match ctx.disaster_recovery {
-            Some(_) if !is_geo_redundant(defaults.storage_replication) => "Standard_GZRS",
+            Some(_) if !storage_geo_replication(defaults.storage_replication).0 => "Standard_GZRS",
             _ => defaults.storage_replication,
         };
         let replication = errs.take(common::choice(
@@ -215,7 +216,7 @@ impl Module for StorageModule {
             default_replication,
         ));
         if let (Some(dr), Some(sku)) = (ctx.disaster_recovery, &replication)
-            && !is_geo_redundant(sku)
+            && !storage_geo_replication(sku).0
         {
             errs.push(
                 fields
@@ -455,10 +456,3 @@ fn network_acls(fields: &Fields<'_>, errs: &mut Errors) -> Option<Value> {
 
 #[cfg(test)]
 mod tests;
-
-/// Whether a storage sku keeps a copy in the paired region.
-fn is_geo_redundant(sku: &str) -> bool {
-    ["_GRS", "_RAGRS", "_GZRS", "_RAGZRS"]
-        .iter()
-        .any(|s| sku.to_ascii_uppercase().ends_with(s))
-}

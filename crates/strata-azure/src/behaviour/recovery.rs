@@ -91,9 +91,7 @@ fn str_at<'a>(doc: &'a Value, path: &[&str]) -> Option<&'a str> {
 fn storage(doc: &Value, cx: Context<'_>) -> Assessment {
     let mut a = Assessment::default();
     let sku = str_at(doc, &["sku", "name"]).unwrap_or_default();
-    let geo = ["GRS", "RAGRS", "GZRS", "RAGZRS"]
-        .iter()
-        .any(|s| sku.to_ascii_uppercase().ends_with(&format!("_{s}")));
+    let (geo, _) = regions::storage_geo_replication(sku);
     if !geo {
         a.missing.push(format!(
             "{sku} keeps no copy outside {}: use Standard_GZRS or Standard_RAGZRS",

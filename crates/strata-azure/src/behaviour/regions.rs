@@ -143,6 +143,16 @@ pub fn geo_copies_land_in(primary: &str, secondary: &str) -> bool {
     pair_of(primary).is_some_and(|p| p == normalize(secondary))
 }
 
+/// Whether a storage account sku keeps a copy in the paired region (GRS, RA-GRS, GZRS,
+/// RA-GZRS), and whether that copy can be read (the RA- skus).
+pub fn storage_geo_replication(sku: &str) -> (bool, bool) {
+    let upper = sku.to_ascii_uppercase();
+    let geo = ["_GRS", "_RAGRS", "_GZRS", "_RAGZRS"]
+        .iter()
+        .any(|s| upper.ends_with(s));
+    (geo, geo && upper.contains("_RA"))
+}
+
 /// A recovery figure Azure documents for one mechanism, with where it is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Figure {
@@ -190,6 +200,10 @@ mod tests {
         assert_eq!(pair_of("eastus"), Some("westus"));
         assert_eq!(pair_of("polandcentral"), None);
         assert!(geo_copies_land_in("westeurope", "northeurope"));
+        assert_eq!(storage_geo_replication("Standard_RAGZRS"), (true, true));
+        assert_eq!(storage_geo_replication("standard_grs"), (true, false));
+        assert_eq!(storage_geo_replication("Standard_ZRS"), (false, false));
+        assert_eq!(storage_geo_replication("Premium_LRS"), (false, false));
         assert!(!geo_copies_land_in("westeurope", "swedencentral"));
     }
 

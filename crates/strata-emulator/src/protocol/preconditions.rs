@@ -29,6 +29,11 @@ impl Preconditions {
         }
     }
 
+    /// Whether the request carries a condition at all (the current etag is read only then).
+    pub fn any(&self) -> bool {
+        self.if_match.is_some() || self.if_none_match.is_some()
+    }
+
     /// Checks a write or delete against the resource's current etag (`None`: the resource does
     /// not exist; `Some(None)`: it exists and its type has no etag).
     pub fn check(&self, current: Option<Option<&str>>) -> Result<(), ArmError> {

@@ -31,7 +31,7 @@ pub(crate) fn handle(
     let target = Target::resolve(ctx.state, p, &group, rules);
     let exists = rules.exists(ctx.state, &target);
     let depth = p.segments.len();
-    if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE) {
+    if matches!(*method, Method::PUT | Method::PATCH | Method::DELETE) && ctx.preconditions.any() {
         let current = ctx
             .state
             .resource(&target.key)

@@ -23,10 +23,7 @@ pub(crate) fn strip_server_fields(body: &mut Map<String, Value>) {
 
 /// ARM's normal form of a location: `West Europe` → `westeurope`.
 pub(crate) fn normalize_location(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase()
+    strata_azure::behaviour::regions::normalize(s)
 }
 
 /// The body's location, normalized. `LocationRequired` if `required` and absent.

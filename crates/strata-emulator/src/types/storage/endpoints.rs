@@ -1,52 +1,16 @@
 //! What a storage account's sku and kind make of it: endpoints, regions, tiers.
 
 use serde_json::{Map, Value, json};
+use strata_azure::behaviour::regions;
 
 /// The replicated skus and whether their secondary can be read.
 fn replication(sku: &str) -> (bool, bool) {
-    match sku {
-        "Standard_GRS" | "Standard_GZRS" => (true, false),
-        "Standard_RAGRS" | "Standard_RAGZRS" => (true, true),
-        _ => (false, false),
-    }
+    regions::storage_geo_replication(sku)
 }
 
 /// True for the geo-replicated skus (those with a secondary region).
 pub(super) fn is_geo(sku: &str) -> bool {
     replication(sku).0
-}
-
-/// Azure's region pairs, for the regions strata users meet most; others have no pair here and
-/// geo-replicated accounts in them report no secondary.
-fn paired_region(location: &str) -> Option<&'static str> {
-    Some(match location {
-        "westeurope" => "northeurope",
-        "northeurope" => "westeurope",
-        "eastus" => "westus",
-        "westus" => "eastus",
-        "eastus2" => "centralus",
-        "centralus" => "eastus2",
-        "westus2" => "westcentralus",
-        "westcentralus" => "westus2",
-        "westus3" => "eastus",
-        "uksouth" => "ukwest",
-        "ukwest" => "uksouth",
-        "francecentral" => "francesouth",
-        "germanywestcentral" => "germanynorth",
-        "swedencentral" => "swedensouth",
-        "switzerlandnorth" => "switzerlandwest",
-        "norwayeast" => "norwaywest",
-        "southeastasia" => "eastasia",
-        "eastasia" => "southeastasia",
-        "australiaeast" => "australiasoutheast",
-        "japaneast" => "japanwest",
-        "canadacentral" => "canadaeast",
-        "brazilsouth" => "southcentralus",
-        "southcentralus" => "northcentralus",
-        "northcentralus" => "southcentralus",
-        "centralindia" => "southindia",
-        _ => return None,
-    })
 }
 
 /// The services an account of `kind` serves.
@@ -83,7 +47,7 @@ pub(super) fn derive(props: &mut Map<String, Value>, name: &str, kind: &str, sku
         props.remove(k);
     }
     let (geo, readable) = replication(sku);
-    if geo && let Some(pair) = paired_region(location) {
+    if geo && let Some(pair) = regions::pair_of(location) {
         props.insert("secondaryLocation".into(), json!(pair));
         props.insert("statusOfSecondary".into(), json!("available"));
         if readable {
