@@ -8,6 +8,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// Separates a block's label from the environment in a peer address.
+const PEER_MARK: char = '@';
+
 /// Where a resource was declared and under what local name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ResourceAddr {
@@ -34,6 +37,40 @@ impl ResourceAddr {
             name: name.to_string(),
             key: None,
         }
+    }
+
+    /// The address of this resource in the other estate of the environment `environment`
+    /// (`module.storage@prod.account`): values of one estate that wait on the other's
+    /// resources refer to them this way, and the engine resolves them from that estate's state.
+    pub fn peer(&self, environment: &str) -> ResourceAddr {
+        match &self.module {
+            Some(m) => ResourceAddr {
+                module: Some(format!("{m}{PEER_MARK}{environment}")),
+                name: self.name.clone(),
+                key: self.key.clone(),
+            },
+            None => ResourceAddr {
+                module: None,
+                name: format!("{}{PEER_MARK}{environment}", self.name),
+                key: self.key.clone(),
+            },
+        }
+    }
+
+    /// For a peer address, the environment it lives in and its address there.
+    pub fn split_peer(&self) -> Option<(&str, ResourceAddr)> {
+        let (part, is_module) = match &self.module {
+            Some(m) => (m.as_str(), true),
+            None => (self.name.as_str(), false),
+        };
+        let (local, env) = part.split_once(PEER_MARK)?;
+        let mut addr = self.clone();
+        if is_module {
+            addr.module = Some(local.to_string());
+        } else {
+            addr.name = local.to_string();
+        }
+        Some((env, addr))
     }
 
     /// Parses the [`Display`](fmt::Display) form back.

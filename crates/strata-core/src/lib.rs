@@ -38,7 +38,7 @@ pub use arm_id::{ArmId, ArmIdError};
 pub use diag::{Diagnostic, Diagnostics, Severity, SourceLoc};
 pub use evaluated::{Evaluated, EvaluatedOutput, ModuleInfo};
 pub use module::{Expansion, InputError, InputSpec, Module, ModuleContext, ModuleRegistry, OutputSpec};
-pub use recovery::{DisasterRecovery, DrStrategy};
+pub use recovery::{DisasterRecovery, DrStrategy, Estate, EstateRole, Peer};
 pub use refactor::{AddrSelector, Import, Moved, OnCreate, OnDestroy, SoftDeleteChoice};
 pub use resource::{
     Dependency, DesiredResource, Layer, Lifecycle, Purge, ReadAction, Recover, SoftDelete, id_for,

@@ -51,6 +51,9 @@ pub struct ModuleContext<'a> {
     /// The environment's disaster recovery, when it declares one: modules then keep geo
     /// copies of what they store (geo-redundant storage, geo-redundant database backups).
     pub disaster_recovery: Option<&'a crate::DisasterRecovery>,
+    /// Which estate of the environment this is, which one serves, and the block's peer in the
+    /// other one (the default: the primary, serving, without a peer).
+    pub estate: crate::Estate<'a>,
 }
 
 /// What a module produced.

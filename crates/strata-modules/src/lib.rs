@@ -32,7 +32,7 @@
 //!
 //! let registry = strata_modules::builtin_registry();
 //! let rg = registry.get("resource_group").unwrap();
-//! let ctx = ModuleContext { label: "rg", subscription_id: "sub", location: "westeurope", environment: "dev", profile: "dev", disaster_recovery: None };
+//! let ctx = ModuleContext { label: "rg", subscription_id: "sub", location: "westeurope", environment: "dev", profile: "dev", disaster_recovery: None, estate: Default::default() };
 //! let inputs = BTreeMap::from([("name".to_string(), Value::from("rg-shop-dev"))]);
 //! let expansion = rg.expand(&ctx, &inputs).unwrap();
 //! assert_eq!(expansion.outputs["id"], Value::from("/subscriptions/sub/resourceGroups/rg-shop-dev"));

@@ -154,6 +154,7 @@ mod tests {
             environment: "dev",
             profile: "dev",
             disaster_recovery: None,
+            estate: Default::default(),
         }
     }
 

@@ -17,6 +17,7 @@ pub fn ctx(label: &'static str, profile: &'static str) -> ModuleContext<'static>
         environment: profile,
         profile,
         disaster_recovery: None,
+        estate: Default::default(),
     }
 }
 
@@ -117,6 +118,7 @@ pub fn with_recovery(ctx: ModuleContext<'static>) -> ModuleContext<'static> {
     }));
     ModuleContext {
         disaster_recovery: Some(dr),
+        estate: Default::default(),
         ..ctx
     }
 }

@@ -12,6 +12,7 @@ fn ctx(label: &'static str) -> ModuleContext<'static> {
         environment: "prod",
         profile: "prod",
         disaster_recovery: None,
+        estate: Default::default(),
     }
 }
 

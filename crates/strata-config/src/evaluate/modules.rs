@@ -112,6 +112,7 @@ impl Cx<'_> {
             environment: &self.env.name,
             profile: &self.env.profile,
             disaster_recovery: self.env.disaster_recovery.as_ref(),
+            estate: Default::default(),
         };
         let mut expansion = match imp.expand(&ctx, &inputs) {
             Ok(e) => e,

@@ -12,6 +12,7 @@ fn ctx() -> ModuleContext<'static> {
         environment: "dev",
         profile: "dev",
         disaster_recovery: None,
+        estate: Default::default(),
     }
 }
 
