@@ -69,8 +69,8 @@ variable "app_runtime" {
 
 locals {
   prefix = "shop-${env.name}"
-  # Storage account names allow lowercase letters and digits only.
-  compact = "shop${env.name}"
+  # Storage account names allow lowercase letters and digits only (prod-dr → proddr).
+  compact = "shop${replace(env.name, "-", "")}"
   tags    = merge(var.tags, { environment = env.name, profile = env.profile, managed_by = "strata" })
 
   # Short region codes for names that must stay unique after deletion (see data.hcl).

@@ -83,6 +83,6 @@ use strata_expr::{funcs, ops, similar};
 pub use evaluate::{EvalOptions, evaluate};
 pub use load::Stack;
 pub use load::backend::{Backend, BackendKind, SECRET_SETTINGS};
-pub use load::env::{EMULATOR_SUBSCRIPTION_ID, Environment, Target};
+pub use load::env::{EMULATOR_SUBSCRIPTION_ID, Environment, STANDBY_SUFFIX, StandbyOf, Target};
 pub use strata_core::{Evaluated, EvaluatedOutput, ModuleInfo};
 pub use strata_expr::resolve;

@@ -148,7 +148,61 @@ impl Deferred {
     }
 }
 
+impl Deferred {
+    /// This computation with every attribute's resource address mapped by `f`.
+    pub fn map_addrs(&self, f: &dyn Fn(&ResourceAddr) -> ResourceAddr) -> Deferred {
+        let m = |v: &Value| v.map_addrs(f);
+        match self {
+            Deferred::Attr { resource, path } => Deferred::Attr {
+                resource: f(resource),
+                path: path.clone(),
+            },
+            Deferred::Call { function, args } => Deferred::Call {
+                function: function.clone(),
+                args: args.iter().map(m).collect(),
+            },
+            Deferred::Template { parts } => Deferred::Template {
+                parts: parts.iter().map(m).collect(),
+            },
+            Deferred::Index { base, key } => Deferred::Index {
+                base: m(base),
+                key: m(key),
+            },
+            Deferred::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => Deferred::Conditional {
+                cond: m(cond),
+                then: m(then),
+                otherwise: m(otherwise),
+            },
+            Deferred::Binary { operator, lhs, rhs } => Deferred::Binary {
+                operator: operator.clone(),
+                lhs: m(lhs),
+                rhs: m(rhs),
+            },
+            Deferred::Unary { operator, operand } => Deferred::Unary {
+                operator: operator.clone(),
+                operand: m(operand),
+            },
+        }
+    }
+}
+
 impl Value {
+    /// This value with the resource address of every deferred attribute mapped by `f`
+    /// (`ResourceAddr::peer`, for a value handed to the other estate).
+    pub fn map_addrs(&self, f: &dyn Fn(&ResourceAddr) -> ResourceAddr) -> Value {
+        match self {
+            Value::Unknown(d) => Value::Unknown(Box::new(d.map_addrs(f))),
+            Value::Sensitive(v) => Value::Sensitive(Box::new(v.map_addrs(f))),
+            Value::List(items) => Value::List(items.iter().map(|v| v.map_addrs(f)).collect()),
+            Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), v.map_addrs(f))).collect()),
+            other => other.clone(),
+        }
+    }
+
     pub fn string(s: impl Into<String>) -> Value {
         Value::String(s.into())
     }

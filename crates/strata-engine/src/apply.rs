@@ -529,7 +529,13 @@ fn dependencies_of(ctx: &Ctx, d: &DesiredResource) -> Vec<ResourceAddr> {
     let mut deps: Vec<ResourceAddr> = Vec::new();
     let mut waits = Vec::new();
     d.body.deferred_attrs(&mut waits);
-    deps.extend(waits.into_iter().map(|(a, _)| a));
+    // The other estate's resources are not this state's to order deletes by.
+    deps.extend(
+        waits
+            .into_iter()
+            .map(|(a, _)| a)
+            .filter(|a| !crate::peers::is_peer(a)),
+    );
     for dep in &d.depends_on {
         match dep {
             Dependency::Resource(a) => deps.push(a.clone()),

@@ -35,6 +35,7 @@ pub mod lookups;
 pub mod model;
 pub mod moves;
 mod ops;
+pub mod peers;
 mod persist;
 pub mod planfile;
 pub mod planner;

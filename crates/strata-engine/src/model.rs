@@ -248,6 +248,10 @@ pub struct Plan {
     /// Things the reviewer should know that do not stop the apply.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Resources left out because they wait on the other estate of the environment (see
+    /// [`crate::peers`]): the run after that estate's apply covers them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<String>,
 }
 
 /// Counts for "Plan: X to add, Y to change, Z to destroy."

@@ -66,6 +66,9 @@ pub struct PlanOptions {
     /// The target is the emulator: `prevent_destroy` warns (what Azure would refuse) instead
     /// of stopping the plan, so the apply / destroy / apply loop can be rehearsed.
     pub on_emulator: bool,
+    /// The other estate of an environment with disaster recovery (its environment name and
+    /// state): values that refer to its resources by peer address are resolved from it.
+    pub peers: Vec<(String, State)>,
 }
 
 /// A plan plus what apply needs to carry it out in the same process.
@@ -158,6 +161,12 @@ pub async fn plan(
         desired_all.iter().map(|d| (&d.addr, d)).collect();
     let mut known = Attributes::default();
     let mut all_live = Attributes::default();
+    for (env, peer_state) in &options.peers {
+        for r in peer_state.resources.values() {
+            known.insert(r.addr.peer(env), r.attributes.clone());
+            all_live.insert(r.addr.peer(env), r.attributes.clone());
+        }
+    }
     for (addr, doc) in &live {
         if let Some(doc) = doc {
             all_live.insert(addr.clone(), doc.clone());
@@ -284,6 +293,21 @@ pub async fn plan(
         changes.extend(deletes);
     }
 
+    // 4b. Resources waiting on the other estate's: left for the run after that estate's.
+    let waiting = crate::peers::waiting(&graph, desired_all, &known);
+    let waiting_addrs: Vec<String> = waiting.keys().map(ToString::to_string).collect();
+    if !waiting.is_empty() {
+        changes.retain(|c| !(waiting.contains_key(&c.addr) && c.action != Action::Delete));
+        let mut notes: Vec<String> = waiting
+            .iter()
+            .map(|(addr, on)| {
+                format!("{addr} waits for {on}, which that estate's state does not hold yet: it is left for the run after that estate's apply")
+            })
+            .collect();
+        notes.sort();
+        warnings.extend(notes);
+    }
+
     // 5. Targets.
     if !options.targets.is_empty() {
         let keep = crate::targets::selected(&graph, &options.targets, input.destroy)?;
@@ -306,6 +330,7 @@ pub async fn plan(
         created_at: chrono_now(),
         targets: options.targets.iter().map(ToString::to_string).collect(),
         warnings,
+        waiting: waiting_addrs,
     };
     Ok(Planned {
         plan,

@@ -42,6 +42,7 @@ pub use error::StateError;
 pub use local::LocalStore;
 pub use lock::{LockGuard, LockInfo, lock_with_timeout, operation};
 pub use model::{
-    AppliedFrom, OutputState, ResourceState, STATE_FORMAT_VERSION, STRATA_VERSION, State, StateHeader,
+    AppliedFrom, OutputState, RecoveryRecord, ResourceState, RunbookProgress, STATE_FORMAT_VERSION,
+    STRATA_VERSION, State, StateHeader,
 };
 pub use store::StateStore;

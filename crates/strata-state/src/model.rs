@@ -37,6 +37,36 @@ pub struct State {
     /// The configuration the last apply ran from (for `strata promote`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applied_from: Option<AppliedFrom>,
+    /// Disaster recovery's record, kept in a standby estate's state: which estate serves, and
+    /// the failover or failback in progress (so an interrupted one resumes where it stopped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoveryRecord>,
+}
+
+/// Which estate serves, since when, and the runbook in progress.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryRecord {
+    pub serving: strata_core::EstateRole,
+    /// When the serving estate last changed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// A failover or failback that started and has not finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook: Option<RunbookProgress>,
+}
+
+/// A runbook that started: what it is, when, and the steps it finished.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunbookProgress {
+    /// `failover` or `failback`.
+    pub kind: String,
+    pub started_at: String,
+    /// The moment the primary region was lost, when the runbook answers an outage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage_at: Option<String>,
+    /// Ids of the steps done, in order.
+    #[serde(default)]
+    pub done: Vec<String>,
 }
 
 /// Where the configuration of the last apply came from.
@@ -63,6 +93,7 @@ impl State {
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             applied_from: None,
+            recovery: None,
         }
     }
 
@@ -98,6 +129,7 @@ impl State {
             resources: Resources(&self.resources),
             outputs: &self.outputs,
             applied_from: &self.applied_from,
+            recovery: &self.recovery,
         };
         let mut out = serde_json::to_vec_pretty(&view)?;
         out.push(b'\n');
@@ -124,6 +156,8 @@ struct StateView<'a> {
     outputs: &'a BTreeMap<String, OutputState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     applied_from: &'a Option<AppliedFrom>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recovery: &'a Option<RecoveryRecord>,
 }
 
 struct Resources<'a>(&'a BTreeMap<ResourceAddr, ResourceState>);

@@ -42,9 +42,12 @@ pub struct Rehearsal {
 
 /// The rehearsal this run is, or `None` for a run on the environment's own target.
 pub fn detect(ws: &Workspace, env: &Environment, force_emulator: bool) -> Option<Rehearsal> {
+    // Both estates of an environment with disaster recovery share one rehearsal (one
+    // emulator estate, where the standby's replica can reach its primary), each with its own
+    // state in it.
     (force_emulator && env.target != Target::Emulator).then(|| Rehearsal {
         env: env.name.clone(),
-        root: ws.dir.join(".strata").join("rehearsal").join(&env.name),
+        root: ws.dir.join(".strata").join("rehearsal").join(env.estate_owner()),
     })
 }
 

@@ -125,7 +125,7 @@ pub fn banner(ws: &Workspace, env: &Environment, force_emulator: bool) -> String
         );
     }
     if force_emulator || env.target == Target::Emulator {
-        let data = emulator_dir(ws, &env.name);
+        let data = emulator_dir(ws, env.estate_owner());
         let rel = data.strip_prefix(&ws.dir).unwrap_or(&data);
         return format!(
             "Target: strata emulator (embedded, estate kept in {}) — NOT Azure — environment {}",
@@ -221,7 +221,7 @@ pub async fn connect(ws: &Workspace, env: &Environment, force_emulator: bool) ->
         let strict = std::env::var(EMULATOR_STRICT_VAR).is_ok_and(|v| v.trim() == "1");
         // [rehearsal hook] A rehearsal's estate lives with its state.
         let data = crate::rehearsal::estate_dir(ws, env, force_emulator)
-            .unwrap_or_else(|| emulator_dir(ws, &env.name));
+            .unwrap_or_else(|| emulator_dir(ws, env.estate_owner()));
         std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
         let config = EmulatorConfig {
             listen: ([127, 0, 0, 1], 0).into(),

@@ -13,9 +13,15 @@ environment "prod" {
 
   # Survive the loss of westeurope: a standby kept running in its paired region (northeurope,
   # the default secondary). Drills are judged against these targets. Staging inherits it.
+  # The standby is the derived environment prod-dr (own state and lock): its own network,
+  # vault, workspace and app, a read replica of the database, and Front Door's second origin.
   disaster_recovery {
     strategy = "warm"
     rpo      = "15m"
     rto      = "1h"
+    # What the standby sets differently: its own address range, apart from the primary's.
+    variables = {
+      vnet_cidr = "10.31.0.0/16"
+    }
   }
 }

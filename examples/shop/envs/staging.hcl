@@ -8,4 +8,11 @@ environment "staging" {
   variables = {
     vnet_cidr = "10.20.0.0/16"
   }
+
+  # Prod's disaster recovery, with the standby's own range.
+  disaster_recovery {
+    variables = {
+      vnet_cidr = "10.21.0.0/16"
+    }
+  }
 }

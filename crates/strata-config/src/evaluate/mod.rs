@@ -10,6 +10,7 @@ mod graph;
 mod links;
 mod locate;
 mod modules;
+mod peers;
 mod recovery;
 mod refactor;
 mod refs;
@@ -43,8 +44,45 @@ pub struct EvalOptions<'a> {
 }
 
 /// Evaluates `stack` for `env`; see [`Evaluated`]. Fails with every problem it could find.
+///
+/// An environment with disaster recovery has two estates ([`peers`]): a standby is evaluated
+/// after its primary, and each of its module blocks sees the same block of the primary; a
+/// primary with a running (warm) standby is evaluated once more after the standby, so that its
+/// blocks see the standby's (Front Door's second origin).
 pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Result<Evaluated, Diagnostics> {
+    if let Some(of) = &env.standby_of {
+        let mut primary = stack.environment(&of.primary)?;
+        primary.serving = env.serving;
+        let (_, blocks) = evaluate_one(stack, &primary, opts, None)?;
+        let peer = peers::Peers::new(&primary, blocks);
+        return Ok(evaluate_one(stack, env, opts, Some(&peer))?.0);
+    }
+    if env.has_running_standby()
+        && let Some(name) = env.standby_name()
+    {
+        let mut standby = stack.environment(&name)?;
+        standby.serving = env.serving;
+        let (_, blocks) = evaluate_one(stack, env, opts, None)?;
+        let primary = peers::Peers::new(env, blocks);
+        let (_, standby_blocks) = evaluate_one(stack, &standby, opts, Some(&primary))
+            .map_err(|d| peers::in_standby(d, &standby))?;
+        let peer = peers::Peers::new(&standby, standby_blocks);
+        return Ok(evaluate_one(stack, env, opts, Some(&peer))?.0);
+    }
+    Ok(evaluate_one(stack, env, opts, None)?.0)
+}
+
+/// One evaluation of `stack` for `env`, whose module blocks see `peer`'s: the result and
+/// what each module block took and gave.
+fn evaluate_one(
+    stack: &Stack,
+    env: &Environment,
+    opts: &EvalOptions<'_>,
+    peer: Option<&peers::Peers>,
+) -> Result<(Evaluated, peers::Blocks), Diagnostics> {
     let mut cx = Cx {
+        peer,
+        blocks: peers::Blocks::default(),
         stack,
         env,
         registry: opts.registry,
@@ -79,6 +117,7 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         diags,
         results,
         mut extra,
+        blocks,
         ..
     } = cx;
     if diags.has_errors() {
@@ -110,7 +149,10 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
     }
     let mut schema_diags = schemas::check(&out.resources);
     schema_diags.extend(schemas::check_references(&out.resources, &out.outputs));
-    if let Some(dr) = &env.disaster_recovery {
+    // The estate checks are the primary's: a standby is what they ask for.
+    if let Some(dr) = &env.disaster_recovery
+        && env.standby_of.is_none()
+    {
         schema_diags.extend(recovery::check(dr, &env.location, &out.resources));
     }
     if schema_diags.has_errors() {
@@ -119,7 +161,7 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         return Err(all);
     }
     out.warnings.extend(schema_diags);
-    Ok(out)
+    Ok((out, blocks))
 }
 
 /// A block to evaluate.
@@ -151,6 +193,10 @@ enum NodeResult {
 }
 
 struct Cx<'a> {
+    /// The other estate's module blocks, for an environment with disaster recovery.
+    peer: Option<&'a peers::Peers>,
+    /// What each module block took and gave, for the other estate's evaluation.
+    blocks: peers::Blocks,
     stack: &'a Stack,
     env: &'a Environment,
     registry: &'a dyn ModuleRegistry,

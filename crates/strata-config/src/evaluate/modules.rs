@@ -112,7 +112,11 @@ impl Cx<'_> {
             environment: &self.env.name,
             profile: &self.env.profile,
             disaster_recovery: self.env.disaster_recovery.as_ref(),
-            estate: Default::default(),
+            estate: strata_core::Estate {
+                role: self.env.role(),
+                serving: self.env.serving,
+                peer: self.peer.and_then(|p| p.block(&decl.label)),
+            },
         };
         let mut expansion = match imp.expand(&ctx, &inputs) {
             Ok(e) => e,
@@ -132,6 +136,7 @@ impl Cx<'_> {
             .filter(|o| o.sensitive)
             .map(|o| o.name)
             .collect();
+        let recorded_inputs = inputs.clone();
         let outputs: BTreeMap<String, Value> = expansion
             .outputs
             .into_iter()
@@ -144,6 +149,12 @@ impl Cx<'_> {
                 (k, v)
             })
             .collect();
+        self.blocks.record(
+            &decl.label,
+            recorded_inputs,
+            &expansion.resources,
+            outputs.clone(),
+        );
         self.scope
             .modules
             .insert(decl.label.clone(), Value::Object(outputs));

@@ -9,7 +9,15 @@ use crate::load::env::Environment;
 use crate::similar;
 
 /// The fields of `env`.
-pub(crate) const ENV_FIELDS: [&str; 6] = ["name", "location", "subscription_id", "target", "tags", "profile"];
+pub(crate) const ENV_FIELDS: [&str; 7] = [
+    "name",
+    "location",
+    "subscription_id",
+    "target",
+    "tags",
+    "profile",
+    "role",
+];
 
 /// What has been evaluated so far: variables, locals, module outputs, resources.
 #[derive(Default)]
@@ -44,6 +52,8 @@ impl StackScope {
             ),
             ("tags".to_string(), Value::Object(tags)),
             ("profile".to_string(), Value::String(env.profile.clone())),
+            // `primary`, or `standby` in the derived environment `<env>-dr`.
+            ("role".to_string(), Value::String(env.role().as_str().to_string())),
         ]);
         StackScope {
             env,

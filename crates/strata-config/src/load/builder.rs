@@ -468,7 +468,7 @@ impl Builder {
                         file,
                         "a disaster_recovery block",
                         &Schema {
-                            attrs: Some(&["secondary_location", "strategy", "rpo", "rto"]),
+                            attrs: Some(&["secondary_location", "strategy", "rpo", "rto", "variables"]),
                             blocks: &[],
                         },
                     );

@@ -71,6 +71,59 @@ pub struct Environment {
     /// `disaster_recovery { … }`, inherited per attribute like the rest (`strategy = "none"`
     /// switches off an inherited one); `None` without one.
     pub disaster_recovery: Option<strata_core::DisasterRecovery>,
+    /// `disaster_recovery { variables = { … } }`: what the standby estate sets differently
+    /// (its own `vnet_cidr`), merged over `variables` in the derived environment `<env>-dr`.
+    pub standby_variables: BTreeMap<String, Value>,
+    /// For the derived environment `<env>-dr`, the environment whose standby it is.
+    pub standby_of: Option<StandbyOf>,
+    /// Which estate serves traffic now (after `strata dr failover`, the standby). The
+    /// configuration leaves it at the primary; the caller sets it from the recorded failover.
+    pub serving: strata_core::EstateRole,
+}
+
+/// What a derived standby environment knows of its primary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StandbyOf {
+    /// The primary environment's name (`prod` for `prod-dr`) and region.
+    pub primary: String,
+    pub primary_location: String,
+}
+
+/// The suffix of a standby environment's name: `prod-dr` is the standby estate of `prod`.
+pub const STANDBY_SUFFIX: &str = "-dr";
+
+impl Environment {
+    /// Which estate this environment is.
+    pub fn role(&self) -> strata_core::EstateRole {
+        if self.standby_of.is_some() {
+            strata_core::EstateRole::Standby
+        } else {
+            strata_core::EstateRole::Primary
+        }
+    }
+
+    /// The name of the environment that owns the estate: the primary's name for a standby.
+    /// Both estates of an environment share one rehearsal and one emulator estate.
+    pub fn estate_owner(&self) -> &str {
+        self.standby_of.as_ref().map_or(&self.name, |s| &s.primary)
+    }
+
+    /// The name of this environment's standby, when its disaster recovery keeps one running
+    /// (`warm`) or rebuilds one at failover (`cold`).
+    pub fn standby_name(&self) -> Option<String> {
+        (self.standby_of.is_none() && self.disaster_recovery.is_some())
+            .then(|| format!("{}{STANDBY_SUFFIX}", self.name))
+    }
+
+    /// Whether the standby runs all the time (a warm strategy), so plans and applies of the
+    /// primary include it.
+    pub fn has_running_standby(&self) -> bool {
+        self.standby_of.is_none()
+            && self
+                .disaster_recovery
+                .as_ref()
+                .is_some_and(|d| d.strategy == strata_core::DrStrategy::Warm)
+    }
 }
 
 impl Stack {
@@ -78,6 +131,12 @@ impl Stack {
     /// listing the environments that exist.
     pub fn environment(&self, name: &str) -> Result<Environment, Diagnostics> {
         let mut diags = Diagnostics::default();
+        if !self.envs.contains_key(name)
+            && let Some(primary) = name.strip_suffix(STANDBY_SUFFIX)
+            && self.envs.contains_key(primary)
+        {
+            return self.standby(primary);
+        }
         let Some(leaf) = self.envs.get(name) else {
             let hint = if self.envs.is_empty() {
                 format!(
@@ -224,11 +283,12 @@ impl Stack {
             d.hint = Some("set the default Azure region, like location = \"westeurope\"".into());
             String::new()
         });
-        let disaster_recovery = match super::recovery::merged(&chain) {
-            Some((place, attrs)) if !location.is_empty() => {
-                super::recovery::resolve(&mut r, place, &attrs, &location)
-            }
-            _ => None,
+        let (disaster_recovery, standby_variables) = match super::recovery::merged(&chain) {
+            Some((place, attrs)) if !location.is_empty() => (
+                super::recovery::resolve(&mut r, place, &attrs, &location),
+                super::recovery::standby_variables(&mut r, &attrs),
+            ),
+            _ => (None, BTreeMap::new()),
         };
         if diags.has_errors() {
             return Err(diags);
@@ -251,6 +311,50 @@ impl Stack {
             },
             profile,
             disaster_recovery,
+            standby_variables,
+            standby_of: None,
+            serving: strata_core::EstateRole::Primary,
+        })
+    }
+
+    /// The derived environment `<primary>-dr`: the standby estate of `primary` in its
+    /// secondary region, with its own state and lock. Everything else is the primary's, with
+    /// `disaster_recovery { variables = … }` merged over its variables.
+    fn standby(&self, primary: &str) -> Result<Environment, Diagnostics> {
+        let p = self.environment(primary)?;
+        let Some(dr) = p.disaster_recovery.clone() else {
+            let mut diags = Diagnostics::default();
+            diags.push(
+                Diagnostic::error(format!(
+                    "there is no environment `{primary}{STANDBY_SUFFIX}`: `{primary}` declares no disaster recovery, so it has no standby"
+                ))
+                .at(Some(strata_core::SourceLoc {
+                    file: p.file.clone(),
+                    line: 1,
+                    column: 1,
+                }))
+                .hint(format!(
+                    "add a disaster_recovery {{ strategy = \"warm\"  rpo = \"15m\"  rto = \"1h\" }} block to {} to give it a standby in its paired region",
+                    p.file.display()
+                )),
+            );
+            return Err(diags);
+        };
+        let mut variables = p.variables.clone();
+        variables.extend(p.standby_variables.clone());
+        let mut inherits_chain = vec![p.name.clone()];
+        inherits_chain.extend(p.inherits_chain.iter().cloned());
+        Ok(Environment {
+            name: format!("{primary}{STANDBY_SUFFIX}"),
+            location: dr.secondary_location.clone(),
+            variables,
+            inherits_chain,
+            standby_of: Some(StandbyOf {
+                primary: p.name.clone(),
+                primary_location: p.location.clone(),
+            }),
+            standby_variables: BTreeMap::new(),
+            ..p
         })
     }
 

@@ -138,6 +138,30 @@ pub(super) fn resolve(
     })
 }
 
+/// `variables = { vnet_cidr = "10.31.0.0/16" }`: the standby estate's own variable values.
+pub(super) fn standby_variables(
+    r: &mut Reader<'_>,
+    attrs: &BTreeMap<&str, &Attr>,
+) -> BTreeMap<String, strata_core::Value> {
+    let Some(a) = attrs.get("variables") else {
+        return BTreeMap::new();
+    };
+    match r.constant(a) {
+        Some(strata_core::Value::Object(o)) => o,
+        Some(other) => {
+            let d = r.error(
+                format!("`variables` must be an object, not a {}", other.type_name()),
+                &a.value_place(),
+            );
+            d.hint = Some(
+                "write variables = { vnet_cidr = \"10.31.0.0/16\" }: the values the standby estate sets differently".into(),
+            );
+            BTreeMap::new()
+        }
+        None => BTreeMap::new(),
+    }
+}
+
 /// A required duration attribute (`15m`, `1h`, `90s`).
 fn target(
     r: &mut Reader<'_>,

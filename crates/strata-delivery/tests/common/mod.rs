@@ -53,6 +53,7 @@ pub fn plan(environment: &str, changes: Vec<ResourceChange>, outputs: Vec<Output
         created_at: "1787397542".into(),
         targets: Vec::new(),
         warnings: Vec::new(),
+        waiting: Vec::new(),
     }
 }
 

@@ -4,6 +4,7 @@ mod auth;
 mod delivery;
 mod dr;
 mod emulator;
+mod estates;
 mod init;
 mod outcome;
 mod output;

@@ -12,6 +12,7 @@ use strata_engine::{
 };
 
 use crate::cli::{ApplyArgs, DestroyArgs, EnvArgs, ImportArgs, PlanArgs, ScopeArgs};
+use crate::commands::estates;
 use crate::commands::outcome::{self, Phased};
 use crate::render::progress::JsonReporter;
 use crate::session::{self, Workspace, load_workspace};
@@ -162,7 +163,9 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         })?);
     }
     let ws = load_workspace(dir)?;
-    let env = ws.environment(&req.env.env)?;
+    let mut env = ws.environment(&req.env.env)?;
+    // After a failover the standby serves: the modules arrange Front Door for it.
+    env.serving = estates::serving(&ws, &env, req.env.emulator).await;
     eprintln!("{}", style::cyan(&session::banner(&ws, &env, req.env.emulator)));
     let saved = match &req.mode {
         Mode::Apply {
@@ -178,6 +181,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         soft_delete: env.soft_delete,
         imports: Vec::new(),
         on_emulator: false,
+        peers: estates::peers(&ws, &env, req.env.emulator).await?,
     };
     if let Mode::Import { addr, id } = &req.mode {
         options.imports.push(Import {
@@ -186,6 +190,23 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
             loc: None,
         });
     }
+    // A warm standby is part of its environment: plans and applies of the primary cover it
+    // too, in its own section, with its own state and lock (not with a saved plan, -target,
+    // an import or JSON output, which are about one estate: name `-e <env>-dr` for those).
+    let standby = match env.standby_name() {
+        Some(name)
+            if env.has_running_standby()
+                && saved.is_none()
+                && !req.json
+                && options.targets.is_empty()
+                && !matches!(req.mode, Mode::Import { .. }) =>
+        {
+            let mut s = ws.environment(&name)?;
+            s.serving = env.serving;
+            Some(s)
+        }
+        _ => None,
+    };
 
     // A rehearsal has its own state; --from-state seeds it first.
     let store = crate::rehearsal::open_store(&ws, &env, req.env.emulator, req.env.from_state).await?;
@@ -204,78 +225,71 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         req.env.emulator,
         req.env.lock_timeout,
         async |guard, target| {
-            let phased = Phased::new(crate::render::progress::target_name(target));
-            // The embedded emulator, a rehearsal, or an emulator environment reached through
-            // STRATA_ARM_ENDPOINT.
-            options.on_emulator = target.emulator.is_some()
-                || req.env.emulator
-                || env.target == strata_config::Target::Emulator;
-            let reporter: &dyn Reporter = if req.json { &JsonReporter } else { &phased };
-            let run = Run {
-                arm: Arc::new(target.arm.clone()),
-                store,
-                lock: guard,
-                reporter,
-                interrupt: interrupt.clone(),
+            let one = |env: &'_ strata_config::Environment| Estate {
+                ws: &ws,
+                req: &req,
+                interrupt: &interrupt,
+                heading: standby.as_ref().map(|_| estates::heading(env)),
             };
-            let digest = ws.stack.digest();
-            let spec = RunSpec {
-                stack: ws.stack.name(),
-                environment: &env.name,
-                config_digest: &digest,
-                evaluated: &evaluated,
-                kind: match req.mode {
-                    Mode::Plan { .. } => RunKind::Plan,
-                    Mode::Import { .. } => RunKind::Record,
-                    Mode::Apply { .. } => RunKind::Apply,
-                },
-                destroy,
-                refresh: req.refresh,
-                parallelism: req.parallelism,
-                options,
-                saved,
-                applied_from: applied_from(&ws, &digest),
+            let (code, waiting) = one(&env)
+                .run(
+                    &env,
+                    &evaluated,
+                    options.clone(),
+                    saved,
+                    destroy,
+                    store,
+                    guard,
+                    target,
+                )
+                .await?;
+            let Some(standby) = &standby else {
+                return Ok(code);
             };
-            let mut shown = false;
-            let auto = match &req.mode {
-                Mode::Apply { auto_approve, .. } => *auto_approve,
-                Mode::Import { .. } => true,
-                Mode::Plan { .. } => false,
-            };
-            let result = run
-                .execute(spec, |plan| {
-                    phased.finish();
-                    if !req.json {
-                        print!("{}", render::plan::render(plan));
-                    }
-                    shown = true;
-                    let answer = if auto {
-                        Confirm::Yes
-                    } else {
-                        outcome::confirm(plan, &env, &interrupt)
+            if code != 0 || interrupt.level() > 0 {
+                return Ok(code);
+            }
+            // The standby, resolving the primary's values from the state just written.
+            let standby_code = estates::with_lock(
+                &ws,
+                standby,
+                req.env.emulator,
+                operation,
+                req.env.lock_timeout,
+                async |s_store, s_guard| {
+                    let evaluated = ws.evaluate(standby, &req.env.vars)?;
+                    let options = PlanOptions {
+                        soft_delete: standby.soft_delete,
+                        on_emulator: options.on_emulator,
+                        peers: estates::peers(&ws, standby, req.env.emulator).await?,
+                        ..PlanOptions::default()
                     };
-                    phased.restart();
-                    answer
-                })
-                .await;
-            phased.finish();
-            let outcome = match result {
-                Ok(o) => o,
-                Err(e) => {
-                    if let Mode::Plan { report: true, .. } = req.mode {
-                        // The pull request still gets a report, saying what failed.
-                        print!(
-                            "{}",
-                            strata_delivery::markdown_report(
-                                ws.stack.name(),
-                                &[strata_delivery::EnvPlan::failed(&env.name, e.to_string())]
-                            )
-                        );
-                    }
-                    return Err(outcome::engine_error(&e));
-                }
-            };
-            finish(&ws, &env.name, &req, outcome, shown)
+                    Ok(one(standby)
+                        .run(
+                            standby, &evaluated, options, None, destroy, s_store, s_guard, target,
+                        )
+                        .await?
+                        .0)
+                },
+            )
+            .await?;
+            if standby_code != 0 || !waiting || interrupt.level() > 0 || matches!(req.mode, Mode::Plan { .. })
+            {
+                return Ok(standby_code.max(code));
+            }
+            // What waited for the standby (Front Door's origin in it) can be applied now.
+            let mut options = options.clone();
+            options.peers = estates::peers(&ws, &env, req.env.emulator).await?;
+            let evaluated = ws.evaluate(&env, &req.env.vars)?;
+            let mut again = one(&env);
+            again.heading = Some(format!(
+                "{} — what waited for the standby",
+                estates::heading(&env)
+            ));
+            Ok(again
+                .run(&env, &evaluated, options, None, destroy, store, guard, target)
+                .await?
+                .0)
         },
     )
     .await;
@@ -301,6 +315,120 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         );
     }
     result
+}
+
+/// One estate's run, as `execute` makes it.
+struct Estate<'a> {
+    ws: &'a Workspace,
+    req: &'a Request,
+    interrupt: &'a Interrupt,
+    /// Printed before the run when the environment's plan has more than one section.
+    heading: Option<String>,
+}
+
+impl Estate<'_> {
+    /// Runs `env` and renders it: the exit code, and whether anything waits for the other
+    /// estate.
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        &self,
+        env: &strata_config::Environment,
+        evaluated: &strata_core::Evaluated,
+        mut options: PlanOptions,
+        saved: Option<Plan>,
+        destroy: bool,
+        store: &dyn strata_state::StateStore,
+        guard: &strata_state::LockGuard,
+        target: &session::ArmTarget,
+    ) -> Result<(u8, bool)> {
+        let (ws, req, interrupt) = (self.ws, self.req, self.interrupt);
+        if let Some(h) = &self.heading
+            && !req.json
+        {
+            println!("{}", style::bold(h));
+            println!();
+        }
+        let phased = Phased::new(crate::render::progress::target_name(target));
+        // The embedded emulator, a rehearsal, or an emulator environment reached through
+        // STRATA_ARM_ENDPOINT.
+        options.on_emulator =
+            target.emulator.is_some() || req.env.emulator || env.target == strata_config::Target::Emulator;
+        let reporter: &dyn Reporter = if req.json { &JsonReporter } else { &phased };
+        let run = Run {
+            arm: Arc::new(target.arm.clone()),
+            store,
+            lock: guard,
+            reporter,
+            interrupt: interrupt.clone(),
+        };
+        let digest = ws.stack.digest();
+        let spec = RunSpec {
+            stack: ws.stack.name(),
+            environment: &env.name,
+            config_digest: &digest,
+            evaluated,
+            kind: match req.mode {
+                Mode::Plan { .. } => RunKind::Plan,
+                Mode::Import { .. } => RunKind::Record,
+                Mode::Apply { .. } => RunKind::Apply,
+            },
+            destroy,
+            refresh: req.refresh,
+            parallelism: req.parallelism,
+            options,
+            saved,
+            applied_from: applied_from(ws, &digest),
+        };
+        let mut shown = false;
+        let auto = match &req.mode {
+            Mode::Apply { auto_approve, .. } => *auto_approve,
+            Mode::Import { .. } => true,
+            Mode::Plan { .. } => false,
+        };
+        let result = run
+            .execute(spec, |plan| {
+                phased.finish();
+                if !req.json {
+                    print!("{}", render::plan::render(plan));
+                }
+                shown = true;
+                let answer = if auto {
+                    Confirm::Yes
+                } else {
+                    outcome::confirm(plan, env, interrupt)
+                };
+                phased.restart();
+                answer
+            })
+            .await;
+        phased.finish();
+        let outcome = match result {
+            Ok(o) => o,
+            Err(e) => {
+                if let Mode::Plan { report: true, .. } = req.mode {
+                    // The pull request still gets a report, saying what failed.
+                    print!(
+                        "{}",
+                        strata_delivery::markdown_report(
+                            ws.stack.name(),
+                            &[strata_delivery::EnvPlan::failed(&env.name, e.to_string())]
+                        )
+                    );
+                }
+                return Err(outcome::engine_error(&e));
+            }
+        };
+        let waiting = match &outcome {
+            RunOutcome::Planned(p) | RunOutcome::NoChanges(p) => !p.waiting.is_empty(),
+            RunOutcome::Applied { plan, .. } => !plan.waiting.is_empty(),
+            _ => false,
+        };
+        let code = finish(ws, &env.name, req, outcome, shown)?;
+        if self.heading.is_some() && !req.json {
+            println!();
+        }
+        Ok((code, waiting))
+    }
 }
 
 fn applied_from(ws: &Workspace, digest: &str) -> Option<strata_state::AppliedFrom> {
