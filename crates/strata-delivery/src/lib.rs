@@ -24,6 +24,7 @@
 //! secret the plan does not hold.
 
 pub mod ci;
+pub mod drill;
 mod markdown;
 pub mod promote;
 pub mod render;

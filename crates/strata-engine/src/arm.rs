@@ -1,4 +1,4 @@
-//! The engine's view of Azure Resource Manager: the four verbs it uses, behind a trait.
+//! The engine's view of Azure Resource Manager: the five verbs it uses, behind a trait.
 //!
 //! [`strata_arm::ArmClient`] implements it against Azure or the emulator; the engine holds an
 //! `Arc<dyn Arm>` so a run can be driven by any ARM endpoint (a rehearsal, a test double of
@@ -21,6 +21,9 @@ pub trait Arm: Send + Sync {
     fn put<'a>(&'a self, id: &'a str, api_version: &'a str, body: &'a Json) -> ArmFuture<'a, Json>;
     /// DELETE `id` (a trailing `?force=true` query is kept).
     fn delete<'a>(&'a self, id: &'a str, api_version: &'a str) -> ArmFuture<'a, ()>;
+    /// PATCH `body` onto `id` and return the final document (disaster recovery's runbook:
+    /// promoting a replica, moving Front Door's priorities, restoring a storage sku).
+    fn patch<'a>(&'a self, id: &'a str, api_version: &'a str, body: &'a Json) -> ArmFuture<'a, Json>;
     /// POST the action `action` of `id`.
     fn post<'a>(
         &'a self,
@@ -42,6 +45,10 @@ impl Arm for ArmClient {
 
     fn delete<'a>(&'a self, id: &'a str, api_version: &'a str) -> ArmFuture<'a, ()> {
         Box::pin(ArmClient::delete(self, id, api_version))
+    }
+
+    fn patch<'a>(&'a self, id: &'a str, api_version: &'a str, body: &'a Json) -> ArmFuture<'a, Json> {
+        Box::pin(ArmClient::patch(self, id, api_version, body))
     }
 
     fn post<'a>(

@@ -42,6 +42,7 @@ pub mod planner;
 pub mod recovery;
 pub mod render_values;
 pub mod run;
+pub mod runbook;
 pub mod serial;
 pub mod targets;
 

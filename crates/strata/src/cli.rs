@@ -77,6 +77,51 @@ pub enum DrCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A rehearsal of the loss of the primary region. With --emulator (or an environment that
+    /// targets the emulator): the region is taken out, the failover runbook runs for real, the
+    /// app is checked through Front Door, and a report (markdown and JSON, kept in
+    /// .strata/dr/ENV) gives the achieved RPO and RTO, each step's documented duration on Azure
+    /// and the verdict against the targets. Exits 2 when a target is missed.
+    Drill(DrArgs),
+    /// Move the environment to its standby: promote the database replicas, fail storage over,
+    /// give the standby's origins Front Door's first priority, record that the standby serves,
+    /// apply the standby estate. Asks for the environment and region typed out; an interrupted
+    /// failover resumes where it stopped when run again.
+    Failover(DrArgs),
+    /// Move the environment back to its primary region once it answers: the primary database is
+    /// re-seeded from the serving one and switched over, storage regains its geo-redundancy and
+    /// fails back, Front Door's priorities go back, both estates are applied.
+    Failback(DrArgs),
+    /// The drills, failovers and failbacks of an environment, oldest first.
+    History {
+        /// The environment (a file envs/ENV.hcl).
+        #[arg(short = 'e', long = "env", value_name = "ENV")]
+        env: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What `dr drill`, `dr failover` and `dr failback` take.
+#[derive(Debug, Args)]
+pub struct DrArgs {
+    /// The environment (a file envs/ENV.hcl).
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: String,
+    /// The environment's rehearsal on the emulator (.strata/rehearsal/ENV).
+    #[arg(long)]
+    pub emulator: bool,
+    /// The confirmation, typed out: `ENV to REGION` (the region that will serve), for runs
+    /// without a terminal.
+    #[arg(long, value_name = "TEXT")]
+    pub confirm: Option<String>,
+    /// Set a variable: NAME=VALUE (repeatable), as for apply.
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Wait up to this long for the state locks (e.g. 30s, 2m).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
 }
 
 #[cfg(test)]

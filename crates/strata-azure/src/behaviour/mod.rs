@@ -26,6 +26,7 @@
 
 pub mod api_versions;
 pub mod diagnostics;
+pub mod failover;
 mod layers;
 pub mod naming;
 pub mod recovery;

@@ -10,12 +10,17 @@ use strata_core::DrStrategy;
 use strata_engine::recovery::{self, Protection};
 
 use crate::cli::DrCommand;
+use crate::commands::dr_runbook::{self, Kind};
 use crate::session::{self, load_workspace};
 use crate::{Exit, style};
 
 pub async fn run(dir: Option<&Path>, cmd: DrCommand) -> Result<u8> {
     match cmd {
         DrCommand::Status { env, emulator, json } => status(dir, &env, emulator, json).await,
+        DrCommand::Drill(a) => dr_runbook::run(dir, Kind::Drill, a).await,
+        DrCommand::Failover(a) => dr_runbook::run(dir, Kind::Failover, a).await,
+        DrCommand::Failback(a) => dr_runbook::run(dir, Kind::Failback, a).await,
+        DrCommand::History { env, json } => history(dir, &env, json),
     }
 }
 
@@ -149,4 +154,57 @@ fn to_json(p: &Protection, rpo: Duration) -> serde_json::Value {
         "unreadable": p.unreadable,
         "meets_rpo": p.meets(rpo),
     })
+}
+
+/// `strata dr history`: the reports kept for the environment, oldest first.
+fn history(dir: Option<&Path>, env_name: &str, json: bool) -> Result<u8> {
+    let ws = load_workspace(dir)?;
+    let env = ws.environment(env_name)?;
+    let name = env
+        .standby_of
+        .as_ref()
+        .map_or(env.name.clone(), |s| s.primary.clone());
+    let folder = dr_runbook::reports_dir(&ws, &name);
+    let (reports, unreadable) = strata_delivery::drill::history(&folder);
+    for u in &unreadable {
+        eprintln!(
+            "{} {u} is not a report strata can read; skipped",
+            style::warning_label()
+        );
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+        return Ok(0);
+    }
+    if reports.is_empty() {
+        println!(
+            "No drills, failovers or failbacks of {name} yet: `strata dr drill -e {name} --emulator` rehearses one."
+        );
+        return Ok(0);
+    }
+    let d = |s: Option<f64>| s.map_or("—".to_string(), strata_delivery::drill::duration);
+    for r in &reports {
+        println!(
+            "{}  {:<8} {:<6} {}  RPO {} (target {})  RTO {} (target {})  Azure ≈ {}  {}",
+            r.started_at,
+            r.kind,
+            r.target,
+            if r.passed {
+                style::green("passed")
+            } else {
+                style::red("FAILED")
+            },
+            d(r.rpo.achieved_seconds),
+            strata_delivery::drill::duration(r.rpo.target_seconds as f64),
+            d(r.rto.achieved_seconds),
+            strata_delivery::drill::duration(r.rto.target_seconds as f64),
+            strata_delivery::drill::duration(r.projected_rto_seconds as f64),
+            folder
+                .join(format!("{}.md", r.stem()))
+                .strip_prefix(&ws.dir)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+    }
+    Ok(0)
 }

@@ -3,8 +3,10 @@
 mod auth;
 mod delivery;
 mod dr;
+mod dr_emulator;
+mod dr_runbook;
 mod emulator;
-mod estates;
+pub(crate) mod estates;
 mod init;
 mod outcome;
 mod output;

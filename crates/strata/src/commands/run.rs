@@ -542,3 +542,55 @@ fn finish(ws: &Workspace, env: &str, req: &Request, outcome: RunOutcome, shown: 
         }
     }
 }
+
+/// Applies one estate as a step of disaster recovery's runbook, whose typed confirmation
+/// covers it: the plan is shown, not asked about. The caller holds `env`'s lock.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn apply_estate(
+    ws: &Workspace,
+    env: &strata_config::Environment,
+    vars: &[String],
+    emulator: bool,
+    store: &dyn strata_state::StateStore,
+    guard: &strata_state::LockGuard,
+    target: &session::ArmTarget,
+    interrupt: &Interrupt,
+) -> Result<u8> {
+    let req = Request {
+        env: EnvArgs {
+            env: env.name.clone(),
+            emulator,
+            from_state: false,
+            vars: vars.to_vec(),
+            lock_timeout: std::time::Duration::ZERO,
+        },
+        mode: Mode::Apply {
+            saved: None,
+            auto_approve: true,
+        },
+        json: false,
+        refresh: true,
+        parallelism: crate::DEFAULT_PARALLELISM,
+        destroy: false,
+        scope: ScopeArgs {
+            target: Vec::new(),
+            replace: Vec::new(),
+        },
+    };
+    let evaluated = ws.evaluate(env, vars)?;
+    let options = PlanOptions {
+        soft_delete: env.soft_delete,
+        peers: estates::peers(ws, env, emulator).await?,
+        ..PlanOptions::default()
+    };
+    let estate = Estate {
+        ws,
+        req: &req,
+        interrupt,
+        heading: None,
+    };
+    Ok(estate
+        .run(env, &evaluated, options, None, false, store, guard, target)
+        .await?
+        .0)
+}

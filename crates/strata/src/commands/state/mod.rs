@@ -53,9 +53,27 @@ async fn read_state(
 }
 
 async fn list(ws: &Workspace, env: &str, emulator: bool) -> Result<u8> {
-    let (_, state) = read_state(ws, env, emulator).await?;
+    let (env, state) = read_state(ws, env, emulator).await?;
     for r in state.resources.values() {
         println!("{}", r.addr);
+    }
+    // The standby estate keeps its own state: say where (on stderr, so the list stays a list).
+    if let Some(name) = env.standby_name()
+        && let Ok(standby) = ws.environment(&name)
+    {
+        let count = match crate::commands::estates::read_state(ws, &standby, emulator).await {
+            Ok(Some(s)) => format!("{} resources", s.resources.len()),
+            Ok(None) => "no state yet".to_string(),
+            Err(e) => format!("unreadable: {e}"),
+        };
+        eprintln!(
+            "{}",
+            style::dim(&format!(
+                "The standby estate {name} in {} has its own state ({count}): strata state list -e {name}{}",
+                standby.location,
+                if emulator { " --emulator" } else { "" }
+            ))
+        );
     }
     Ok(0)
 }
