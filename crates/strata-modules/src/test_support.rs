@@ -228,3 +228,41 @@ pub fn schema_errors(r: &DesiredResource) -> Vec<String> {
         .map(|v| format!("{} ({t}@{}): {v}", r.addr, r.api_version))
         .collect()
 }
+
+/// Checks that `module` deploys `inputs` in the standby estate as in the primary, in the
+/// standby's region: the same resources with the same bodies, `westeurope` become
+/// `northeurope`.
+pub fn deploys_alike_in_the_standby(
+    module: &dyn Module,
+    label: &'static str,
+    profile: &'static str,
+    inputs: BTreeMap<String, Value>,
+) -> Expansion {
+    let primary = with_recovery(ctx(label, profile));
+    let peer = PeerParts::expanded(module, &primary, inputs.clone());
+    let moved = |rs: &[DesiredResource]| -> Vec<(String, String, String)> {
+        rs.iter()
+            .map(|r| {
+                (
+                    r.addr.to_string(),
+                    r.id.to_string(),
+                    format!("{:?}", r.body).replace("westeurope", "northeurope"),
+                )
+            })
+            .collect()
+    };
+    let expected = moved(&peer.resources);
+    let standby = standby_estate(ctx(label, profile), Some(peer));
+    let e = module
+        .expand(&standby, &inputs)
+        .unwrap_or_else(|errs| panic!("the standby's expansion failed: {errs:#?}"));
+    assert!(!e.resources.is_empty(), "{}", module.source());
+    assert!(
+        e.resources.iter().any(|r| at(r, "location") == "northeurope"),
+        "{:?}",
+        addrs(&e)
+    );
+    assert!(!format!("{:?}", e.resources).contains("westeurope"));
+    assert_eq!(moved(&e.resources), expected);
+    e
+}

@@ -356,3 +356,18 @@ fn app_service_inputs_are_checked() {
     let (path, ..) = one_error(expand("dev", with(app_inputs(), vec![("runtime", s("node"))])));
     assert_eq!(path, "runtime");
 }
+
+#[test]
+fn the_standby_runs_its_own_app_machines_and_scale_set() {
+    deploys_alike_in_the_standby(&ComputeModule, "compute", "prod", inputs(app_inputs()));
+    deploys_alike_in_the_standby(&ComputeModule, "compute", "prod", inputs(vm_inputs()));
+    deploys_alike_in_the_standby(
+        &ComputeModule,
+        "compute",
+        "prod",
+        inputs(with(
+            vm_inputs(),
+            vec![("kind", s("vmss")), ("name", s("vmss-shop"))],
+        )),
+    );
+}
