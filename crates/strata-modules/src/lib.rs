@@ -8,7 +8,8 @@
 //!   deny-by-default NSG; its `subnets` output tells later layers each subnet's role.
 //! - [`StorageModule`] (`storage`) and [`KeyVaultModule`] (`key_vault`): secured services,
 //!   and [`DatabaseModule`] (`database`): PostgreSQL with private access only.
-//! - [`ComputeModule`] (`compute`): VMs, a scale set or an App Service web app.
+//! - [`ComputeModule`] (`compute`): VMs, a scale set or an App Service web app; VMs of an
+//!   environment with disaster recovery get an Azure Backup vault and daily policy.
 //! - [`EdgeModule`] (`edge`): Front Door or an Application Gateway, with a WAF per profile.
 //! - [`MonitoringModule`] (`monitoring`): Log Analytics and Application Insights, the sink of
 //!   the stack's automatic diagnostic settings, built by [`diagnostics`] from strata-azure's

@@ -304,6 +304,14 @@ fn the_primary_front_door_sends_to_the_standby_origins_at_the_next_priority() {
     for r in &e.resources {
         assert_eq!(schema_errors(r), Vec::<String>::new());
     }
+    // Azure publishes priorities 1-5: the check above would see one outside them.
+    let mut beyond = origin.clone();
+    if let Value::Object(top) = &mut beyond.body
+        && let Some(Value::Object(props)) = top.get_mut("properties")
+    {
+        props.insert("priority".into(), Value::from(6));
+    }
+    assert_eq!(schema_errors(&beyond).len(), 1, "{:?}", schema_errors(&beyond));
 }
 
 #[test]
