@@ -8,11 +8,18 @@
 //! - `kind = "app_service"` ([`app_service`]): a Linux App Service plan (`plan`) and web app
 //!   (`app`), HTTPS only, TLS 1.2, FTP off, integrated into the app subnet.
 //!
+//! With disaster recovery (in either estate), VMs get Azure Backup's vault and daily policy
+//! in their own region, geo-redundant with cross-region restore ([`backup`]: the machines
+//! themselves are enrolled outside strata). Azure Backup does not protect the instances of a
+//! scale set as VMs: a scale set is redeployed from code in the secondary region (the standby
+//! estate runs its own), and nothing backs it up. An App Service app is likewise redeployed.
+//!
 //! Sizes, instance counts and zones come from the profile, and the profile refuses sizes it
 //! does not allow (large sizes in dev, burstable sizes in staging and prod). Every output
 //! exists for every kind; those that do not apply are empty or null.
 
 mod app_service;
+mod backup;
 mod os;
 mod vm;
 mod vmss;
@@ -198,6 +205,12 @@ const OUTPUTS: &[OutputSpec] = &[
         name: "public_ip_addresses",
         sensitive: false,
         description: "vm: the VMs' public addresses, when `public_ip` is on (known after apply).",
+    },
+    OutputSpec {
+        name: "backup_vault_id",
+        sensitive: false,
+        description: "vm, with disaster recovery: the Recovery Services vault (in the VMs' region, geo-redundant \
+                      with cross-region restore) holding the `daily-vm` backup policy; null otherwise.",
     },
     OutputSpec {
         name: "scale_set_id",

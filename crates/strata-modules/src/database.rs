@@ -12,13 +12,25 @@
 //! strata never invents a password: ARM cannot read a Key Vault secret back, so a generated
 //! password would live only in state. The profile chooses the sku, storage, backup retention,
 //! geo-redundant backups and zone-redundant high availability.
+//!
+//! In the standby estate of warm disaster recovery, the server is a cross-region read replica
+//! of the primary's (`createMode = Replica`, the primary's server found in the block's peer):
+//! same sku, storage and version, in the standby's own region, delegated subnet and private
+//! DNS zone. It sends no administrator, password or authentication settings (a replica takes
+//! the primary's), has neither high availability nor geo-redundant backup (replicas have
+//! none, whatever the inputs say), and creates no databases nor Entra administrator: they
+//! replicate from the primary. Burstable servers have no replicas. How the replica was created
+//! (`createMode`, `sourceServerResourceId`) is ignored by the diff rather than replacing the
+//! server: ARM does not return `createMode`, and `strata dr failover` promotes the replica,
+//! which then has no source.
 
 mod settings;
 
 use std::collections::BTreeMap;
 
 use strata_core::{
-    Deferred, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ResourceAddr, Value,
+    ArmId, Deferred, EstateRole, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec,
+    ResourceAddr, Value,
 };
 
 use crate::common::{self, Placement, SubnetRef, reference};
@@ -157,7 +169,7 @@ const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "database_ids",
         sensitive: false,
-        description: "Database ids by name.",
+        description: "Database ids by name (on a standby's replica: the primary's databases, replicated).",
     },
     OutputSpec {
         name: "private_dns_zone_id",
@@ -215,6 +227,10 @@ impl Module for DatabaseModule {
         );
         let auth = settings::read_auth(&fields, &mut errs);
         let databases = settings::read_databases(&fields, &mut errs);
+        let replica_of = s
+            .as_ref()
+            .and_then(|s| errs.take(replica_source(ctx, &fields, s)))
+            .flatten();
         errs.finish()?;
         let (Some(place), Some(name), Some((subnet, vnet_id)), Some(s), Some(auth), Some(databases)) =
             (place, name, subnet, s, auth, databases)
@@ -260,6 +276,44 @@ impl Module for DatabaseModule {
 
         let server_id = common::id(&fields, "name", &group, SERVER_TYPE, &name)?;
         let server_addr = ResourceAddr::module(label, "server", None);
+        if let Some(source) = replica_of {
+            let mut server = common::resource(
+                server_addr.clone(),
+                server_id.clone(),
+                API_VERSION,
+                replica_body(&place, &s, &subnet, &zone_id, &source),
+                Layer::Data,
+                &[&zone_addr, &link_addr],
+            );
+            server.force_new = strata_azure::replace_on_change(&server.resource_type());
+            // How the server was created is not a setting: ARM does not return `createMode`,
+            // and a promoted replica (`strata dr failover`) no longer has a source. Neither may
+            // replace the server (that would destroy the promoted database), nor show as a
+            // change.
+            server.lifecycle.ignore_changes = vec![
+                common::path("properties.createMode"),
+                common::path("properties.sourceServerResourceId"),
+            ];
+            server.lifecycle.prevent_destroy = Profile::of(ctx).defaults().prevent_destroy_stateful;
+            let database_ids = databases
+                .iter()
+                .map(|db| (db.clone(), Value::from(server_id.child("databases", db).as_str())))
+                .collect();
+            let outputs = outputs(
+                &server_addr,
+                &server_id,
+                name,
+                &databases,
+                database_ids,
+                &zone_id,
+                auth,
+            );
+            return Ok(Expansion {
+                resources: vec![zone, link, server],
+                outputs,
+                diagnostics: None,
+            });
+        }
         let mut props = vec![
             ("version", Value::from(s.version.as_str())),
             (
@@ -357,42 +411,158 @@ impl Module for DatabaseModule {
             resources.push(r);
         }
 
-        let fqdn = Value::attr(&server_addr, "properties.fullyQualifiedDomainName");
-        let first_db = databases.first().cloned().unwrap_or_else(|| "postgres".into());
-        let mut parts = vec![
-            Value::from("host="),
-            fqdn.clone(),
-            Value::from(format!(" port=5432 dbname={first_db}")),
-        ];
-        if let Some(p) = &auth.password {
-            parts.push(Value::from(format!(" user={}", auth.login)));
-            parts.push(Value::from(" password="));
-            parts.push(settings::quoted(p));
-        }
-        parts.push(Value::from(" sslmode=require"));
-        let connection = Value::unknown(Deferred::Template { parts }).sensitive();
-        let outputs = BTreeMap::from([
-            ("server_id".to_string(), Value::from(server_id.as_str())),
-            ("server_name".to_string(), Value::from(name)),
-            ("fqdn".to_string(), fqdn),
-            ("database_ids".to_string(), Value::Object(database_ids)),
-            ("private_dns_zone_id".to_string(), Value::from(zone_id.as_str())),
-            (
-                "administrator_login".to_string(),
-                if auth.password.is_some() {
-                    Value::from(auth.login)
-                } else {
-                    Value::Null
-                },
-            ),
-            ("connection_string".to_string(), connection),
-        ]);
+        let outputs = outputs(
+            &server_addr,
+            &server_id,
+            name,
+            &databases,
+            database_ids,
+            &zone_id,
+            auth,
+        );
         Ok(Expansion {
             resources,
             outputs,
             diagnostics: None,
         })
     }
+}
+
+/// The block's outputs: the server's own, for a primary as for a replica.
+fn outputs(
+    server_addr: &ResourceAddr,
+    server_id: &ArmId,
+    name: String,
+    databases: &[String],
+    database_ids: BTreeMap<String, Value>,
+    zone_id: &ArmId,
+    auth: settings::Auth,
+) -> BTreeMap<String, Value> {
+    let fqdn = Value::attr(server_addr, "properties.fullyQualifiedDomainName");
+    let first_db = databases.first().cloned().unwrap_or_else(|| "postgres".into());
+    let mut parts = vec![
+        Value::from("host="),
+        fqdn.clone(),
+        Value::from(format!(" port=5432 dbname={first_db}")),
+    ];
+    if let Some(p) = &auth.password {
+        parts.push(Value::from(format!(" user={}", auth.login)));
+        parts.push(Value::from(" password="));
+        parts.push(settings::quoted(p));
+    }
+    parts.push(Value::from(" sslmode=require"));
+    let connection = Value::unknown(Deferred::Template { parts }).sensitive();
+    BTreeMap::from([
+        ("server_id".to_string(), Value::from(server_id.as_str())),
+        ("server_name".to_string(), Value::from(name)),
+        ("fqdn".to_string(), fqdn),
+        ("database_ids".to_string(), Value::Object(database_ids)),
+        ("private_dns_zone_id".to_string(), Value::from(zone_id.as_str())),
+        (
+            "administrator_login".to_string(),
+            if auth.password.is_some() {
+                Value::from(auth.login)
+            } else {
+                Value::Null
+            },
+        ),
+        ("connection_string".to_string(), connection),
+    ])
+}
+
+/// In the standby estate (warm disaster recovery), the primary's server in the peer's
+/// resources, whose read replica this block creates. Burstable servers have no replicas.
+fn replica_source(
+    ctx: &ModuleContext<'_>,
+    fields: &Fields<'_>,
+    s: &settings::Settings,
+) -> Result<Option<ArmId>, InputError> {
+    if ctx.estate.role != EstateRole::Standby {
+        return Ok(None);
+    }
+    if s.tier == "Burstable" {
+        return Err(fields
+            .error(
+                "sku",
+                format!(
+                    "the standby estate `{}` keeps a read replica of the primary server, and the Burstable sku {} \
+                     has no read replicas",
+                    ctx.environment, s.sku
+                ),
+            )
+            .hint("use a General Purpose sku such as Standard_D2ds_v5, or disaster_recovery { strategy = \"cold\" }"));
+    }
+    let primary = ctx.estate.peer.as_ref().and_then(|p| {
+        p.resources
+            .iter()
+            .find(|r| r.resource_type().eq_ignore_ascii_case(SERVER_TYPE))
+    });
+    match primary {
+        Some(r) => Ok(Some(r.id.clone())),
+        None => Err(fields
+            .error(
+                "name",
+                format!(
+                    "the standby estate `{}` keeps a read replica of the primary server, and the primary's \
+                     evaluation of this block {}",
+                    ctx.environment,
+                    if ctx.estate.peer.is_some() {
+                        "has no server"
+                    } else {
+                        "was not given"
+                    }
+                ),
+            )
+            .hint("evaluate the standby together with its primary environment")),
+    }
+}
+
+/// The standby's server: a read replica of `source`, in its own region and delegated subnet,
+/// with the primary's compute, storage and version. Its administrator, authentication and
+/// databases come from the primary; replicas have neither high availability nor geo-redundant
+/// backup.
+fn replica_body(
+    place: &Placement,
+    s: &settings::Settings,
+    subnet: &SubnetRef,
+    zone_id: &ArmId,
+    source: &ArmId,
+) -> Value {
+    let props = vec![
+        ("createMode", Value::from("Replica")),
+        ("sourceServerResourceId", Value::from(source.as_str())),
+        ("version", Value::from(s.version.as_str())),
+        (
+            "storage",
+            Value::object([("storageSizeGB", Value::from(s.storage_gb))]),
+        ),
+        (
+            "backup",
+            Value::object([("geoRedundantBackup", Value::from("Disabled"))]),
+        ),
+        (
+            "highAvailability",
+            Value::object([("mode", Value::from("Disabled"))]),
+        ),
+        (
+            "network",
+            Value::object([
+                ("delegatedSubnetResourceId", subnet.id.clone()),
+                ("privateDnsZoneArmResourceId", Value::from(zone_id.as_str())),
+                ("publicNetworkAccess", Value::from("Disabled")),
+            ]),
+        ),
+    ];
+    let mut body = place.top();
+    body.push((
+        "sku",
+        Value::object([
+            ("name", Value::from(s.sku.as_str())),
+            ("tier", Value::from(s.tier)),
+        ]),
+    ));
+    body.push(("properties", Value::object(props)));
+    Value::object(body)
 }
 
 /// The subnet (a delegated data subnet) and its virtual network.

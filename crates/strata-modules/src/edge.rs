@@ -8,13 +8,21 @@
 //! - `kind = "application_gateway"` ([`app_gateway`]): a Standard public IP and a v2 gateway
 //!   (HTTP listener, backend pool of `origins`, HTTPS backend settings with a health probe,
 //!   and a routing rule with a priority, which Azure requires); `WAF_v2` with `waf`.
+//!
+//! Disaster recovery: Front Door is global, so in the standby estate a Front Door block
+//! creates nothing and answers with the primary's outputs, while the primary's block sends
+//! traffic to the standby's origins at a lower priority (swapped while the standby serves).
+//! An application gateway is regional: the standby estate deploys its own, the second
+//! gateway that Front Door or DNS fails over to.
 
 mod app_gateway;
 mod front_door;
 
 use std::collections::BTreeMap;
 
-use strata_core::{Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, Value};
+use strata_core::{
+    EstateRole, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, Value,
+};
 
 use crate::common::{Placement, SubnetRef};
 use crate::inputs::{Errors, Fields, Input};
@@ -61,7 +69,9 @@ const INPUTS: &[InputSpec] = &[
         name: "origins",
         ty: "list(string)",
         required: true,
-        description: "Host names (or addresses) traffic is sent to, e.g. [module.app.default_hostname].",
+        description: "Host names (or addresses) traffic is sent to, e.g. [module.app.default_hostname]. With a warm \
+                      standby, the primary's Front Door also sends to the standby block's origins, at priority 2 \
+                      (1 while the standby serves).",
     },
     InputSpec {
         name: "sku",
@@ -179,6 +189,9 @@ impl Module for EdgeModule {
         let fields = Fields::root(inputs);
         let mut errs = Errors::default();
         let kind = errs.take(crate::common::choice(&fields, "kind", KINDS, "front_door"));
+        if kind.as_deref() == Some("front_door") && ctx.estate.role == EstateRole::Standby {
+            return front_door_standby(ctx);
+        }
         if let Some(kind) = &kind {
             for (input, only) in ONLY_FOR {
                 if fields.get(input).is_some() && kind != only {
@@ -272,6 +285,29 @@ impl Module for EdgeModule {
             diagnostics: None,
         })
     }
+}
+
+/// The standby estate's Front Door: the primary's (Front Door is global, and the primary's
+/// block routes to the standby's origins), so no resources and the primary's outputs.
+fn front_door_standby(ctx: &ModuleContext<'_>) -> Result<Expansion, Vec<InputError>> {
+    let Some(peer) = &ctx.estate.peer else {
+        return Err(vec![
+            InputError::new(
+                &["kind"],
+                format!(
+                    "the standby estate `{}` shares the primary's Front Door: its outputs are the primary's, and the \
+                     primary's evaluation of this block was not given",
+                    ctx.environment
+                ),
+            )
+            .hint("evaluate the standby together with its primary environment"),
+        ]);
+    };
+    Ok(Expansion {
+        resources: Vec::new(),
+        outputs: peer.outputs.clone(),
+        diagnostics: None,
+    })
 }
 
 /// `subnet`, read for an application gateway.

@@ -8,7 +8,8 @@
 //!   deny-by-default NSG; its `subnets` output tells later layers each subnet's role.
 //! - [`StorageModule`] (`storage`) and [`KeyVaultModule`] (`key_vault`): secured services,
 //!   and [`DatabaseModule`] (`database`): PostgreSQL with private access only.
-//! - [`ComputeModule`] (`compute`): VMs, a scale set or an App Service web app.
+//! - [`ComputeModule`] (`compute`): VMs, a scale set or an App Service web app; VMs of an
+//!   environment with disaster recovery get an Azure Backup vault and daily policy.
 //! - [`EdgeModule`] (`edge`): Front Door or an Application Gateway, with a WAF per profile.
 //! - [`MonitoringModule`] (`monitoring`): Log Analytics and Application Insights, the sink of
 //!   the stack's automatic diagnostic settings, built by [`diagnostics`] from strata-azure's
@@ -18,6 +19,14 @@
 //!   storage accounts, Key Vaults and PostgreSQL servers), and the VM sizes each refuses.
 //! - [`inputs`]: typed, path-aware reading of inputs that tolerates values known only after
 //!   apply; every module reads its inputs through it.
+//!
+//! Disaster recovery: an environment with a warm standby expands each block twice, for the
+//! primary and the standby estate ([`ModuleContext::estate`](strata_core::ModuleContext)).
+//! In the standby, `storage` and a Front Door `edge` create nothing and answer with the
+//! primary's outputs (geo-replication and a global Front Door are their copies), `database`
+//! is a cross-region read replica of the primary's server, `networking` refuses an address
+//! space that overlaps the other estate's, and the other modules deploy as in the primary.
+//! The primary's Front Door adds the standby's origins at the next priority.
 //!
 //! Each module implements [`Module`](strata_core::Module): it validates everything it can
 //! before any call to Azure, reporting every problem with the path of the offending input,

@@ -6,6 +6,9 @@
 //! with a deny-all inbound rule; each subnet's role (`app`, `data`, `management`) decides
 //! whether its rules may let in the internet. Everything is validated before any call:
 //! prefixes, overlaps, containment, priorities, names and enum values.
+//!
+//! With disaster recovery, each estate (primary and standby) deploys its own network, and
+//! its address space must not overlap the other estate's (the block's peer).
 
 mod cidr;
 mod nsg;
@@ -54,7 +57,8 @@ const INPUTS: &[InputSpec] = &[
         name: "address_space",
         ty: "list(string)",
         required: true,
-        description: "The VNet's CIDR prefixes, e.g. [\"10.0.0.0/16\"]; they must not overlap.",
+        description: "The VNet's CIDR prefixes, e.g. [\"10.0.0.0/16\"]; they must not overlap, nor overlap the \
+                      other estate's (primary or standby) with disaster recovery.",
     },
     InputSpec {
         name: "subnets",
@@ -153,6 +157,9 @@ impl Module for NetworkingModule {
         let spaces = address_space
             .as_ref()
             .and_then(|a| check_address_space(&fields, a.known.as_deref(), &mut errs));
+        if let (Some(spaces), Some(peer)) = (&spaces, &ctx.estate.peer) {
+            check_against_peer(&fields, spaces, peer, &mut errs);
+        }
 
         let entries = errs
             .take(fields.opt_known_map_object("subnets", "its keys name the subnets and their NSGs"))
@@ -344,6 +351,42 @@ fn check_address_space(
         );
     }
     complete.then_some(nets)
+}
+
+/// The two estates of an environment are peered or connected in a failover, so their
+/// networks must not share addresses: every prefix is checked against the peer block's known
+/// `address_space`.
+fn check_against_peer(
+    fields: &Fields<'_>,
+    spaces: &[(usize, ipnet::IpNet)],
+    peer: &strata_core::Peer<'_>,
+    errs: &mut Errors,
+) {
+    let Some(theirs) = peer.inputs.get("address_space").and_then(Value::as_list) else {
+        return;
+    };
+    let theirs: Vec<ipnet::IpNet> = theirs
+        .iter()
+        .filter_map(|p| p.as_str().and_then(|p| cidr::parse(p).ok()))
+        .collect();
+    let path = fields.path_to("address_space");
+    for (i, net) in spaces {
+        if let Some(other) = theirs.iter().find(|o| cidr::overlap(net, o)) {
+            errs.push(
+                error_at(
+                    join(&path, &[PathStep::Index(*i)]),
+                    format!(
+                        "`{net}` overlaps `{other}` of the {} estate `{}` ({}): the two estates' networks must not \
+                         share addresses",
+                        peer.role.as_str(),
+                        peer.environment,
+                        peer.location
+                    ),
+                )
+                .hint("give the standby its own range: disaster_recovery { variables = { vnet_cidr = \"10.31.0.0/16\" } }"),
+            );
+        }
+    }
 }
 
 fn prefix_at(nets: &[(usize, ipnet::IpNet)], index: usize) -> String {

@@ -114,6 +114,9 @@ pub struct Defaults {
     pub database_backup_retention_days: i64,
     /// monitoring `retention_days`.
     pub log_retention_days: i64,
+    /// compute (VMs with disaster recovery): days each daily Azure Backup recovery point is
+    /// kept.
+    pub vm_backup_retention_days: i64,
     /// monitoring `daily_quota_gb` (`None`: no cap).
     pub log_daily_quota_gb: Option<i64>,
     /// `lifecycle { prevent_destroy }` of the stateful resources (storage accounts, Key Vaults,
@@ -145,6 +148,7 @@ const DEV: Defaults = Defaults {
     database_geo_redundant_backup: false,
     database_backup_retention_days: 7,
     log_retention_days: 30,
+    vm_backup_retention_days: 7,
     log_daily_quota_gb: Some(1),
     prevent_destroy_stateful: false,
 };
@@ -172,6 +176,7 @@ const STAGING: Defaults = Defaults {
     database_geo_redundant_backup: true,
     database_backup_retention_days: 14,
     log_retention_days: 60,
+    vm_backup_retention_days: 14,
     log_daily_quota_gb: None,
     prevent_destroy_stateful: false,
 };
@@ -199,6 +204,7 @@ const PROD: Defaults = Defaults {
     database_geo_redundant_backup: true,
     database_backup_retention_days: 35,
     log_retention_days: 90,
+    vm_backup_retention_days: 30,
     log_daily_quota_gb: None,
     prevent_destroy_stateful: true,
 };

@@ -192,6 +192,17 @@ mod tests {
     }
 
     #[test]
+    fn the_standby_has_its_own_group_in_its_region() {
+        let e = crate::test_support::deploys_alike_in_the_standby(
+            &ResourceGroupModule,
+            "rg",
+            "prod",
+            BTreeMap::from([("name".to_string(), Value::from("rg-shop-prod-dr"))]),
+        );
+        assert_eq!(e.outputs["location"], Value::from("northeurope"));
+    }
+
+    #[test]
     fn location_input_wins_and_is_normalised() {
         let e = expand(vec![
             ("name", Value::from("rg")),

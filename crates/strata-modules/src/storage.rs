@@ -6,13 +6,18 @@
 //! comes from the profile (LRS in dev, GZRS in staging, RA-GZRS in prod). The keys are read
 //! after every write through the `listKeys` action (kept as a sensitive attribute), so the
 //! key and connection string outputs are known after apply and always sensitive.
+//!
+//! In the standby estate of an environment with disaster recovery, the module creates
+//! nothing: the account's geo-replication (GZRS or RA-GZRS, the default when disaster
+//! recovery is declared) is the storage's copy in the secondary region, and the block's
+//! outputs are the primary's (the same account).
 
 use std::collections::BTreeMap;
 
 use strata_azure::behaviour::regions::storage_geo_replication;
 use strata_core::{
-    Deferred, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec, ReadAction,
-    ResourceAddr, Value,
+    Deferred, EstateRole, Expansion, InputError, InputSpec, Layer, Module, ModuleContext, OutputSpec,
+    ReadAction, ResourceAddr, Value,
 };
 
 use crate::common::{self, Placement};
@@ -198,6 +203,9 @@ impl Module for StorageModule {
         ctx: &ModuleContext<'_>,
         inputs: &BTreeMap<String, Value>,
     ) -> Result<Expansion, Vec<InputError>> {
+        if ctx.estate.role == EstateRole::Standby {
+            return standby(ctx);
+        }
         let defaults = Profile::of(ctx).defaults();
         let fields = Fields::root(inputs);
         let mut errs = Errors::default();
@@ -377,6 +385,29 @@ impl Module for StorageModule {
             diagnostics: None,
         })
     }
+}
+
+/// The standby estate's block: no resources (the primary's account replicates to the
+/// secondary region), and the primary's outputs.
+fn standby(ctx: &ModuleContext<'_>) -> Result<Expansion, Vec<InputError>> {
+    let Some(peer) = &ctx.estate.peer else {
+        return Err(vec![
+            InputError::new(
+                &["name"],
+                format!(
+                    "the standby estate `{}` has no storage account of its own: its outputs are the primary's, \
+                     and the primary's evaluation of this block was not given",
+                    ctx.environment
+                ),
+            )
+            .hint("evaluate the standby together with its primary environment"),
+        ]);
+    };
+    Ok(Expansion {
+        resources: Vec::new(),
+        outputs: peer.outputs.clone(),
+        diagnostics: None,
+    })
 }
 
 struct Container {

@@ -28,6 +28,9 @@ pub const FRONT_DOOR_WAF: &str = "2024-02-01";
 pub const LOG_ANALYTICS: &str = "2023-09-01";
 /// Application Insights components (`monitoring`).
 pub const APPLICATION_INSIGHTS: &str = "2020-02-02";
+/// Recovery Services vaults and their VM backup policies (`compute`, VMs with disaster
+/// recovery).
+pub const RECOVERY_SERVICES: &str = "2024-04-01";
 /// Diagnostic settings, on every resource a monitoring module collects.
 pub const DIAGNOSTIC_SETTINGS: &str = "2021-05-01-preview";
 
@@ -92,6 +95,12 @@ pub const WRITES: &[Write] = &[
     w("compute", "Microsoft.Compute/virtualMachineScaleSets", COMPUTE),
     w("compute", "Microsoft.Network/networkInterfaces", NETWORK),
     w("compute", "Microsoft.Network/publicIPAddresses", NETWORK),
+    w("compute", "Microsoft.RecoveryServices/vaults", RECOVERY_SERVICES),
+    w(
+        "compute",
+        "Microsoft.RecoveryServices/vaults/backupPolicies",
+        RECOVERY_SERVICES,
+    ),
     w("compute", "Microsoft.Web/serverfarms", WEB),
     w("compute", "Microsoft.Web/sites", WEB),
     w("edge", "Microsoft.Cdn/profiles", CDN),

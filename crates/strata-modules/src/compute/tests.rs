@@ -356,3 +356,147 @@ fn app_service_inputs_are_checked() {
     let (path, ..) = one_error(expand("dev", with(app_inputs(), vec![("runtime", s("node"))])));
     assert_eq!(path, "runtime");
 }
+
+#[test]
+fn the_standby_runs_its_own_app_machines_and_scale_set() {
+    deploys_alike_in_the_standby(&ComputeModule, "compute", "prod", inputs(app_inputs()));
+    deploys_alike_in_the_standby(&ComputeModule, "compute", "prod", inputs(vm_inputs()));
+    deploys_alike_in_the_standby(
+        &ComputeModule,
+        "compute",
+        "prod",
+        inputs(with(
+            vm_inputs(),
+            vec![("kind", s("vmss")), ("name", s("vmss-shop"))],
+        )),
+    );
+}
+
+#[test]
+fn vms_with_disaster_recovery_get_a_geo_redundant_backup_vault_in_their_region() {
+    for (profile, days) in [("dev", 7), ("staging", 14), ("prod", 30)] {
+        let ctx = with_recovery(ctx("compute", profile));
+        let e = ComputeModule.expand(&ctx, &inputs(vm_inputs())).unwrap();
+        let vault = find(&e, "module.compute.backup_vault");
+        assert_eq!(
+            vault.id.as_str(),
+            format!(
+                "/subscriptions/{SUB}/resourceGroups/rg-shop-dev/providers/Microsoft.RecoveryServices/vaults/rsv-vm-shop-dev"
+            )
+        );
+        assert_eq!(
+            vault.body.to_json().unwrap(),
+            json!({
+                "location": "westeurope",
+                "sku": {"name": "RS0", "tier": "Standard"},
+                "properties": {
+                    "publicNetworkAccess": "Enabled",
+                    "redundancySettings": {
+                        "standardTierStorageRedundancy": "GeoRedundant",
+                        "crossRegionRestore": "Enabled",
+                    },
+                },
+            })
+        );
+        let policy = find(&e, "module.compute.backup_policy");
+        assert_eq!(
+            policy.id.as_str(),
+            format!("{}/backupPolicies/daily-vm", vault.id)
+        );
+        assert_eq!(
+            at(policy, "properties.backupManagementType"),
+            json!("AzureIaasVM")
+        );
+        assert_eq!(
+            at(policy, "properties.schedulePolicy"),
+            json!({
+                "schedulePolicyType": "SimpleSchedulePolicy",
+                "scheduleRunFrequency": "Daily",
+                "scheduleRunTimes": ["2024-01-01T02:00:00Z"],
+            })
+        );
+        assert_eq!(
+            at(policy, "properties.retentionPolicy"),
+            json!({
+                "retentionPolicyType": "LongTermRetentionPolicy",
+                "dailySchedule": {
+                    "retentionTimes": ["2024-01-01T02:00:00Z"],
+                    "retentionDuration": {"count": days, "durationType": "Days"},
+                },
+            }),
+            "{profile}"
+        );
+        assert!(
+            policy
+                .depends_on
+                .contains(&strata_core::Dependency::Resource(vault.addr.clone()))
+        );
+        assert_eq!(e.outputs["backup_vault_id"], s(vault.id.as_str()));
+        outputs_match(&ComputeModule, &e);
+        // Azure publishes these types at the version written, but the catalogue carries no
+        // full schema for Recovery Services to check the bodies against.
+        let catalogue = strata_azure::Catalogue::global().unwrap();
+        for r in [vault, policy] {
+            let t = r.resource_type();
+            assert_eq!(
+                strata_azure::api_versions::written("compute", &t),
+                Some(r.api_version.as_str())
+            );
+            assert!(catalogue.has_version(&t, &r.api_version), "{t}");
+            assert!(
+                !catalogue.has_schemas(&t),
+                "{t} now has a schema: check the body against it"
+            );
+        }
+        for r in e
+            .resources
+            .iter()
+            .filter(|r| r.addr.name != "backup_vault" && r.addr.name != "backup_policy")
+        {
+            assert_eq!(schema_errors(r), Vec::<String>::new());
+        }
+    }
+
+    // In the standby estate, the vault is in the standby's region.
+    let standby_ctx = standby_estate(ctx("compute", "prod"), None);
+    let e = ComputeModule.expand(&standby_ctx, &inputs(vm_inputs())).unwrap();
+    assert_eq!(
+        at(find(&e, "module.compute.backup_vault"), "location"),
+        json!("northeurope")
+    );
+}
+
+#[test]
+fn no_backup_without_disaster_recovery_nor_for_scale_sets_and_apps() {
+    let plain = expand("prod", vm_inputs()).unwrap();
+    assert!(!addrs(&plain).iter().any(|a| a.contains("backup")));
+    assert_eq!(plain.outputs["backup_vault_id"], Value::Null);
+    let ctx = with_recovery(ctx("compute", "prod"));
+    for pairs in [
+        with(vm_inputs(), vec![("kind", s("vmss")), ("name", s("vmss-shop"))]),
+        app_inputs(),
+    ] {
+        let e = ComputeModule.expand(&ctx, &inputs(pairs)).unwrap();
+        assert!(!addrs(&e).iter().any(|a| a.contains("backup")), "{:?}", addrs(&e));
+        assert_eq!(e.outputs["backup_vault_id"], Value::Null);
+    }
+}
+
+#[test]
+fn a_vault_name_azure_refuses_is_an_error_on_name() {
+    let ctx = with_recovery(ctx("compute", "prod"));
+    // 48 characters make a valid VM name, but `rsv-` makes the vault's 50 too long.
+    let long = "v".repeat(48);
+    let pairs = with(vm_inputs(), vec![("name", s(&long))]);
+    let errs = errors(ComputeModule.expand(&ctx, &inputs(pairs.clone())));
+    assert!(
+        errs.iter()
+            .any(|(p, m, _)| p == "name" && m.contains(&format!("rsv-{long}"))),
+        "{errs:#?}"
+    );
+    assert!(
+        ComputeModule
+            .expand(&crate::test_support::ctx("compute", "prod"), &inputs(pairs))
+            .is_ok()
+    );
+}

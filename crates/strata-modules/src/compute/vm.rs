@@ -1,10 +1,11 @@
-//! `kind = "vm"`: Linux VMs with their NICs and, when asked, public IPs.
+//! `kind = "vm"`: Linux VMs with their NICs and, when asked, public IPs; with disaster
+//! recovery, a backup vault and policy in their region ([`super::backup`]).
 
 use std::collections::BTreeMap;
 
 use strata_core::{DesiredResource, Layer, ResourceAddr, Value};
 
-use super::{Common, count, os};
+use super::{Common, backup, count, os};
 use crate::common::{self, reference};
 use crate::inputs::Errors;
 
@@ -50,6 +51,10 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
                 break;
             }
         }
+    }
+    let backed_up = c.ctx.disaster_recovery.is_some();
+    if backed_up {
+        backup::check(c, errs);
     }
     let (machine, n, public_ip, subnet) = (machine?, n?, public_ip?, subnet?);
     if !errs.is_empty() {
@@ -181,7 +186,14 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
         vm_ids.push(Value::from(vm_id.as_str()));
         resources.push(vm);
     }
+    let mut vault_id = Value::Null;
+    if backed_up {
+        let (backup, id) = backup::resources(c, errs)?;
+        resources.extend(backup);
+        vault_id = Value::from(id.as_str());
+    }
     let outputs = BTreeMap::from([
+        ("backup_vault_id".to_string(), vault_id),
         ("vm_ids".to_string(), Value::List(vm_ids)),
         ("nic_ids".to_string(), Value::List(nic_ids)),
         ("private_ip_addresses".to_string(), Value::List(private_ips)),

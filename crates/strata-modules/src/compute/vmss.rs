@@ -1,4 +1,8 @@
 //! `kind = "vmss"`: one Uniform VM scale set, zone-balanced over the profile's zones.
+//!
+//! Disaster recovery: Azure Backup does not protect a scale set's instances as VMs, so a scale
+//! set gets no backup vault; it holds no state of its own and is redeployed from code in the
+//! secondary region (the standby estate deploys its own).
 
 use std::collections::BTreeMap;
 

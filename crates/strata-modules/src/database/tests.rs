@@ -311,3 +311,139 @@ fn disaster_recovery_turns_geo_backup_on_by_default() {
         "Disabled"
     );
 }
+
+fn prod_primary() -> strata_core::ModuleContext<'static> {
+    with_recovery(ctx("db", "prod"))
+}
+
+/// The standby's inputs: its own name and the standby network's data subnet.
+fn standby_inputs() -> Vec<(&'static str, Value)> {
+    let vnet = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-shop-prod-dr/providers/Microsoft.Network/virtualNetworks/vnet-shop-prod-dr"
+    );
+    with(
+        base(),
+        vec![
+            ("resource_group", s("rg-shop-prod-dr")),
+            ("name", s("psql-shop-prod-dr")),
+            (
+                "subnet",
+                Value::object([
+                    ("id", Value::from(format!("{vnet}/subnets/data"))),
+                    ("role", s("data")),
+                    ("delegation", s(PG)),
+                    ("vnet_id", Value::from(vnet)),
+                ]),
+            ),
+        ],
+    )
+}
+
+fn prod_standby() -> (strata_core::ModuleContext<'static>, String) {
+    let peer = PeerParts::expanded(&DatabaseModule, &prod_primary(), inputs(base()));
+    let primary_server = find_in(&peer.resources, "module.db.server").id.to_string();
+    (standby_estate(ctx("db", "prod"), Some(peer)), primary_server)
+}
+
+fn find_in<'a>(
+    resources: &'a [strata_core::DesiredResource],
+    addr: &str,
+) -> &'a strata_core::DesiredResource {
+    resources.iter().find(|r| r.addr.to_string() == addr).unwrap()
+}
+
+#[test]
+fn the_standby_server_is_a_cross_region_replica_of_the_primary() {
+    let (standby_ctx, primary_server) = prod_standby();
+    let e = DatabaseModule
+        .expand(&standby_ctx, &inputs(standby_inputs()))
+        .unwrap();
+    // No databases and no administrator: they replicate from the primary.
+    assert_eq!(
+        addrs(&e),
+        ["module.db.dns_zone", "module.db.dns_link", "module.db.server"]
+    );
+    let server = find(&e, "module.db.server");
+    assert!(
+        server
+            .id
+            .as_str()
+            .ends_with("/resourceGroups/rg-shop-prod-dr/providers/Microsoft.DBforPostgreSQL/flexibleServers/psql-shop-prod-dr")
+    );
+    let primary = expand("prod", base()).unwrap();
+    let primary_body = find(&primary, "module.db.server");
+    assert_eq!(
+        server.body.to_json().unwrap(),
+        json!({
+            "location": "northeurope",
+            "sku": at(primary_body, "sku"),
+            "properties": {
+                "createMode": "Replica",
+                "sourceServerResourceId": primary_server,
+                "version": at(primary_body, "properties.version"),
+                "storage": at(primary_body, "properties.storage"),
+                "backup": {"geoRedundantBackup": "Disabled"},
+                "highAvailability": {"mode": "Disabled"},
+                "network": {
+                    "delegatedSubnetResourceId": at(server, "properties.network.delegatedSubnetResourceId"),
+                    "privateDnsZoneArmResourceId": find(&e, "module.db.dns_zone").id.as_str(),
+                    "publicNetworkAccess": "Disabled",
+                },
+            }
+        })
+    );
+    assert_eq!(at(primary_body, "sku.tier"), json!("GeneralPurpose"));
+    assert!(
+        at(server, "properties.network.delegatedSubnetResourceId")
+            .as_str()
+            .unwrap()
+            .contains("/virtualNetworks/vnet-shop-prod-dr/subnets/data")
+    );
+    // Its own private DNS zone, linked to the standby's network.
+    let link = find(&e, "module.db.dns_link");
+    assert!(
+        at(link, "properties.virtualNetwork.id")
+            .as_str()
+            .unwrap()
+            .ends_with("/virtualNetworks/vnet-shop-prod-dr")
+    );
+    assert!(server.body.sensitive_paths().is_empty(), "no password is sent");
+    // Promotion drops the source and ARM never returns createMode: neither replaces.
+    for p in ["properties.createMode", "properties.sourceServerResourceId"] {
+        let p = strata_core::parse_path(p);
+        assert!(!server.force_new.iter().any(|f| p.starts_with(f)));
+        assert!(server.lifecycle.ignore_changes.contains(&p));
+    }
+    assert!(server.lifecycle.prevent_destroy);
+    for r in &e.resources {
+        assert_eq!(schema_errors(r), Vec::<String>::new());
+    }
+    // Its outputs are its own.
+    outputs_match(&DatabaseModule, &e);
+    assert_eq!(e.outputs["server_name"], s("psql-shop-prod-dr"));
+    assert_eq!(
+        e.outputs["fqdn"],
+        Value::attr(&server.addr, "properties.fullyQualifiedDomainName")
+    );
+}
+
+#[test]
+fn a_burstable_standby_or_one_without_its_primary_fails() {
+    let (standby_ctx, _) = prod_standby();
+    let burstable = inputs(with(
+        standby_inputs(),
+        vec![("sku", s("Standard_B2s")), ("high_availability", s("Disabled"))],
+    ));
+    let (path, message, hint) = one_error(DatabaseModule.expand(&standby_ctx, &burstable));
+    assert_eq!(path, "sku");
+    assert!(
+        message.contains("Burstable sku Standard_B2s has no read replicas"),
+        "{message}"
+    );
+    assert!(hint.contains("General Purpose"), "{hint}");
+
+    let alone = standby_estate(ctx("db", "prod"), None);
+    let (path, message, _) = one_error(DatabaseModule.expand(&alone, &inputs(standby_inputs())));
+    assert_eq!(path, "name");
+    assert!(message.contains("was not given"), "{message}");
+}

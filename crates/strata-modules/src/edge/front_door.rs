@@ -1,9 +1,14 @@
 //! `kind = "front_door"`: an Azure Front Door Standard/Premium profile and what routes traffic
 //! through it, with a WAF policy when asked.
+//!
+//! With a warm standby, the primary's block adds the standby block's `origins` to its origin
+//! group as `origin["standby-<n>"]` (named `origin-standby-<n>`) at priority 2, behind its own
+//! at priority 1, probed alike; while the standby serves (after `strata dr failover`) the
+//! priorities swap. Front Door is global: the standby estate's block creates nothing.
 
 use std::collections::BTreeMap;
 
-use strata_core::{DesiredResource, Layer, ResourceAddr, Value};
+use strata_core::{DesiredResource, EstateRole, Layer, ResourceAddr, Value};
 
 use super::Edge;
 use crate::common::{self, reference};
@@ -127,23 +132,40 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
     origin_group.force_new = strata_azure::replace_on_change(&origin_group.resource_type());
     resources.push(origin_group);
 
-    let mut origin_addrs = Vec::with_capacity(e.origins.len());
-    for (i, host) in e.origins.iter().enumerate() {
+    // The standby estate's origins join the same group at the next priority; after a
+    // failover the standby serves, and the priorities swap.
+    let standby_serves = e.ctx.estate.serving == EstateRole::Standby;
+    let (own_priority, standby_priority) = if standby_serves { (2, 1) } else { (1, 2) };
+    let own = e.origins.iter().enumerate().map(|(i, host)| {
         let key = (i + 1).to_string();
+        (
+            key.clone(),
+            format!("origin-{key}"),
+            host.value.clone(),
+            own_priority,
+        )
+    });
+    let standby = standby_origins(e).into_iter().enumerate().map(|(i, host)| {
+        let key = format!("standby-{}", i + 1);
+        (key.clone(), format!("origin-{key}"), host, standby_priority)
+    });
+    let all: Vec<(String, String, Value, i64)> = own.chain(standby).collect();
+    let mut origin_addrs = Vec::with_capacity(all.len());
+    for (key, origin_name, host, priority) in all {
         let addr = ResourceAddr::module(label, "origin", Some(&key));
         let mut origin = common::resource(
             addr.clone(),
-            group_id.child("origins", &format!("origin-{key}")),
+            group_id.child("origins", &origin_name),
             API_VERSION,
             Value::object([(
                 "properties",
                 Value::object([
-                    ("hostName", host.value.clone()),
+                    ("hostName", host.clone()),
                     // App Service routes by host name: send the origin's own.
-                    ("originHostHeader", host.value.clone()),
+                    ("originHostHeader", host),
                     ("httpPort", Value::from(80)),
                     ("httpsPort", Value::from(443)),
-                    ("priority", Value::from(1)),
+                    ("priority", Value::from(priority)),
                     ("weight", Value::from(1000)),
                     ("enabledState", Value::from("Enabled")),
                     ("enforceCertificateNameCheck", Value::from(true)),
@@ -258,6 +280,31 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         outputs.insert("waf_policy_id".to_string(), Value::from(waf_id.as_str()));
     }
     Some((resources, outputs))
+}
+
+/// The host names of the standby estate's block (its `origins`), for a primary with a warm
+/// standby; none while they are not all known (the standby is not deployed yet) or when the
+/// block has no peer.
+fn standby_origins(e: &Edge<'_>) -> Vec<Value> {
+    let Some(peer) = &e.ctx.estate.peer else {
+        return Vec::new();
+    };
+    if e.ctx.estate.role != EstateRole::Primary || peer.role != EstateRole::Standby {
+        return Vec::new();
+    }
+    match peer.inputs.get("origins") {
+        Some(v) if !v.is_null() && !v.is_unknown() => v
+            .as_list()
+            .map(|hosts| {
+                hosts
+                    .iter()
+                    .filter(|h| h.as_str().is_some_and(|h| !h.is_empty()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
 }
 
 fn managed_rule_set(kind: &str, version: &str, action: Option<&str>) -> Value {

@@ -1,5 +1,7 @@
 use serde_json::json;
-use strata_core::{Dependency, ResourceAddr};
+use std::collections::BTreeMap;
+
+use strata_core::{Dependency, EstateRole, ResourceAddr};
 
 use super::*;
 use crate::test_support::*;
@@ -243,4 +245,134 @@ fn edge_inputs_are_checked() {
     assert_eq!(path, "health_probe_path");
     let (path, ..) = one_error(expand("dev", with(fd_inputs(), vec![("name", s("shop_dev"))])));
     assert_eq!(path, "name");
+}
+
+/// The standby block's inputs as the primary sees them: its own origins.
+fn standby_peer(origins: Value) -> PeerParts {
+    PeerParts {
+        inputs: inputs(with(
+            fd_inputs(),
+            vec![("name", s("shop-prod-dr")), ("origins", origins)],
+        )),
+        resources: Vec::new(),
+        outputs: BTreeMap::new(),
+    }
+}
+
+fn priority(e: &Expansion, key: &str) -> serde_json::Value {
+    at(
+        find(e, &format!("module.edge.origin[\"{key}\"]")),
+        "properties.priority",
+    )
+}
+
+#[test]
+fn the_primary_front_door_sends_to_the_standby_origins_at_the_next_priority() {
+    let standby_host = "app-shop-prod-dr.azurewebsites.net";
+    let ctx = primary_with_peer(
+        ctx("edge", "prod"),
+        standby_peer(list(&[standby_host])),
+        EstateRole::Primary,
+    );
+    let e = EdgeModule.expand(&ctx, &inputs(fd_inputs())).unwrap();
+    let origin = find(&e, "module.edge.origin[\"standby-1\"]");
+    assert!(
+        origin
+            .id
+            .as_str()
+            .ends_with("/profiles/shop-dev/originGroups/app/origins/origin-standby-1"),
+        "{}",
+        origin.id
+    );
+    assert_eq!(at(origin, "properties.hostName"), json!(standby_host));
+    assert_eq!(at(origin, "properties.originHostHeader"), json!(standby_host));
+    assert_eq!(priority(&e, "1"), json!(1));
+    assert_eq!(priority(&e, "standby-1"), json!(2));
+    // Same group, hence the same health probe; the route waits for every origin.
+    assert!(
+        origin
+            .id
+            .as_str()
+            .starts_with(find(&e, "module.edge.origin_group").id.as_str())
+    );
+    let route = find(&e, "module.edge.route");
+    assert!(
+        route
+            .depends_on
+            .contains(&Dependency::Resource(origin.addr.clone()))
+    );
+    for r in &e.resources {
+        assert_eq!(schema_errors(r), Vec::<String>::new());
+    }
+    // Azure publishes priorities 1-5: the check above would see one outside them.
+    let mut beyond = origin.clone();
+    if let Value::Object(top) = &mut beyond.body
+        && let Some(Value::Object(props)) = top.get_mut("properties")
+    {
+        props.insert("priority".into(), Value::from(6));
+    }
+    assert_eq!(schema_errors(&beyond).len(), 1, "{:?}", schema_errors(&beyond));
+}
+
+#[test]
+fn while_the_standby_serves_its_origins_come_first() {
+    let ctx = primary_with_peer(
+        ctx("edge", "prod"),
+        standby_peer(list(&["a.example.net", "b.example.net"])),
+        EstateRole::Standby,
+    );
+    let e = EdgeModule.expand(&ctx, &inputs(fd_inputs())).unwrap();
+    assert_eq!(priority(&e, "1"), json!(2));
+    assert_eq!(priority(&e, "standby-1"), json!(1));
+    assert_eq!(priority(&e, "standby-2"), json!(1));
+    for r in &e.resources {
+        assert_eq!(schema_errors(r), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn standby_origins_not_known_yet_add_nothing() {
+    let plain = addrs(&expand("prod", fd_inputs()).unwrap());
+    for origins in [
+        Value::Null,
+        unknown("properties.defaultHostName"),
+        Value::List(vec![unknown("properties.defaultHostName")]),
+    ] {
+        let ctx = primary_with_peer(ctx("edge", "prod"), standby_peer(origins), EstateRole::Primary);
+        let e = EdgeModule.expand(&ctx, &inputs(fd_inputs())).unwrap();
+        assert_eq!(addrs(&e), plain);
+        assert_eq!(priority(&e, "1"), json!(1));
+    }
+}
+
+#[test]
+fn the_standby_shares_the_primarys_front_door() {
+    let primary = with_recovery(ctx("edge", "prod"));
+    let peer = PeerParts::expanded(&EdgeModule, &primary, inputs(fd_inputs()));
+    let primary_outputs = peer.outputs.clone();
+    let standby_ctx = standby_estate(ctx("edge", "prod"), Some(peer));
+    let own = inputs(with(fd_inputs(), vec![("name", s("shop-prod-dr"))]));
+    let e = EdgeModule.expand(&standby_ctx, &own).unwrap();
+    assert!(e.resources.is_empty(), "{:?}", addrs(&e));
+    assert_eq!(e.outputs, primary_outputs);
+    outputs_match(&EdgeModule, &e);
+
+    let alone = standby_estate(ctx("edge", "prod"), None);
+    let (path, message, _) = one_error(EdgeModule.expand(&alone, &own));
+    assert_eq!(path, "kind");
+    assert!(message.contains("standby estate `prod-dr`"), "{message}");
+}
+
+#[test]
+fn the_standby_deploys_its_own_application_gateway() {
+    let primary = with_recovery(ctx("edge", "prod"));
+    let peer = PeerParts::expanded(&EdgeModule, &primary, inputs(gw_inputs()));
+    let ctx = standby_estate(ctx("edge", "prod"), Some(peer));
+    let e = EdgeModule.expand(&ctx, &inputs(gw_inputs())).unwrap();
+    let plain = expand("prod", gw_inputs()).unwrap();
+    assert_eq!(addrs(&e), addrs(&plain));
+    assert!(!e.resources.is_empty());
+    for r in &e.resources {
+        assert_eq!(at(r, "location"), json!("northeurope"), "{}", r.addr);
+    }
 }

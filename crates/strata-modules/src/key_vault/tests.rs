@@ -172,3 +172,8 @@ fn the_vault_says_how_azure_soft_deletes_it_and_prod_protects_it() {
             .purge_protected
     );
 }
+
+#[test]
+fn the_standby_runs_its_own_vault() {
+    deploys_alike_in_the_standby(&KeyVaultModule, "vault", "prod", inputs(base()));
+}

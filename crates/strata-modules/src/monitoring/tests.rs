@@ -103,3 +103,9 @@ fn the_workspace_is_recovered_by_a_put_and_purged_by_force() {
     assert_eq!(find(&e, "module.monitoring.insights").soft_delete, None);
     assert!(!find(&e, "module.monitoring.workspace").lifecycle.prevent_destroy);
 }
+
+#[test]
+fn the_standby_runs_its_own_workspace() {
+    let e = deploys_alike_in_the_standby(&MonitoringModule, "mon", "prod", inputs(base()));
+    assert!(e.diagnostics.is_some(), "the standby's own resources send to it");
+}

@@ -61,6 +61,11 @@ pub(super) fn overlaps(nets: &[(usize, IpNet)]) -> Vec<(usize, usize)> {
     found
 }
 
+/// Whether two prefixes share an address (one contains the other).
+pub(super) fn overlap(a: &IpNet, b: &IpNet) -> bool {
+    same_family(a, b) && (a.contains(&b.network()) || b.contains(&a.network()))
+}
+
 fn same_family(a: &IpNet, b: &IpNet) -> bool {
     matches!(
         (a, b),

@@ -704,3 +704,79 @@ fn subnets_output_carries_role_and_delegation_for_later_layers() {
         "unknown until apply"
     );
 }
+
+/// The other estate's block, with `address_space`.
+fn peer_with_space(space: Value) -> crate::test_support::PeerParts {
+    let mut inputs = base_inputs();
+    inputs.insert("address_space".into(), space);
+    crate::test_support::PeerParts {
+        inputs,
+        resources: Vec::new(),
+        outputs: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn the_standby_deploys_its_own_network_in_a_range_of_its_own() {
+    use crate::test_support::standby_estate;
+    let standby_ctx = standby_estate(ctx(), Some(peer_with_space(list(&["10.31.0.0/16"]))));
+    let e = NetworkingModule.expand(&standby_ctx, &base_inputs()).unwrap();
+    let plain = expand(&base_inputs()).unwrap();
+    assert_eq!(e.resources.len(), plain.resources.len());
+    assert_eq!(
+        find(&e, "module.network.vnet").body.get("location"),
+        Some(&s("northeurope"))
+    );
+
+    for space in [
+        list(&["10.10.0.0/16"]),
+        list(&["10.0.0.0/8"]),
+        list(&["10.10.3.0/24"]),
+    ] {
+        let standby_ctx = standby_estate(ctx(), Some(peer_with_space(space.clone())));
+        let errs = NetworkingModule.expand(&standby_ctx, &base_inputs()).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        let theirs = space.as_list().unwrap()[0].as_str().unwrap().to_string();
+        assert_eq!(path_to_string(&errs[0].path), "address_space[0]");
+        assert_eq!(
+            errs[0].message,
+            format!(
+                "`10.10.0.0/16` overlaps `{theirs}` of the primary estate `dev` (westeurope): the two estates' \
+                 networks must not share addresses"
+            )
+        );
+        assert_eq!(
+            errs[0].hint.as_deref(),
+            Some(
+                "give the standby its own range: disaster_recovery { variables = { vnet_cidr = \"10.31.0.0/16\" } }"
+            )
+        );
+    }
+}
+
+#[test]
+fn the_primary_checks_its_range_against_the_standby_and_skips_what_is_unknown() {
+    use crate::test_support::primary_with_peer;
+    let mut two = base_inputs();
+    two.insert("address_space".into(), list(&["10.10.0.0/16", "10.20.0.0/16"]));
+    let primary = primary_with_peer(
+        ctx(),
+        peer_with_space(list(&["10.31.0.0/16", "10.20.128.0/17"])),
+        strata_core::EstateRole::Primary,
+    );
+    let errs = NetworkingModule.expand(&primary, &two).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(path_to_string(&errs[0].path), "address_space[1]");
+    assert!(
+        errs[0]
+            .message
+            .contains("overlaps `10.20.128.0/17` of the standby estate `dev-dr` (northeurope)"),
+        "{}",
+        errs[0].message
+    );
+
+    for space in [Value::Null, unknown("x"), Value::List(vec![unknown("x")])] {
+        let primary = primary_with_peer(ctx(), peer_with_space(space), strata_core::EstateRole::Primary);
+        assert!(NetworkingModule.expand(&primary, &two).is_ok());
+    }
+}

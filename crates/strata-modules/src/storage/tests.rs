@@ -296,3 +296,33 @@ fn disaster_recovery_keeps_a_geo_copy_by_default_and_refuses_none() {
         json!("Standard_LRS")
     );
 }
+
+#[test]
+fn the_standby_creates_nothing_and_answers_with_the_primarys_outputs() {
+    let primary = with_recovery(ctx("storage", "prod"));
+    let peer = PeerParts::expanded(&StorageModule, &primary, inputs(base()));
+    let primary_outputs = peer.outputs.clone();
+    let standby_ctx = standby_estate(ctx("storage", "prod"), Some(peer));
+    // The standby's own inputs would name another account; it still creates none.
+    let mut own = inputs(base());
+    own.insert("name".into(), s("stshopproddr"));
+    let e = StorageModule.expand(&standby_ctx, &own).unwrap();
+    assert!(e.resources.is_empty(), "{:?}", addrs(&e));
+    assert_eq!(e.outputs, primary_outputs);
+    assert!(
+        e.outputs["account_id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/storageAccounts/stshopdev")
+    );
+    outputs_match(&StorageModule, &e);
+}
+
+#[test]
+fn a_standby_without_its_primary_is_an_error() {
+    let standby_ctx = standby_estate(ctx("storage", "prod"), None);
+    let (path, message, _) = one_error(StorageModule.expand(&standby_ctx, &inputs(base())));
+    assert_eq!(path, "name");
+    assert!(message.contains("standby estate `prod-dr`"), "{message}");
+    assert!(message.contains("primary's evaluation"), "{message}");
+}
