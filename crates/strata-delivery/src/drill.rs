@@ -78,8 +78,9 @@ pub struct RecoveryReport {
     pub exposures: Vec<Exposure>,
     pub rpo: Objective,
     pub rto: Objective,
-    /// The same steps on Azure, by the durations Azure documents: the longest chain of them
-    /// (the database and storage steps run one after the other here, so their sum).
+    /// The same steps on Azure, by the durations Azure documents: the steps of one mechanism
+    /// side by side (their longest), the mechanisms one after the other (their sum), as the
+    /// runbook runs them.
     pub projected_rto_seconds: u64,
     pub passed: bool,
 }

@@ -18,6 +18,9 @@
 //!   from a [`CiSpec`], as [`GeneratedFile`]s; [`Install`] is where their jobs get strata.
 //! - [`promote`]: what one environment would change to match another
 //!   ([`promotion_report`]).
+//! - [`drill`]: disaster recovery reports ([`drill::RecoveryReport`]: a drill's, failover's or
+//!   failback's steps, achieved RPO and RTO against the targets, documented durations) as
+//!   markdown and JSON, kept per environment and listed by [`drill::history`].
 //!
 //! Values in a [`Plan`] are already masked by the engine (`Shown::Sensitive`,
 //! `Shown::Unknown`); nothing here reads configuration or state, so nothing here can reveal a

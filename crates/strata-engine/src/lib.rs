@@ -17,6 +17,11 @@
 //! - [`planfile`] saves and loads plans, and refuses stale ones.
 //! - [`recovery::status`] reads what protects each stateful resource against the loss of its
 //!   region (`strata dr status`).
+//! - [`peers`]: an environment's two estates (primary and standby) refer to each other's
+//!   resources by peer address; the planner resolves those from the other estate's state
+//!   ([`PlanOptions::peers`]) and leaves out what waits on a resource it does not hold yet.
+//! - [`runbook`]: a failover's and a failback's steps, worked out from both estates' states and
+//!   what ARM answers, with Azure's documented durations; the ARM steps are carried out here.
 //! - The engine never prints: it emits [`Event`]s to a [`Reporter`].
 //!
 //! The engine talks to ARM only through the [`Arm`] trait and to state only through

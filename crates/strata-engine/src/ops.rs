@@ -110,6 +110,32 @@ pub(crate) async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, OpE
             }
         }
     }
+    if !d.lifecycle.ignore_changes.is_empty() {
+        // `ignore_changes`: an update sends what Azure holds at those paths, not the
+        // configuration's value (which may be one Azure refuses to change, such as a database's
+        // geo-redundant backup after a failback).
+        if let Some(live) = ctx
+            .arm
+            .get(d.id.as_str(), &d.api_version)
+            .await
+            .map_err(arm_read)?
+        {
+            for path in &d.lifecycle.ignore_changes {
+                keep_live(&mut json, &live, path);
+            }
+            let kept: Vec<String> = d
+                .lifecycle
+                .ignore_changes
+                .iter()
+                .map(|p| strata_core::path_to_string(p))
+                .collect();
+            if let Ok(Ok(Some(schema))) =
+                strata_azure::Catalogue::global().map(|c| c.schema_for(&d.resource_type(), &d.api_version))
+            {
+                schema.prune_where(&mut json, |at| kept.iter().any(|c| at.starts_with(c.as_str())));
+            }
+        }
+    }
     let mut doc = ctx.arm.put(d.id.as_str(), &d.api_version, &json).await?;
     confirm_readable(ctx, d).await?;
     let mut sensitive = body.sensitive_paths();
@@ -229,6 +255,49 @@ async fn purge(ctx: &Ctx, deleted: &strata_core::ArmId, api_version: &str) -> Re
 }
 
 /// Copies `path` from `live` into `body` when `body` does not set it.
+/// Sets `path` of `body` to the live value there, or removes it when Azure holds none.
+pub(crate) fn keep_live(body: &mut Json, live: &Json, path: &[PathStep]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut src = Some(live);
+    for step in path {
+        src = match (src, step) {
+            (Some(Json::Object(m)), PathStep::Key(k)) => m.get(k).or_else(|| {
+                m.iter()
+                    .find(|(mk, _)| mk.eq_ignore_ascii_case(k))
+                    .map(|(_, v)| v)
+            }),
+            (Some(Json::Array(a)), PathStep::Index(i)) => a.get(*i),
+            _ => None,
+        };
+    }
+    let mut dst = body;
+    for step in parents {
+        let PathStep::Key(k) = step else { return };
+        let Json::Object(m) = dst else { return };
+        dst = match src {
+            Some(_) => m
+                .entry(k.clone())
+                .or_insert_with(|| Json::Object(serde_json::Map::new())),
+            None => match m.get_mut(k) {
+                Some(v) => v,
+                None => return,
+            },
+        };
+    }
+    if let (Json::Object(m), PathStep::Key(k)) = (dst, last) {
+        match src {
+            Some(v) => {
+                m.insert(k.clone(), v.clone());
+            }
+            None => {
+                m.remove(k);
+            }
+        }
+    }
+}
+
 pub(crate) fn carry(body: &mut Json, live: &Json, path: &[PathStep]) {
     let Some((last, parents)) = path.split_last() else {
         return;

@@ -152,6 +152,20 @@ impl Run<'_> {
             return Ok(RunOutcome::Refused(planned.plan));
         }
         if !planned.plan.has_changes() {
+            // Nothing to change, but what Azure answered is kept: state follows Azure (a
+            // replica promoted by a failover is a standalone server in state too).
+            if let (Some(before), Some(mut after)) = (state.as_ref(), planned.state.clone()) {
+                for r in after.resources.values_mut() {
+                    if let Some(doc) = planned.attributes.get(&r.addr) {
+                        let mut doc = doc.clone();
+                        crate::attrs::carry_actions(&mut doc, &r.attributes);
+                        r.attributes = doc;
+                    }
+                }
+                if &after != before {
+                    self.store.write(&mut after, self.lock).await?;
+                }
+            }
             return Ok(RunOutcome::NoChanges(planned.plan));
         }
         if spec.saved.is_none() && confirm(&planned.plan) == Confirm::No {

@@ -366,7 +366,28 @@ impl Module for DatabaseModule {
             &[&zone_addr, &link_addr],
         );
         server.force_new = strata_azure::replace_on_change(&server.resource_type());
-
+        // With a warm standby, a failback brings the primary back as a promoted replica, and
+        // Azure carries neither geo-redundant backup nor high availability over to a promoted
+        // server (docs concepts-read-replicas-promote). Geo-redundant backup can only be set
+        // at creation: asking for it again would replace the database, so it is set when the
+        // server is created and not enforced afterwards (the replica is the warm strategy's
+        // protection). High availability is enforced again once the primary serves; while the
+        // standby serves, the primary's server is its replica, which cannot have it.
+        if ctx
+            .disaster_recovery
+            .is_some_and(|d| d.strategy == strata_core::DrStrategy::Warm)
+        {
+            server
+                .lifecycle
+                .ignore_changes
+                .push(common::path("properties.backup.geoRedundantBackup"));
+            if ctx.estate.serving == EstateRole::Standby {
+                server
+                    .lifecycle
+                    .ignore_changes
+                    .push(common::path("properties.highAvailability"));
+            }
+        }
         server.lifecycle.prevent_destroy = Profile::of(ctx).defaults().prevent_destroy_stateful;
 
         let mut resources = vec![zone, link, server];

@@ -18,15 +18,21 @@ use crate::source::Place;
 pub(super) fn merged<'a>(chain: &[&'a EnvDecl]) -> Option<(&'a Place, BTreeMap<&'a str, &'a Attr>)> {
     let mut attrs = BTreeMap::new();
     let mut place = None;
+    let mut any = None;
     for decl in chain.iter().rev() {
         if let Some((p, a)) = &decl.disaster_recovery {
-            place = Some(p);
+            any = Some(p);
+            // Diagnostics about the targets point at the nearest block that sets them, not at
+            // one that only gives the standby its variables.
+            if a.keys().any(|k| k != "variables") {
+                place = Some(p);
+            }
             for (k, v) in a {
                 attrs.insert(k.as_str(), v);
             }
         }
     }
-    place.map(|p| (p, attrs))
+    place.or(any).map(|p| (p, attrs))
 }
 
 /// Resolves the block for an environment whose primary region is `primary`. `None` with

@@ -179,8 +179,14 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
         origin_addrs.push(addr);
     }
 
+    // The route waits for the primary's own origins; the standby's may wait for the standby
+    // estate, and the route must not wait with them.
     let mut route_deps: Vec<&ResourceAddr> = vec![&group_addr];
-    route_deps.extend(origin_addrs.iter());
+    route_deps.extend(
+        origin_addrs
+            .iter()
+            .filter(|a| !a.key.as_deref().is_some_and(|k| k.starts_with("standby-"))),
+    );
     let mut route = common::resource(
         ResourceAddr::module(label, "route", None),
         endpoint_id.child("routes", "default"),
@@ -283,8 +289,9 @@ pub(super) fn expand(e: &Edge<'_>, errs: &mut Errors) -> Option<Built> {
 }
 
 /// The host names of the standby estate's block (its `origins`), for a primary with a warm
-/// standby; none while they are not all known (the standby is not deployed yet) or when the
-/// block has no peer.
+/// standby: known names, and names that wait only on the standby's resources (its app's host,
+/// which the engine reads from the standby's state, or leaves for the run after the standby's
+/// apply while that state does not hold it). None without a peer.
 fn standby_origins(e: &Edge<'_>) -> Vec<Value> {
     let Some(peer) = &e.ctx.estate.peer else {
         return Vec::new();
@@ -293,18 +300,26 @@ fn standby_origins(e: &Edge<'_>) -> Vec<Value> {
         return Vec::new();
     }
     match peer.inputs.get("origins") {
-        Some(v) if !v.is_null() && !v.is_unknown() => v
+        Some(v) if !v.is_null() && !matches!(v, Value::Unknown(_)) => v
             .as_list()
             .map(|hosts| {
                 hosts
                     .iter()
-                    .filter(|h| h.as_str().is_some_and(|h| !h.is_empty()))
+                    .filter(|h| h.as_str().is_some_and(|h| !h.is_empty()) || waits_on_peer_only(h))
                     .cloned()
                     .collect()
             })
             .unwrap_or_default(),
         _ => Vec::new(),
     }
+}
+
+/// A host name known only once the other estate's resource exists (the standby app's host,
+/// which the engine reads from the standby's state): it waits on peer addresses only.
+fn waits_on_peer_only(v: &Value) -> bool {
+    let mut refs = Vec::new();
+    v.deferred_attrs(&mut refs);
+    v.is_unknown() && !refs.is_empty() && refs.iter().all(|(a, _)| a.split_peer().is_some())
 }
 
 fn managed_rule_set(kind: &str, version: &str, action: Option<&str>) -> Value {

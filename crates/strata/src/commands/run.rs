@@ -230,6 +230,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
                 req: &req,
                 interrupt: &interrupt,
                 heading: standby.as_ref().map(|_| estates::heading(env)),
+                refuse_destructive: false,
             };
             let (code, waiting) = one(&env)
                 .run(
@@ -324,6 +325,9 @@ struct Estate<'a> {
     interrupt: &'a Interrupt,
     /// Printed before the run when the environment's plan has more than one section.
     heading: Option<String>,
+    /// Decline a plan that deletes or replaces anything (a runbook's applies: a failover or
+    /// failback must never recreate a database).
+    refuse_destructive: bool,
 }
 
 impl Estate<'_> {
@@ -392,6 +396,23 @@ impl Estate<'_> {
                     print!("{}", render::plan::render(plan));
                 }
                 shown = true;
+                let destructive: Vec<String> = plan
+                    .changes
+                    .iter()
+                    .filter(|c| matches!(c.action, strata_engine::Action::Delete | strata_engine::Action::Replace))
+                    .map(|c| c.addr.to_string())
+                    .collect();
+                if self.refuse_destructive && !destructive.is_empty() {
+                    eprintln!(
+                        "{} this apply would delete or replace {}: a recovery runbook never does that\n  {} review it with `strata plan -e {}` and apply it yourself if it is right",
+                        style::error_label(),
+                        destructive.join(", "),
+                        style::hint_label(),
+                        env.name
+                    );
+                    phased.restart();
+                    return Confirm::No;
+                }
                 let answer = if auto {
                     Confirm::Yes
                 } else {
@@ -588,6 +609,7 @@ pub(crate) async fn apply_estate(
         req: &req,
         interrupt,
         heading: None,
+        refuse_destructive: true,
     };
     Ok(estate
         .run(env, &evaluated, options, None, false, store, guard, target)

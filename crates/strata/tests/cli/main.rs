@@ -24,3 +24,4 @@ mod recovery;
 mod rehearsal;
 mod safety;
 mod schemas;
+mod standby;

@@ -241,7 +241,7 @@ fn bad_blocks_are_errors_and_none_switches_off_what_is_inherited() {
 fn dr_status_reads_the_estate_and_exits_2_when_a_target_is_not_met() {
     let ctx = with_env(
         "sprod",
-        "  profile = \"prod\"\n  backend = { type = \"local\" }\n  disaster_recovery {\n    strategy = \"warm\"\n    rpo = \"15m\"\n    rto = \"1h\"\n  }\n",
+        "  profile = \"prod\"\n  backend = { type = \"local\" }\n  disaster_recovery {\n    strategy = \"warm\"\n    rpo = \"15m\"\n    rto = \"1h\"\n    variables = { vnet_cidr = \"10.61.0.0/16\" }\n  }\n",
     );
     let r = ctx.run(&["dr", "status", "-e", "sprod"]);
     assert_eq!(r.code, 1, "{}", r.all());
@@ -250,7 +250,19 @@ fn dr_status_reads_the_estate_and_exits_2_when_a_target_is_not_met() {
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(r.stderr.contains("declares no disaster recovery"), "{}", r.all());
 
-    ctx.ok(&["apply", "-e", "sprod", "--auto-approve"]);
+    // The primary alone (a targeted apply leaves the standby out): no replica yet.
+    ctx.ok(&[
+        "apply",
+        "-e",
+        "sprod",
+        "--auto-approve",
+        "-target",
+        "module.database",
+        "-target",
+        "module.storage",
+        "-target",
+        "module.vault",
+    ]);
     let r = ctx.run(&["dr", "status", "-e", "sprod"]);
     assert_eq!(r.code, 2, "{}", r.all());
     assert!(
@@ -322,6 +334,18 @@ fn dr_status_reads_the_estate_and_exits_2_when_a_target_is_not_met() {
     assert_eq!(account["figures"]["canFailover"], "true", "{account}");
     let exposure = account["exposure_seconds"].as_u64().unwrap();
     assert!((60..900).contains(&exposure), "{account}");
+
+    // With the standby applied, its read replica protects the database: every target is met.
+    ctx.ok(&["apply", "-e", "sprod", "--auto-approve"]);
+    let r = ctx.run(&["dr", "status", "-e", "sprod"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("protected by read replica psql-shop-sprod-dr in northeurope"),
+        "{}",
+        r.all()
+    );
+    assert!(r.stdout.contains("replicationState: Active"), "{}", r.all());
 }
 
 /// Application Gateway is regional: with disaster recovery declared and nothing global in

@@ -319,6 +319,25 @@ pub(super) fn derive(
     }))
 }
 
+/// A server made from another (a replica, a restore) holds the other's databases: they come
+/// with its data, not from requests (docs concepts-read-replicas: a replica is a copy of the
+/// whole server).
+pub(super) fn copy_databases(ctx: &mut Ctx<'_>, source_id: &str, new_id: &str) {
+    let source_key = key_of(source_id);
+    let dbs: Vec<Resource> = ctx
+        .state
+        .children(&source_key, "databases")
+        .into_iter()
+        .cloned()
+        .collect();
+    for mut db in dbs {
+        let name = db.name().to_string();
+        db.id = format!("{new_id}/databases/{name}");
+        db.order = ctx.state.next_order();
+        ctx.state.put_resource(db);
+    }
+}
+
 /// The replication fields of a server created per `derived`.
 pub(super) fn mark_new(stored: &mut Map<String, Value>, derived: &Derived) {
     stored.insert("sourceServerResourceId".into(), json!(derived.source_id));

@@ -152,6 +152,9 @@ impl TypeRules for Servers {
             private,
             ..Resource::default()
         });
+        if created && let Some(d) = &derived {
+            replication::copy_databases(ctx, &d.source_id, &t.id);
+        }
         Ok(accept_write(ctx, t, &location, created))
     }
 
