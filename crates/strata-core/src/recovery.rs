@@ -74,6 +74,8 @@ pub struct Estate<'a> {
     /// The same module block in the other estate, when it has been evaluated: for a standby,
     /// always the primary's; for a primary with a warm standby, the standby's.
     pub peer: Option<Peer<'a>>,
+    /// For a cold standby, the moment its data is restored to (RFC 3339): a failover's start.
+    pub restore_point: Option<&'a str>,
 }
 
 /// A module block as evaluated for the other estate. Values that wait on that estate's

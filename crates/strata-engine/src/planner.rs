@@ -172,6 +172,15 @@ pub async fn plan(
             all_live.insert(addr.clone(), doc.clone());
         }
     }
+    // Not refreshed (`-refresh=false`): what state last recorded stands for what exists, so
+    // that values waiting on those resources resolve at apply.
+    if let Some(s) = state.as_ref() {
+        for r in s.resources.values() {
+            if !live.contains_key(&r.addr) {
+                all_live.insert(r.addr.clone(), r.attributes.clone());
+            }
+        }
+    }
     let replace: HashSet<&ResourceAddr> = options.replace.iter().collect();
     // Ids (lower case) this plan replaces, with the address that replaces them.
     let mut replaced: HashMap<String, ResourceAddr> = HashMap::new();

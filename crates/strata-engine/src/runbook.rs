@@ -100,9 +100,15 @@ pub enum ArmCall {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StepAction {
     Arm(ArmCall),
-    /// Plan and apply an estate (the caller runs it).
+    /// Plan and apply an estate (the caller runs it): all of it, or only the modules in
+    /// `only`, without reading the rest from ARM when `refresh` is off (the primary's Front
+    /// Door while its region is out: Front Door is global).
     ApplyEstate {
         environment: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        only: Vec<String>,
+        #[serde(default = "yes")]
+        refresh: bool,
     },
     /// Check that the app answers through Front Door (the caller checks).
     CheckHealth,
@@ -110,6 +116,10 @@ pub enum StepAction {
     Record {
         serving: EstateRole,
     },
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One step of the runbook.
@@ -133,6 +143,9 @@ pub struct Inputs<'a> {
     pub primary_location: &'a str,
     /// Both regions answer: switchovers and planned storage failovers.
     pub planned: bool,
+    /// A cold strategy: the standby is built by the failover (its database geo-restored),
+    /// and Front Door learns its origin from the primary's configuration.
+    pub cold: bool,
     /// Ids of steps already done (an interrupted runbook resumed).
     pub done: &'a [String],
 }
@@ -156,7 +169,10 @@ pub async fn plan(arm: &dyn Arm, x: &Inputs<'_>) -> Result<Vec<Step>, String> {
         Direction::Failover => failover_steps(arm, x).await?,
         Direction::Failback => failback_steps(arm, x).await?,
     };
-    steps.extend(front_door_steps(x));
+    let cold_failover = x.cold && x.direction == Direction::Failover;
+    if !cold_failover {
+        steps.extend(front_door_steps(x));
+    }
     let (serving, apply): (EstateRole, Vec<&str>) = match x.direction {
         Direction::Failover => (EstateRole::Standby, vec![x.standby_env]),
         Direction::Failback => (EstateRole::Primary, vec![x.primary_env, x.standby_env]),
@@ -168,14 +184,47 @@ pub async fn plan(arm: &dyn Arm, x: &Inputs<'_>) -> Result<Vec<Step>, String> {
         documented: None,
     });
     for env in apply {
+        let building = cold_failover && env == x.standby_env;
         steps.push(Step {
             id: format!("apply {env}"),
-            title: format!("apply the estate {env}"),
+            title: if building {
+                format!("build the estate {env} from code, its database geo-restored")
+            } else {
+                format!("apply the estate {env}")
+            },
             action: StepAction::ApplyEstate {
                 environment: env.to_string(),
+                only: Vec::new(),
+                refresh: true,
             },
-            documented: None,
+            documented: building.then(|| failover::geo_restore_figure().into()),
         });
+    }
+    if cold_failover {
+        // The primary's Front Door takes the new standby's app as its first origin: an apply
+        // of the modules that hold the origins, from state (their region may be out; Front
+        // Door is not).
+        let mut only: Vec<String> = of_part(x.primary, Part::Origin)
+            .filter_map(|o| o.addr.module.as_ref().map(|m| format!("module.{m}")))
+            .collect();
+        only.sort();
+        only.dedup();
+        if !only.is_empty() {
+            steps.push(Step {
+                id: format!("apply {} front door", x.primary_env),
+                title: format!(
+                    "give Front Door the standby's app first ({} of {})",
+                    only.join(", "),
+                    x.primary_env
+                ),
+                action: StepAction::ApplyEstate {
+                    environment: x.primary_env.to_string(),
+                    only,
+                    refresh: false,
+                },
+                documented: Some(failover::FRONT_DOOR_PRIORITY.into()),
+            });
+        }
     }
     steps.push(Step {
         id: "check health".into(),

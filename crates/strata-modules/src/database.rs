@@ -281,7 +281,7 @@ impl Module for DatabaseModule {
                 server_addr.clone(),
                 server_id.clone(),
                 API_VERSION,
-                replica_body(&place, &s, &subnet, &zone_id, &source),
+                replica_body(&place, &s, &subnet, &zone_id, &source, restore_from(ctx)),
                 Layer::Data,
                 &[&zone_addr, &link_addr],
             );
@@ -293,6 +293,7 @@ impl Module for DatabaseModule {
             server.lifecycle.ignore_changes = vec![
                 common::path("properties.createMode"),
                 common::path("properties.sourceServerResourceId"),
+                common::path("properties.pointInTimeUTC"),
             ];
             server.lifecycle.prevent_destroy = Profile::of(ctx).defaults().prevent_destroy_stateful;
             let database_ids = databases
@@ -366,17 +367,15 @@ impl Module for DatabaseModule {
             &[&zone_addr, &link_addr],
         );
         server.force_new = strata_azure::replace_on_change(&server.resource_type());
-        // With a warm standby, a failback brings the primary back as a promoted replica, and
-        // Azure carries neither geo-redundant backup nor high availability over to a promoted
-        // server (docs concepts-read-replicas-promote). Geo-redundant backup can only be set
-        // at creation: asking for it again would replace the database, so it is set when the
-        // server is created and not enforced afterwards (the replica is the warm strategy's
-        // protection). High availability is enforced again once the primary serves; while the
-        // standby serves, the primary's server is its replica, which cannot have it.
-        if ctx
-            .disaster_recovery
-            .is_some_and(|d| d.strategy == strata_core::DrStrategy::Warm)
-        {
+        // A failback brings the primary back as a promoted replica of the server that served,
+        // and Azure carries neither geo-redundant backup nor high availability over to a
+        // promoted server (docs concepts-read-replicas-promote). Geo-redundant backup can only
+        // be set at creation: asking for it again would replace the database, so it is set
+        // when the server is created and not enforced afterwards; `strata dr status` says when
+        // it is missing (a cold strategy needs it back: restore into a new server). High
+        // availability is enforced again once the primary serves; while the standby serves,
+        // the primary's server is its replica, which cannot have it.
+        if ctx.disaster_recovery.is_some() {
             server
                 .lifecycle
                 .ignore_changes
@@ -501,7 +500,10 @@ fn replica_source(
     if ctx.estate.role != EstateRole::Standby {
         return Ok(None);
     }
-    if s.tier == "Burstable" {
+    let cold = ctx
+        .disaster_recovery
+        .is_some_and(|d| d.strategy == strata_core::DrStrategy::Cold);
+    if s.tier == "Burstable" && !cold {
         return Err(fields
             .error(
                 "sku",
@@ -538,19 +540,37 @@ fn replica_source(
     }
 }
 
-/// The standby's server: a read replica of `source`, in its own region and delegated subnet,
-/// with the primary's compute, storage and version. Its administrator, authentication and
-/// databases come from the primary; replicas have neither high availability nor geo-redundant
-/// backup.
+/// For a cold standby, `Some` with the restore point its server is geo-restored to (a
+/// failover's start, which the caller gives; empty when it gave none, and then omitted);
+/// `None` for a warm standby, whose server is a read replica.
+fn restore_from(ctx: &ModuleContext<'_>) -> Option<String> {
+    let cold = ctx
+        .disaster_recovery
+        .is_some_and(|d| d.strategy == strata_core::DrStrategy::Cold);
+    cold.then(|| ctx.estate.restore_point.unwrap_or_default().to_string())
+}
+
+/// The standby's server: a read replica of `source` (warm), or a geo-restore of its
+/// geo-redundant backup to `restore` (cold: Azure restores the latest geo backup, which lags by
+/// up to an hour, into the paired region); in its own region and delegated subnet, with the
+/// primary's compute, storage and version. Its administrator, authentication and databases
+/// come from the primary; it has neither high availability nor geo-redundant backup (a
+/// geo-restore while the primary region is out cannot be geo-redundant itself).
 fn replica_body(
     place: &Placement,
     s: &settings::Settings,
     subnet: &SubnetRef,
     zone_id: &ArmId,
     source: &ArmId,
+    restore: Option<String>,
 ) -> Value {
-    let props = vec![
-        ("createMode", Value::from("Replica")),
+    let mode = if restore.is_some() {
+        "GeoRestore"
+    } else {
+        "Replica"
+    };
+    let mut props = vec![
+        ("createMode", Value::from(mode)),
         ("sourceServerResourceId", Value::from(source.as_str())),
         ("version", Value::from(s.version.as_str())),
         (
@@ -574,6 +594,9 @@ fn replica_body(
             ]),
         ),
     ];
+    if let Some(at) = restore.filter(|a| !a.is_empty()) {
+        props.push(("pointInTimeUTC", Value::from(at)));
+    }
     let mut body = place.top();
     body.push((
         "sku",

@@ -175,6 +175,7 @@ pub fn standby_estate(ctx: ModuleContext<'static>, peer: Option<PeerParts>) -> M
             role: EstateRole::Standby,
             serving: EstateRole::Primary,
             peer,
+            restore_point: None,
         },
         ..primary
     }
@@ -194,6 +195,7 @@ pub fn primary_with_peer(
             role: EstateRole::Primary,
             serving,
             peer: Some(peer.leak(environment, "northeurope", EstateRole::Standby)),
+            restore_point: None,
         },
         ..primary
     }

@@ -105,6 +105,7 @@ fn ctx<'a>(label: &'a str, standby: Option<Peer<'a>>) -> ModuleContext<'a> {
             role,
             serving: EstateRole::Primary,
             peer: standby,
+            restore_point: None,
         },
     }
 }

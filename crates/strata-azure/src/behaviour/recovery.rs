@@ -185,7 +185,11 @@ fn postgres(doc: &Value, replicas: &[Value], cx: Context<'_>) -> Assessment {
     }
     if !cx.warm && !geo {
         a.missing
-            .push("a cold recovery needs geo-redundant backup (fixed at creation)".into());
+            .push(
+                "a cold recovery needs geo-redundant backup, which is fixed at creation (after a failback, restore the \
+                 server into a new one with geo-redundant backup on)"
+                    .into(),
+            );
     }
     a
 }

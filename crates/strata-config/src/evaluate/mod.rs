@@ -53,15 +53,18 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
     if let Some(of) = &env.standby_of {
         let mut primary = stack.environment(&of.primary)?;
         primary.serving = env.serving;
+        primary.restore_point.clone_from(&env.restore_point);
         let (_, blocks) = evaluate_one(stack, &primary, opts, None)?;
         let peer = peers::Peers::new(&primary, blocks);
         return Ok(evaluate_one(stack, env, opts, Some(&peer))?.0);
     }
-    if env.has_running_standby()
+    // A warm primary always has its standby running; a cold one once a failover built it.
+    if (env.has_running_standby() || env.serving == strata_core::EstateRole::Standby)
         && let Some(name) = env.standby_name()
     {
         let mut standby = stack.environment(&name)?;
         standby.serving = env.serving;
+        standby.restore_point.clone_from(&env.restore_point);
         let (_, blocks) = evaluate_one(stack, env, opts, None)?;
         let primary = peers::Peers::new(env, blocks);
         let (_, standby_blocks) = evaluate_one(stack, &standby, opts, Some(&primary))

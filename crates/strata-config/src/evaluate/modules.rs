@@ -116,6 +116,7 @@ impl Cx<'_> {
                 role: self.env.role(),
                 serving: self.env.serving,
                 peer: self.peer.and_then(|p| p.block(&decl.label)),
+                restore_point: self.env.restore_point.as_deref(),
             },
         };
         let mut expansion = match imp.expand(&ctx, &inputs) {

@@ -79,6 +79,9 @@ pub struct Environment {
     /// Which estate serves traffic now (after `strata dr failover`, the standby). The
     /// configuration leaves it at the primary; the caller sets it from the recorded failover.
     pub serving: strata_core::EstateRole,
+    /// For a cold standby, the moment its data is restored to (RFC 3339): the caller sets it
+    /// from the failover that builds the standby.
+    pub restore_point: Option<String>,
 }
 
 /// What a derived standby environment knows of its primary.
@@ -314,6 +317,7 @@ impl Stack {
             standby_variables,
             standby_of: None,
             serving: strata_core::EstateRole::Primary,
+            restore_point: None,
         })
     }
 

@@ -447,3 +447,40 @@ fn a_burstable_standby_or_one_without_its_primary_fails() {
     assert_eq!(path, "name");
     assert!(message.contains("was not given"), "{message}");
 }
+
+/// A cold standby's server is a geo-restore of the primary's geo-redundant backup, to the
+/// restore point the caller gives (a failover's start), and the restore point never shows as a
+/// change afterwards.
+#[test]
+fn a_cold_standby_server_is_geo_restored_to_the_failovers_start() {
+    let (standby_ctx, primary_server) = prod_standby();
+    let cold: &'static strata_core::DisasterRecovery = Box::leak(Box::new(strata_core::DisasterRecovery {
+        strategy: strata_core::DrStrategy::Cold,
+        ..standby_ctx.disaster_recovery.unwrap().clone()
+    }));
+    let mut ctx = strata_core::ModuleContext {
+        disaster_recovery: Some(cold),
+        ..standby_ctx
+    };
+    ctx.estate.restore_point = Some("2026-12-07T02:00:00Z");
+    let e = DatabaseModule.expand(&ctx, &inputs(standby_inputs())).unwrap();
+    let server = find(&e, "module.db.server");
+    assert_eq!(at(server, "properties.createMode"), json!("GeoRestore"));
+    assert_eq!(
+        at(server, "properties.sourceServerResourceId"),
+        json!(primary_server)
+    );
+    assert_eq!(
+        at(server, "properties.pointInTimeUTC"),
+        json!("2026-12-07T02:00:00Z")
+    );
+    assert!(
+        server
+            .lifecycle
+            .ignore_changes
+            .contains(&strata_core::parse_path("properties.pointInTimeUTC"))
+    );
+    for r in &e.resources {
+        assert_eq!(schema_errors(r), Vec::<String>::new());
+    }
+}

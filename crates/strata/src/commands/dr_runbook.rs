@@ -81,15 +81,6 @@ fn estates_of(
         );
         return Err(Exit(2).into());
     };
-    if dr.strategy == DrStrategy::Cold {
-        eprintln!(
-            "{} environment {} keeps a cold standby: its runbook (geo-restore of the database, the standby estate deployed from code) is not built yet\n  {} a warm strategy keeps a standby running that strata fails over to",
-            style::error_label(),
-            primary.name,
-            style::hint_label()
-        );
-        return Err(Exit(1).into());
-    }
     let standby = estates::standby_of(ws, &primary)?
         .ok_or_else(|| anyhow!("environment {} has no standby", primary.name))?;
     Ok((primary, standby, dr))
@@ -134,16 +125,6 @@ fn confirmed(args: &DrArgs, kind: Kind, env: &str, region: &str) -> bool {
 pub async fn run(dir: Option<&Path>, kind: Kind, args: DrArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
     let (primary, standby, dr) = estates_of(&ws, &args.env)?;
-    let on_emulator = args.emulator || primary.target == strata_config::Target::Emulator;
-    if kind == Kind::Drill && !on_emulator {
-        eprintln!(
-            "{} a drill on Azure itself (restoring copies into a drill resource group and tearing them down) is not available yet\n  {} rehearse it on the emulator: strata dr drill -e {} --emulator",
-            style::error_label(),
-            style::hint_label(),
-            primary.name
-        );
-        return Err(Exit(1).into());
-    }
     let Some(_) = estates::read_state(&ws, &primary, args.emulator).await? else {
         eprintln!(
             "{} {} has no state yet{}\n  {} run `strata apply -e {}{}` first",
@@ -194,6 +175,19 @@ pub async fn run(dir: Option<&Path>, kind: Kind, args: DrArgs) -> Result<u8> {
     let interrupt = Interrupt::new();
     let signals = outcome::watch_signals(interrupt.clone());
     let target = session::connect(&ws, &primary, args.emulator).await?;
+    // The embedded emulator, or one this machine serves (STRATA_ARM_ENDPOINT on loopback).
+    let on_emulator = crate::commands::dr_emulator::Control::of(&target).is_some();
+    if kind == Kind::Drill && !on_emulator {
+        target.close().await;
+        signals.abort();
+        eprintln!(
+            "{} a drill on Azure itself (restoring copies into a drill resource group and tearing them down) is not available yet\n  {} rehearse it on the emulator: strata dr drill -e {} --emulator",
+            style::error_label(),
+            style::hint_label(),
+            primary.name
+        );
+        return Err(Exit(1).into());
+    }
     let result = Runbook {
         ws: &ws,
         args: &args,
@@ -287,7 +281,8 @@ impl Runbook<'_> {
                     p.started_at,
                     p.done.len()
                 );
-                outage_at = outage_at.or_else(|| p.outage_at.clone());
+                // The recovery time runs from the first loss of the region.
+                outage_at = p.outage_at.clone().or(outage_at);
                 p
             }
             _ => RunbookProgress {
@@ -319,7 +314,13 @@ impl Runbook<'_> {
         }
         // What a region loss would lose, read before anything moves.
         let exposures = if direction == Direction::Failover {
-            exposures(&self.target.arm, &primary_state, outage_at.as_deref()).await
+            exposures(
+                &self.target.arm,
+                &primary_state,
+                outage_at.as_deref(),
+                self.dr.strategy == DrStrategy::Cold,
+            )
+            .await
         } else {
             Vec::new()
         };
@@ -331,6 +332,7 @@ impl Runbook<'_> {
             standby: &standby_state,
             primary_location: &self.primary.location,
             planned,
+            cold: self.dr.strategy == DrStrategy::Cold,
             done: &progress.done,
         };
         let steps = runbook::plan(&self.target.arm, &inputs)
@@ -444,6 +446,14 @@ impl Runbook<'_> {
             );
             return Ok(if self.interrupt.level() > 0 { 130 } else { 1 });
         }
+        if self.kind == Kind::Failback && self.dr.strategy == DrStrategy::Cold {
+            println!(
+                "The cold standby {} keeps running (its database is the primary's replica now): `strata destroy -e {}{}` removes it until the next failover builds it again.",
+                self.standby.name,
+                self.standby.name,
+                if self.args.emulator { " --emulator" } else { "" }
+            );
+        }
         Ok(if report.passed { 0 } else { 2 })
     }
 
@@ -469,7 +479,11 @@ impl Runbook<'_> {
                 store.write(&mut s, guard).await.map_err(|e| e.to_string())?;
                 Ok(format!("the {} estate serves from now on", serving.as_str()))
             }
-            StepAction::ApplyEstate { environment } => self.apply(environment, store, guard).await,
+            StepAction::ApplyEstate {
+                environment,
+                only,
+                refresh,
+            } => self.apply(environment, only, *refresh, store, guard).await,
             StepAction::CheckHealth => {
                 let serving = match self.kind {
                     Kind::Failback => self.primary,
@@ -485,11 +499,14 @@ impl Runbook<'_> {
     async fn apply(
         &self,
         environment: &str,
+        only: &[String],
+        refresh: bool,
         store: &dyn StateStore,
         guard: &LockGuard,
     ) -> Result<String, String> {
         let mut env = self.ws.environment(environment).map_err(|e| format!("{e:#}"))?;
         env.serving = estates::serving(self.ws, &env, self.args.emulator).await;
+        env.restore_point = estates::restore_point(self.ws, &env, self.args.emulator).await;
         let code = if env.standby_of.is_some() {
             runs::apply_estate(
                 self.ws,
@@ -500,6 +517,8 @@ impl Runbook<'_> {
                 guard,
                 self.target,
                 self.interrupt,
+                only,
+                refresh,
             )
             .await
             .map_err(|e| format!("{e:#}"))?
@@ -520,6 +539,8 @@ impl Runbook<'_> {
                         p_guard,
                         self.target,
                         self.interrupt,
+                        only,
+                        refresh,
                     )
                     .await
                 },
@@ -689,6 +710,7 @@ async fn exposures(
     arm: &dyn strata_engine::arm::Arm,
     primary: &State,
     outage_at: Option<&str>,
+    cold: bool,
 ) -> Vec<Exposure> {
     let mut out = Vec::new();
     for r in primary.resources.values() {
@@ -716,7 +738,11 @@ async fn exposures(
             Some(failover::Part::Database) => out.push(Exposure {
                 resource: r.addr.to_string(),
                 seconds: None,
-                basis: "replication lag is a metric, not in ARM's document; Azure documents up to 5 minutes for a cross-region replica".into(),
+                basis: if cold {
+                    "a geo-restore brings back the latest geo backup, which Azure does not date in ARM; it documents a lag of up to 1 hour".into()
+                } else {
+                    "replication lag is a metric, not in ARM's document; Azure documents up to 5 minutes for a cross-region replica".into()
+                },
             }),
             _ => {}
         }

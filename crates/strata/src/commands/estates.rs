@@ -67,6 +67,25 @@ pub async fn serving(ws: &Workspace, env: &Environment, emulator: bool) -> Estat
     }
 }
 
+/// The moment a cold standby's database is restored to: when the failover that built it
+/// started (or the outage it answered), as the standby's state records it. `None` without
+/// one, or for a warm strategy.
+pub async fn restore_point(ws: &Workspace, env: &Environment, emulator: bool) -> Option<String> {
+    let cold = env
+        .disaster_recovery
+        .as_ref()
+        .is_some_and(|d| d.strategy == strata_core::DrStrategy::Cold);
+    if !cold {
+        return None;
+    }
+    let standby = standby_of(ws, env).ok()??;
+    let rec = read_state(ws, &standby, emulator).await.ok()??.recovery?;
+    match rec.runbook {
+        Some(p) => Some(p.outage_at.unwrap_or(p.started_at)),
+        None => rec.since,
+    }
+}
+
 /// The heading of an estate's section in a plan of an environment with a standby.
 pub fn heading(env: &Environment) -> String {
     match &env.standby_of {

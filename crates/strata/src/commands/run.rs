@@ -164,8 +164,10 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
     }
     let ws = load_workspace(dir)?;
     let mut env = ws.environment(&req.env.env)?;
-    // After a failover the standby serves: the modules arrange Front Door for it.
+    // After a failover the standby serves: the modules arrange Front Door for it. A cold
+    // standby's database is restored to the moment its failover started.
     env.serving = estates::serving(&ws, &env, req.env.emulator).await;
+    env.restore_point = estates::restore_point(&ws, &env, req.env.emulator).await;
     eprintln!("{}", style::cyan(&session::banner(&ws, &env, req.env.emulator)));
     let saved = match &req.mode {
         Mode::Apply {
@@ -203,6 +205,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         {
             let mut s = ws.environment(&name)?;
             s.serving = env.serving;
+            s.restore_point.clone_from(&env.restore_point);
             Some(s)
         }
         _ => None,
@@ -325,8 +328,8 @@ struct Estate<'a> {
     interrupt: &'a Interrupt,
     /// Printed before the run when the environment's plan has more than one section.
     heading: Option<String>,
-    /// Decline a plan that deletes or replaces anything (a runbook's applies: a failover or
-    /// failback must never recreate a database).
+    /// Decline a plan that deletes or replaces a stateful resource (a database, a storage
+    /// account, a vault): a runbook's applies must never lose data.
     refuse_destructive: bool,
 }
 
@@ -400,11 +403,12 @@ impl Estate<'_> {
                     .changes
                     .iter()
                     .filter(|c| matches!(c.action, strata_engine::Action::Delete | strata_engine::Action::Replace))
+                    .filter(|c| strata_azure::behaviour::recovery::stateful(&c.id.resource_type()).is_some())
                     .map(|c| c.addr.to_string())
                     .collect();
                 if self.refuse_destructive && !destructive.is_empty() {
                     eprintln!(
-                        "{} this apply would delete or replace {}: a recovery runbook never does that\n  {} review it with `strata plan -e {}` and apply it yourself if it is right",
+                        "{} this apply would delete or replace {}, which hold data: a recovery runbook never does that\n  {} review it with `strata plan -e {}` and apply it yourself if it is right",
                         style::error_label(),
                         destructive.join(", "),
                         style::hint_label(),
@@ -576,6 +580,8 @@ pub(crate) async fn apply_estate(
     guard: &strata_state::LockGuard,
     target: &session::ArmTarget,
     interrupt: &Interrupt,
+    only: &[String],
+    refresh: bool,
 ) -> Result<u8> {
     let req = Request {
         env: EnvArgs {
@@ -590,16 +596,17 @@ pub(crate) async fn apply_estate(
             auto_approve: true,
         },
         json: false,
-        refresh: true,
+        refresh,
         parallelism: crate::DEFAULT_PARALLELISM,
         destroy: false,
         scope: ScopeArgs {
-            target: Vec::new(),
+            target: only.to_vec(),
             replace: Vec::new(),
         },
     };
     let evaluated = ws.evaluate(env, vars)?;
     let options = PlanOptions {
+        targets: selectors("target", only)?,
         soft_delete: env.soft_delete,
         peers: estates::peers(ws, env, emulator).await?,
         ..PlanOptions::default()

@@ -340,3 +340,157 @@ fn a_planned_failover_is_confirmed_typed_out_and_resumes_where_it_stopped() {
     let r = ctx.ok(&["plan", "-e", "prod", "-detailed-exitcode"]);
     assert_eq!(r.stdout.matches("No changes.").count(), 2, "{}", r.stdout);
 }
+
+/// A cold strategy keeps no standby running: a drill builds it from code in northeurope, its
+/// database geo-restored from the primary's geo-redundant backup, and gives Front Door its app
+/// first; the failback brings the environment home, and `dr status` then says the primary's
+/// database has lost its geo-redundant backup (fixed at creation) instead of a plan replacing it.
+#[test]
+fn a_cold_drill_builds_the_standby_from_code_and_backups() {
+    let ctx = Ctx::example();
+    ctx.edit("envs/prod.hcl", "strategy = \"warm\"", "strategy = \"cold\"");
+    ctx.edit("envs/prod.hcl", "rpo      = \"15m\"", "rpo      = \"1h\"");
+    ctx.edit("envs/prod.hcl", "rto      = \"1h\"", "rto      = \"4h\"");
+    let r = ctx.ok(&["apply", "-e", "prod", "--emulator", "--auto-approve"]);
+    assert!(
+        !r.stdout.contains("Standby estate"),
+        "nothing runs in northeurope: {}",
+        r.stdout
+    );
+    assert!(!ctx.path().join(REHEARSAL).join("prod-dr.json").exists());
+
+    let r = ctx.run(&["dr", "drill", "-e", "prod", "--emulator"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("build the estate prod-dr from code, its database geo-restored"),
+        "{}",
+        r.stdout
+    );
+    let standby = rehearsal_state(&ctx, "prod-dr");
+    let server = resources_of(&standby, SERVER)[0];
+    assert_eq!(attr(server, "/location"), "northeurope");
+    // A server of its own (not a replica), restored from the primary's geo backup.
+    assert_eq!(attr(server, "/properties/replicationRole"), "Primary", "{server}");
+    let primary = rehearsal_state(&ctx, "prod");
+    assert_eq!(
+        attr(server, "/properties/sourceServerResourceId")
+            .as_str()
+            .unwrap()
+            .to_ascii_lowercase(),
+        resources_of(&primary, SERVER)[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_ascii_lowercase()
+    );
+    assert_eq!(attr(server, "/properties/backup/geoRedundantBackup"), "Disabled");
+    let standby_host = attr(resources_of(&standby, SITE)[0], "/properties/defaultHostName")
+        .as_str()
+        .unwrap()
+        .to_string();
+    let first: Vec<&str> = resources_of(&primary, ORIGIN)
+        .into_iter()
+        .filter(|o| attr(o, "/properties/priority") == 1)
+        .map(|o| attr(o, "/properties/hostName").as_str().unwrap())
+        .collect();
+    assert_eq!(first, [standby_host.as_str()]);
+    let dir = ctx.path().join(".strata/dr/prod");
+    let json = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    let report: Json = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    assert_eq!(report["strategy"], "cold");
+    assert_eq!(report["passed"], true, "{report:#}");
+    let build = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "apply prod-dr")
+        .unwrap();
+    assert!(
+        build["documented"]["mechanism"]
+            .as_str()
+            .unwrap()
+            .contains("geo-restore"),
+        "{build}"
+    );
+
+    let r = ctx.run(&[
+        "dr",
+        "failback",
+        "-e",
+        "prod",
+        "--emulator",
+        "--confirm",
+        "prod to westeurope",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("The cold standby prod-dr keeps running"),
+        "{}",
+        r.stdout
+    );
+    let r = ctx.ok(&["plan", "-e", "prod", "--emulator", "-detailed-exitcode"]);
+    assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+    let r = ctx.run(&["dr", "status", "-e", "prod", "--emulator"]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("a cold recovery needs geo-redundant backup, which is fixed at creation"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// The region is lost half-way through an apply of unrelated changes: the drill still
+/// recovers in northeurope, the interrupted apply ends, and a second apply finishes the change
+/// so that both estates' states agree with Azure again.
+#[test]
+fn a_drill_during_an_apply_still_recovers_and_the_states_stay_consistent() {
+    let mut ctx = Ctx::example();
+    ctx.start_emulator(strata_emulator::Latency::default());
+    ctx.ok(&["apply", "-e", "prod", "--auto-approve"]);
+    ctx.edit(
+        "strata.hcl",
+        "cost_center = \"shop\"",
+        "cost_center = \"shop-eu\"",
+    );
+    let mut cmd = ctx.cmd();
+    cmd.env_remove("STRATA_EMULATOR_LATENCY");
+    let apply = cmd
+        .args(["apply", "-e", "prod", "--auto-approve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the apply has written something, then lose the region.
+    let serial = ctx.state("prod")["serial"].as_u64().unwrap();
+    for _ in 0..600 {
+        if ctx.state("prod")["serial"].as_u64().unwrap() > serial {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let r = ctx.run(&["dr", "drill", "-e", "prod"]);
+    let out = apply.wait_with_output().unwrap();
+    assert_eq!(
+        r.code,
+        0,
+        "drill: {}\napply: {}",
+        r.all(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let standby = ctx.state("prod-dr");
+    assert_eq!(standby["recovery"]["serving"], "standby");
+
+    // The change is finished by the next apply, now served from northeurope, and both
+    // estates re-plan clean.
+    ctx.ok(&["apply", "-e", "prod", "--auto-approve"]);
+    let r = ctx.ok(&["plan", "-e", "prod", "-detailed-exitcode"]);
+    assert_eq!(r.stdout.matches("No changes.").count(), 2, "{}", r.stdout);
+    let primary = ctx.state("prod");
+    let rg = resources_of(&primary, "Microsoft.Resources/resourceGroups")[0];
+    assert_eq!(attr(rg, "/tags/cost_center"), "shop-eu");
+}
