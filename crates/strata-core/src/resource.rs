@@ -56,11 +56,20 @@ pub enum Dependency {
 }
 
 /// A POST action run after each successful write, whose JSON answer is kept as attributes of
-/// the resource under `$action:<name>` (always sensitive), e.g. storage `listKeys`.
+/// the resource under `$action:<name>` (always sensitive), e.g. storage `listKeys`; or, with
+/// `before_write`, one the write needs first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadAction {
     pub name: String,
     pub api_version: String,
+    /// Where it is sent: the resource itself (`None`), or another resource's id (a Recovery
+    /// Services vault's `…/backupFabrics/Azure` for `refreshContainers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    /// Sent before the resource is written, for what its write needs (the vault discovering
+    /// a machine before protecting it); its answer is not kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub before_write: bool,
 }
 
 /// A resource the configuration wants to exist.

@@ -252,6 +252,10 @@ pub struct Plan {
     /// [`crate::peers`]): the run after that estate's apply covers them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<String>,
+    /// A saved plan of an environment with a warm standby carries the standby's plan, made in
+    /// the same run, applied after the primary's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standby: Option<Box<Plan>>,
 }
 
 /// Counts for "Plan: X to add, Y to change, Z to destroy."

@@ -136,13 +136,22 @@ pub(crate) async fn write(ctx: &Ctx, addr: &ResourceAddr) -> Result<Outcome, OpE
             }
         }
     }
+    // What the write needs first (a vault discovering the machine it is about to protect).
+    for action in d.read_actions.iter().filter(|a| a.before_write) {
+        let on = action.on.as_deref().unwrap_or(d.id.as_str());
+        ctx.arm
+            .post(on, &action.name, &action.api_version, None)
+            .await
+            .map_err(arm_read)?;
+    }
     let mut doc = ctx.arm.put(d.id.as_str(), &d.api_version, &json).await?;
     confirm_readable(ctx, d).await?;
     let mut sensitive = body.sensitive_paths();
-    for action in &d.read_actions {
+    for action in d.read_actions.iter().filter(|a| !a.before_write) {
+        let on = action.on.as_deref().unwrap_or(d.id.as_str());
         let result = ctx
             .arm
-            .post(d.id.as_str(), &action.name, &action.api_version, None)
+            .post(on, &action.name, &action.api_version, None)
             .await
             .map_err(arm_read)?;
         let key = format!("{ACTION_PREFIX}{}", action.name);

@@ -71,7 +71,16 @@ pub fn check_fresh(saved: &Plan, fresh: &Plan) -> Result<(), EngineError> {
             .map(|c| (c.addr.to_string(), c.action))
             .collect::<Vec<_>>()
     };
-    if actions(saved) != actions(fresh) {
+    // What the reviewed plan said would wait for the other estate may be in the fresh plan now
+    // that the other estate was applied first: the rest must be the same.
+    let reviewed_waiting = |c: &(String, crate::Action)| {
+        saved.waiting.contains(&c.0) && !actions(saved).iter().any(|s| s.0 == c.0)
+    };
+    let fresh_actions: Vec<_> = actions(fresh)
+        .into_iter()
+        .filter(|c| !reviewed_waiting(c))
+        .collect();
+    if actions(saved) != fresh_actions {
         return Err(EngineError::StalePlan(
             "the estate in Azure changed since the plan was made (the same plan now has other changes); run plan again".into(),
         ));

@@ -340,6 +340,7 @@ pub async fn plan(
         targets: options.targets.iter().map(ToString::to_string).collect(),
         warnings,
         waiting: waiting_addrs,
+        standby: None,
     };
     Ok(Planned {
         plan,

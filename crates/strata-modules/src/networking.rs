@@ -383,7 +383,10 @@ fn check_against_peer(
                         peer.location
                     ),
                 )
-                .hint("give the standby its own range: disaster_recovery { variables = { vnet_cidr = \"10.31.0.0/16\" } }"),
+                .hint(
+                    "give the standby a range of its own, apart from the primary's, in the environment's \
+                     disaster_recovery { variables = { … } } (the example's prod: vnet_cidr = \"10.31.0.0/16\")",
+                ),
             );
         }
     }

@@ -307,6 +307,8 @@ impl Module for StorageModule {
         account.force_new = strata_azure::replace_on_change(&account.resource_type());
         account.lifecycle.prevent_destroy = defaults.prevent_destroy_stateful;
         account.read_actions = vec![ReadAction {
+            on: None,
+            before_write: false,
             name: "listKeys".into(),
             api_version: API_VERSION.into(),
         }];

@@ -64,6 +64,14 @@ impl Emulator {
                 .body
                 .to_json()
                 .unwrap_or_else(|| panic!("{} has unknowns", r.addr));
+            // What the write needs first (the vault discovering the machine), as the engine
+            // sends it.
+            for a in r.read_actions.iter().filter(|a| a.before_write) {
+                let on = a.on.as_deref().unwrap_or(r.id.as_str());
+                self.rt
+                    .block_on(self.arm.post(on, &a.name, &a.api_version, None))
+                    .unwrap_or_else(|err| panic!("POST {on}/{}: {err}", a.name));
+            }
             self.rt
                 .block_on(self.arm.put(r.id.as_str(), &r.api_version, &body))
                 .unwrap_or_else(|err| panic!("PUT {}: {err}", r.addr));
@@ -226,6 +234,20 @@ fn the_standby_estate_runs_a_replica_of_the_primary_database_and_backs_up_its_ma
     assert_eq!(
         policy["properties"]["retentionPolicy"]["dailySchedule"]["retentionDuration"]["count"],
         30
+    );
+    // The machine is protected by the policy.
+    let item = vms
+        .resources
+        .iter()
+        .find(|r| r.addr.name == "backup_item")
+        .unwrap();
+    let protected = em.get(item.id.as_str(), api);
+    assert_eq!(
+        protected["properties"]["policyId"]
+            .as_str()
+            .unwrap()
+            .to_ascii_lowercase(),
+        format!("{vault_id}/backupPolicies/daily-vm").to_ascii_lowercase()
     );
 
     // Storage: the standby creates nothing and answers with the primary's account.

@@ -129,6 +129,54 @@ pub async fn seed_from_real(ws: &Workspace, env: &Environment, r: &Rehearsal) ->
             style::hint_label()
         ));
     }
+    let source = copy_state(ws, env, r).await?;
+    // Both estates of an environment with disaster recovery live in one rehearsal.
+    let mut docs_from = vec![source.clone()];
+    if env.standby_of.is_none()
+        && let Some(name) = env.standby_name()
+        && let Ok(standby) = ws.environment(&name)
+        && ws.store(&standby).is_ok()
+    {
+        let standby_rehearsal = Rehearsal {
+            env: standby.name.clone(),
+            root: r.root.clone(),
+        };
+        docs_from.push(copy_state(ws, &standby, &standby_rehearsal).await?);
+    }
+
+    let estate = r.estate_dir();
+    match std::fs::remove_file(estate.join("estate.json")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(anyhow!("cannot reset {}: {e}", estate.display()));
+        }
+        _ => {}
+    }
+    let docs: Vec<strata_emulator::SeedDocument> = docs_from
+        .iter()
+        .flat_map(|s| s.resources.values())
+        .map(|res| strata_emulator::SeedDocument {
+            id: res.id.to_string(),
+            resource_type: res.resource_type.clone(),
+            document: res.attributes.clone(),
+        })
+        .collect();
+    strata_emulator::seed_estate(&estate, &docs)
+        .with_context(|| format!("cannot seed the rehearsal estate in {}", estate.display()))?;
+    eprintln!(
+        "{}",
+        style::dim(&format!(
+            "Rehearsal starts from {}'s real state (serial {}, {} resources, read without locking); the copy has its own lineage and cannot be pushed back.",
+            env.name,
+            source.serial,
+            source.resources.len()
+        ))
+    );
+    Ok(source.resources.len())
+}
+
+/// Copies `env`'s real state (read without locking) into rehearsal `r`'s state, with a new
+/// lineage; returns the real state.
+async fn copy_state(ws: &Workspace, env: &Environment, r: &Rehearsal) -> Result<State> {
     // Read only: no lock, no write, nothing created in the real backend.
     let real = ws.store(env)?;
     let real = real.as_dyn();
@@ -167,33 +215,5 @@ pub async fn seed_from_real(ws: &Workspace, env: &Environment, r: &Rehearsal) ->
     .await;
     let _ = store.unlock(guard).await;
     written?;
-
-    let estate = r.estate_dir();
-    match std::fs::remove_file(estate.join("estate.json")) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(anyhow!("cannot reset {}: {e}", estate.display()));
-        }
-        _ => {}
-    }
-    let docs: Vec<strata_emulator::SeedDocument> = source
-        .resources
-        .values()
-        .map(|res| strata_emulator::SeedDocument {
-            id: res.id.to_string(),
-            resource_type: res.resource_type.clone(),
-            document: res.attributes.clone(),
-        })
-        .collect();
-    strata_emulator::seed_estate(&estate, &docs)
-        .with_context(|| format!("cannot seed the rehearsal estate in {}", estate.display()))?;
-    eprintln!(
-        "{}",
-        style::dim(&format!(
-            "Rehearsal starts from {}'s real state (serial {}, {} resources, read without locking); the copy has its own lineage and cannot be pushed back.",
-            env.name,
-            source.serial,
-            source.resources.len()
-        ))
-    );
-    Ok(source.resources.len())
+    Ok(source)
 }

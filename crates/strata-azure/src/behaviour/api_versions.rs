@@ -101,6 +101,11 @@ pub const WRITES: &[Write] = &[
         "Microsoft.RecoveryServices/vaults/backupPolicies",
         RECOVERY_SERVICES,
     ),
+    w(
+        "compute",
+        "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems",
+        RECOVERY_SERVICES,
+    ),
     w("compute", "Microsoft.Web/serverfarms", WEB),
     w("compute", "Microsoft.Web/sites", WEB),
     w("edge", "Microsoft.Cdn/profiles", CDN),

@@ -54,6 +54,7 @@ pub fn plan(environment: &str, changes: Vec<ResourceChange>, outputs: Vec<Output
         targets: Vec::new(),
         warnings: Vec::new(),
         waiting: Vec::new(),
+        standby: None,
     }
 }
 

@@ -6,13 +6,13 @@
 //! the VMs' region is lost. A VM backup policy (`backup_policy`, `daily-vm`) takes one backup
 //! a day at 02:00 UTC and keeps it for the profile's days (7, 14, 30).
 //!
-//! The machines are not enrolled: protecting one needs the vault to discover it first
-//! (`POST backupFabrics/Azure/refreshContainers`, after the machine exists and before its
-//! protected item is written), which a resource's read actions (a POST on the resource
-//! itself, after its own write) cannot express. Enrol them with
-//! `az backup protection enable-for-vm --policy-name daily-vm`.
+//! Each machine is enrolled (`backup_item`): the vault discovers the machines of its region
+//! (`POST backupFabrics/Azure/refreshContainers`, sent before the protected item is written),
+//! then the protected item
+//! `backupFabrics/Azure/protectionContainers/iaasvmcontainer;iaasvmcontainerv2;{rg};{vm}/protectedItems/vm;iaasvmcontainerv2;{rg};{vm}`
+//! names the machine and the policy.
 
-use strata_core::{ArmId, DesiredResource, Layer, ResourceAddr, Value};
+use strata_core::{ArmId, DesiredResource, Layer, ReadAction, ResourceAddr, Value};
 
 use super::Common;
 use crate::common;
@@ -35,8 +35,13 @@ pub(super) fn check(c: &Common<'_>, errs: &mut Errors) {
     }
 }
 
-/// The vault and its policy, and the vault's id.
-pub(super) fn resources(c: &Common<'_>, errs: &mut Errors) -> Option<(Vec<DesiredResource>, ArmId)> {
+/// The vault, its policy and a protected item for each of `machines` (id and address), and
+/// the vault's id.
+pub(super) fn resources(
+    c: &Common<'_>,
+    errs: &mut Errors,
+    machines: &[(ArmId, ResourceAddr)],
+) -> Option<(Vec<DesiredResource>, ArmId)> {
     let group = c.place.group_id(c.ctx.subscription_id);
     let vault_id = common::id_in(errs, &c.fields, "name", &group, VAULT_TYPE, &vault_name(c))?;
     let vault_addr = ResourceAddr::module(c.ctx.label, "backup_vault", None);
@@ -113,5 +118,44 @@ pub(super) fn resources(c: &Common<'_>, errs: &mut Errors) -> Option<(Vec<Desire
         &[&vault_addr],
     );
     policy.force_new = strata_azure::replace_on_change(&policy.resource_type());
-    Some((vec![vault, policy], vault_id))
+    let policy_addr = policy.addr.clone();
+    let policy_id = policy.id.clone();
+    let fabric = vault_id.child("backupFabrics", "Azure");
+    let mut out = vec![vault, policy];
+    for (vm_id, vm_addr) in machines {
+        let Some(rg) = vm_id.resource_group_name() else {
+            continue;
+        };
+        let vm = vm_id.name();
+        let container = format!("iaasvmcontainer;iaasvmcontainerv2;{rg};{vm}");
+        let item_name = format!("vm;iaasvmcontainerv2;{rg};{vm}");
+        let mut item = common::resource(
+            ResourceAddr::module(c.ctx.label, "backup_item", vm_addr.key.as_deref()),
+            fabric
+                .child("protectionContainers", &container)
+                .child("protectedItems", &item_name),
+            API_VERSION,
+            Value::object([(
+                "properties",
+                Value::object([
+                    (
+                        "protectedItemType",
+                        Value::from("Microsoft.Compute/virtualMachines"),
+                    ),
+                    ("sourceResourceId", Value::from(vm_id.as_str())),
+                    ("policyId", Value::from(policy_id.as_str())),
+                ]),
+            )]),
+            Layer::Compute,
+            &[&vault_addr, &policy_addr, vm_addr],
+        );
+        item.read_actions = vec![ReadAction {
+            name: "refreshContainers".into(),
+            api_version: API_VERSION.into(),
+            on: Some(fabric.as_str().to_string()),
+            before_write: true,
+        }];
+        out.push(item);
+    }
+    Some((out, vault_id))
 }

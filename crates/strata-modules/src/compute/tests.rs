@@ -432,11 +432,27 @@ fn vms_with_disaster_recovery_get_a_geo_redundant_backup_vault_in_their_region()
                 .contains(&strata_core::Dependency::Resource(vault.addr.clone()))
         );
         assert_eq!(e.outputs["backup_vault_id"], s(vault.id.as_str()));
+        // Each machine is protected, after the vault discovered it.
+        let vm = find(&e, "module.compute.vm[\"1\"]");
+        let item = find(&e, "module.compute.backup_item[\"1\"]");
+        assert!(item.id.as_str().starts_with(&format!(
+            "{}/backupFabrics/Azure/protectionContainers/iaasvmcontainer;iaasvmcontainerv2;",
+            vault.id.as_str()
+        )));
+        assert_eq!(at(item, "properties.sourceResourceId"), json!(vm.id.as_str()));
+        assert_eq!(at(item, "properties.policyId"), json!(policy.id.as_str()));
+        assert_eq!(item.read_actions.len(), 1);
+        assert!(item.read_actions[0].before_write);
+        assert_eq!(item.read_actions[0].name, "refreshContainers");
+        assert_eq!(
+            item.read_actions[0].on.as_deref(),
+            Some(format!("{}/backupFabrics/Azure", vault.id.as_str()).as_str())
+        );
         outputs_match(&ComputeModule, &e);
         // Azure publishes these types at the version written, but the catalogue carries no
         // full schema for Recovery Services to check the bodies against.
         let catalogue = strata_azure::Catalogue::global().unwrap();
-        for r in [vault, policy] {
+        for r in [vault, policy, item] {
             let t = r.resource_type();
             assert_eq!(
                 strata_azure::api_versions::written("compute", &t),
@@ -448,11 +464,7 @@ fn vms_with_disaster_recovery_get_a_geo_redundant_backup_vault_in_their_region()
                 "{t} now has a schema: check the body against it"
             );
         }
-        for r in e
-            .resources
-            .iter()
-            .filter(|r| r.addr.name != "backup_vault" && r.addr.name != "backup_policy")
-        {
+        for r in e.resources.iter().filter(|r| !r.addr.name.starts_with("backup_")) {
             assert_eq!(schema_errors(r), Vec::<String>::new());
         }
     }

@@ -64,6 +64,7 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
     let group = c.place.group_id(c.ctx.subscription_id);
     let mut resources = Vec::new();
     let (mut vm_ids, mut nic_ids, mut private_ips, mut public_ips) = (vec![], vec![], vec![], vec![]);
+    let mut machines: Vec<(strata_core::ArmId, ResourceAddr)> = Vec::new();
     for i in 1..=n {
         let key = i.to_string();
         let vm_name = format!("{}-{i}", c.name);
@@ -175,7 +176,7 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
             ]),
         ));
         let mut vm = common::resource(
-            vm_addr,
+            vm_addr.clone(),
             vm_id.clone(),
             API_VERSION,
             Value::object(body),
@@ -184,11 +185,12 @@ pub(super) fn expand(c: &Common<'_>, errs: &mut Errors) -> Option<Built> {
         );
         vm.force_new = strata_azure::replace_on_change(&vm.resource_type());
         vm_ids.push(Value::from(vm_id.as_str()));
+        machines.push((vm_id.clone(), vm_addr));
         resources.push(vm);
     }
     let mut vault_id = Value::Null;
     if backed_up {
-        let (backup, id) = backup::resources(c, errs)?;
+        let (backup, id) = backup::resources(c, errs, &machines)?;
         resources.extend(backup);
         vault_id = Value::from(id.as_str());
     }

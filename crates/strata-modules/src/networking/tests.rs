@@ -748,7 +748,8 @@ fn the_standby_deploys_its_own_network_in_a_range_of_its_own() {
         assert_eq!(
             errs[0].hint.as_deref(),
             Some(
-                "give the standby its own range: disaster_recovery { variables = { vnet_cidr = \"10.31.0.0/16\" } }"
+                "give the standby a range of its own, apart from the primary's, in the environment's \
+                 disaster_recovery { variables = { … } } (the example's prod: vnet_cidr = \"10.31.0.0/16\")"
             )
         );
     }

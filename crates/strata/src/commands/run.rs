@@ -195,10 +195,12 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
     // A warm standby is part of its environment: plans and applies of the primary cover it
     // too, in its own section, with its own state and lock (not with a saved plan, -target,
     // an import or JSON output, which are about one estate: name `-e <env>-dr` for those).
+    // A saved plan of such an environment carries the standby's plan.
+    let saved_standby = saved.as_ref().and_then(|p| p.standby.clone()).map(|b| *b);
     let standby = match env.standby_name() {
         Some(name)
             if env.has_running_standby()
-                && saved.is_none()
+                && (saved.is_none() || saved_standby.is_some())
                 && !req.json
                 && options.targets.is_empty()
                 && !matches!(req.mode, Mode::Import { .. }) =>
@@ -228,72 +230,136 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         req.env.emulator,
         req.env.lock_timeout,
         async |guard, target| {
+            let sink = std::cell::RefCell::new(Vec::new());
+            let report_mode = matches!(req.mode, Mode::Plan { report: true, .. });
+            let reports = (report_mode && standby.is_some()).then_some(&sink);
+            let saving = match &req.mode {
+                Mode::Plan { out: Some(out), .. } if standby.is_some() => Some(out.clone()),
+                _ => None,
+            };
             let one = |env: &'_ strata_config::Environment| Estate {
                 ws: &ws,
                 req: &req,
                 interrupt: &interrupt,
                 heading: standby.as_ref().map(|_| estates::heading(env)),
+                reports,
+                defer_save: saving.is_some(),
+                approved: false,
                 refuse_destructive: false,
             };
-            let (code, waiting) = one(&env)
-                .run(
-                    &env,
-                    &evaluated,
-                    options.clone(),
-                    saved,
-                    destroy,
-                    store,
-                    guard,
-                    target,
+            let saved_mode = saved.is_some();
+            let code = async {
+                let primary = one(&env)
+                    .run(
+                        &env,
+                        &evaluated,
+                        options.clone(),
+                        saved,
+                        destroy,
+                        store,
+                        guard,
+                        target,
+                    )
+                    .await?;
+                let (code, waiting) = (primary.code, primary.waiting());
+                let Some(standby) = &standby else {
+                    return Ok(code);
+                };
+                // 2 is a plan's "there are changes" (-detailed-exitcode): the standby still
+                // gets its section.
+                if code == 1 || code == 130 || interrupt.level() > 0 {
+                    return Ok(code);
+                }
+                // The standby, resolving the primary's values from the state just written.
+                let standby_ran = estates::with_lock(
+                    &ws,
+                    standby,
+                    req.env.emulator,
+                    operation,
+                    req.env.lock_timeout,
+                    async |s_store, s_guard| {
+                        let evaluated = ws.evaluate(standby, &req.env.vars)?;
+                        let options = PlanOptions {
+                            soft_delete: standby.soft_delete,
+                            peers: estates::peers(&ws, standby, req.env.emulator).await?,
+                            ..PlanOptions::default()
+                        };
+                        one(standby)
+                            .run(
+                                standby,
+                                &evaluated,
+                                options,
+                                saved_standby.clone(),
+                                destroy,
+                                s_store,
+                                s_guard,
+                                target,
+                            )
+                            .await
+                    },
                 )
                 .await?;
-            let Some(standby) = &standby else {
-                return Ok(code);
-            };
-            if code != 0 || interrupt.level() > 0 {
-                return Ok(code);
+                let standby_code = standby_ran.code;
+                // The saved plan holds both estates' plans.
+                if let (Some(out), Some(mut plan), Some(standby_plan)) =
+                    (&saving, primary.plan.clone(), standby_ran.plan.clone())
+                    && code != 1
+                    && standby_code != 1
+                {
+                    plan.standby = Some(Box::new(standby_plan));
+                    planfile::save(&plan, out).map_err(|e| anyhow!("{e}"))?;
+                    if !req.json && !report_mode {
+                        println!(
+                            "Saved the plan of {} and its standby {} to {}. To apply exactly this plan: strata apply -e {} {}",
+                            env.name,
+                            standby.name,
+                            out.display(),
+                            env.name,
+                            out.display()
+                        );
+                    }
+                }
+                let combined = if code == 1 || standby_code == 1 {
+                    1
+                } else {
+                    code.max(standby_code)
+                };
+                if combined != 0
+                    || waiting.is_empty()
+                    || interrupt.level() > 0
+                    || matches!(req.mode, Mode::Plan { .. })
+                {
+                    return Ok(combined);
+                }
+                // What waited for the standby (Front Door's origin in it) can be applied now:
+                // with a saved plan, exactly what it said would wait.
+                let mut options = options.clone();
+                options.peers = estates::peers(&ws, &env, req.env.emulator).await?;
+                if saved_mode {
+                    options.targets = selectors("target", &waiting)?;
+                }
+                let evaluated = ws.evaluate(&env, &req.env.vars)?;
+                let mut again = one(&env);
+                again.approved = saved_mode;
+                again.heading = Some(format!(
+                    "── Primary estate {} in {}: what waited for the standby ──",
+                    env.name, env.location
+                ));
+                Ok(again
+                    .run(&env, &evaluated, options, None, destroy, store, guard, target)
+                    .await?
+                    .code)
             }
-            // The standby, resolving the primary's values from the state just written.
-            let standby_code = estates::with_lock(
-                &ws,
-                standby,
-                req.env.emulator,
-                operation,
-                req.env.lock_timeout,
-                async |s_store, s_guard| {
-                    let evaluated = ws.evaluate(standby, &req.env.vars)?;
-                    let options = PlanOptions {
-                        soft_delete: standby.soft_delete,
-                        on_emulator: options.on_emulator,
-                        peers: estates::peers(&ws, standby, req.env.emulator).await?,
-                        ..PlanOptions::default()
-                    };
-                    Ok(one(standby)
-                        .run(
-                            standby, &evaluated, options, None, destroy, s_store, s_guard, target,
-                        )
-                        .await?
-                        .0)
-                },
-            )
-            .await?;
-            if standby_code != 0 || !waiting || interrupt.level() > 0 || matches!(req.mode, Mode::Plan { .. })
-            {
-                return Ok(standby_code.max(code));
+            .await;
+            // One pull-request report, a section per estate.
+            let collected = sink.take();
+            if !collected.is_empty() {
+                print!(
+                    "{}",
+                    strata_delivery::markdown_report(ws.stack.name(), &collected)
+                );
             }
-            // What waited for the standby (Front Door's origin in it) can be applied now.
-            let mut options = options.clone();
-            options.peers = estates::peers(&ws, &env, req.env.emulator).await?;
-            let evaluated = ws.evaluate(&env, &req.env.vars)?;
-            let mut again = one(&env);
-            again.heading = Some(format!(
-                "{} — what waited for the standby",
-                estates::heading(&env)
-            ));
-            Ok(again
-                .run(&env, &evaluated, options, None, destroy, store, guard, target)
-                .await?
-                .0)
+            code
         },
     )
     .await;
@@ -304,6 +370,18 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
             style::yellow("Interrupted: the state is saved and the lock released.")
         );
         return Ok(130);
+    }
+    if standby.is_none()
+        && env.has_running_standby()
+        && !matches!(req.mode, Mode::Import { .. })
+        && let Some(name) = env.standby_name()
+    {
+        eprintln!(
+            "{}",
+            style::dim(&format!(
+                "The standby estate {name} was not part of this run (a saved plan, -target or JSON covers one estate): `strata plan -e {name}` and `strata apply -e {name}` run it."
+            ))
+        );
     }
     if let (Err(e), Mode::Plan { report: true, .. }) = (&result, &req.mode)
         && e.downcast_ref::<Exit>().is_none()
@@ -328,6 +406,13 @@ struct Estate<'a> {
     interrupt: &'a Interrupt,
     /// Printed before the run when the environment's plan has more than one section.
     heading: Option<String>,
+    /// With `--report markdown` and a standby: where each estate's plan goes, for one report
+    /// with a section per estate.
+    reports: Option<&'a std::cell::RefCell<Vec<strata_delivery::EnvPlan>>>,
+    /// Do not save the plan to `-out` yet: the standby's plan goes into the same file.
+    defer_save: bool,
+    /// Approved already: what a reviewed saved plan said would wait for the standby.
+    approved: bool,
     /// Decline a plan that deletes or replaces a stateful resource (a database, a storage
     /// account, a vault): a runbook's applies must never lose data.
     refuse_destructive: bool,
@@ -347,10 +432,12 @@ impl Estate<'_> {
         store: &dyn strata_state::StateStore,
         guard: &strata_state::LockGuard,
         target: &session::ArmTarget,
-    ) -> Result<(u8, bool)> {
+    ) -> Result<Ran> {
         let (ws, req, interrupt) = (self.ws, self.req, self.interrupt);
+        let report_mode = matches!(req.mode, Mode::Plan { report: true, .. });
         if let Some(h) = &self.heading
             && !req.json
+            && !report_mode
         {
             println!("{}", style::bold(h));
             println!();
@@ -387,11 +474,12 @@ impl Estate<'_> {
             applied_from: applied_from(ws, &digest),
         };
         let mut shown = false;
-        let auto = match &req.mode {
-            Mode::Apply { auto_approve, .. } => *auto_approve,
-            Mode::Import { .. } => true,
-            Mode::Plan { .. } => false,
-        };
+        let auto = self.approved
+            || match &req.mode {
+                Mode::Apply { auto_approve, .. } => *auto_approve,
+                Mode::Import { .. } => true,
+                Mode::Plan { .. } => false,
+            };
         let result = run
             .execute(spec, |plan| {
                 phased.finish();
@@ -432,27 +520,38 @@ impl Estate<'_> {
             Err(e) => {
                 if let Mode::Plan { report: true, .. } = req.mode {
                     // The pull request still gets a report, saying what failed.
-                    print!(
-                        "{}",
-                        strata_delivery::markdown_report(
-                            ws.stack.name(),
-                            &[strata_delivery::EnvPlan::failed(&env.name, e.to_string())]
-                        )
-                    );
+                    let failed = strata_delivery::EnvPlan::failed(&env.name, e.to_string());
+                    match self.reports {
+                        Some(sink) => sink.borrow_mut().push(failed),
+                        None => print!("{}", strata_delivery::markdown_report(ws.stack.name(), &[failed])),
+                    }
                 }
                 return Err(outcome::engine_error(&e));
             }
         };
-        let waiting = match &outcome {
-            RunOutcome::Planned(p) | RunOutcome::NoChanges(p) => !p.waiting.is_empty(),
-            RunOutcome::Applied { plan, .. } => !plan.waiting.is_empty(),
-            _ => false,
+        let plan = match &outcome {
+            RunOutcome::Planned(p) | RunOutcome::NoChanges(p) => Some(p.clone()),
+            RunOutcome::Applied { plan, .. } => Some(plan.clone()),
+            _ => None,
         };
-        let code = finish(ws, &env.name, req, outcome, shown)?;
-        if self.heading.is_some() && !req.json {
+        let code = finish(ws, &env.name, req, outcome, shown, self.reports, !self.defer_save)?;
+        if self.heading.is_some() && !req.json && !report_mode {
             println!();
         }
-        Ok((code, waiting))
+        Ok(Ran { code, plan })
+    }
+}
+
+/// How an estate's run ended: its exit code, and its plan when it made one.
+struct Ran {
+    code: u8,
+    plan: Option<Plan>,
+}
+
+impl Ran {
+    /// What the plan left for the run after the other estate's.
+    fn waiting(&self) -> Vec<String> {
+        self.plan.as_ref().map(|p| p.waiting.clone()).unwrap_or_default()
     }
 }
 
@@ -466,7 +565,15 @@ fn applied_from(ws: &Workspace, digest: &str) -> Option<strata_state::AppliedFro
 }
 
 /// Renders the outcome and decides the exit code.
-fn finish(ws: &Workspace, env: &str, req: &Request, outcome: RunOutcome, shown: bool) -> Result<u8> {
+fn finish(
+    ws: &Workspace,
+    env: &str,
+    req: &Request,
+    outcome: RunOutcome,
+    shown: bool,
+    reports: Option<&std::cell::RefCell<Vec<strata_delivery::EnvPlan>>>,
+    save: bool,
+) -> Result<u8> {
     let show = |plan: &Plan| {
         if !shown && !req.json {
             print!("{}", render::plan::render(plan));
@@ -483,13 +590,14 @@ fn finish(ws: &Workspace, env: &str, req: &Request, outcome: RunOutcome, shown: 
                 return Ok(0);
             };
             if *report {
-                print!(
-                    "{}",
-                    strata_delivery::markdown_report(
-                        ws.stack.name(),
-                        &[strata_delivery::EnvPlan::planned(plan.clone())]
-                    )
-                );
+                let planned = strata_delivery::EnvPlan::planned(plan.clone());
+                match reports {
+                    Some(sink) => sink.borrow_mut().push(planned),
+                    None => print!(
+                        "{}",
+                        strata_delivery::markdown_report(ws.stack.name(), &[planned])
+                    ),
+                }
             } else if req.json {
                 println!("{}", serde_json::to_string_pretty(&plan)?);
             } else {
@@ -498,7 +606,8 @@ fn finish(ws: &Workspace, env: &str, req: &Request, outcome: RunOutcome, shown: 
             if outcome::problems(&plan) {
                 return Ok(1);
             }
-            if let Some(out) = out {
+            // A saved plan is the named environment's: a standby's section is not saved over it.
+            if let Some(out) = out.as_ref().filter(|_| save && env == req.env.env) {
                 planfile::save(&plan, out).map_err(|e| anyhow!("{e}"))?;
                 if !req.json && !report {
                     println!();
@@ -616,10 +725,13 @@ pub(crate) async fn apply_estate(
         req: &req,
         interrupt,
         heading: None,
+        reports: None,
+        defer_save: false,
+        approved: false,
         refuse_destructive: true,
     };
     Ok(estate
         .run(env, &evaluated, options, None, false, store, guard, target)
         .await?
-        .0)
+        .code)
 }

@@ -154,10 +154,10 @@ fn a_rehearsal_from_the_real_state_shows_what_the_next_apply_would_do() {
     );
 
     // A change in the configuration shows up as prod's next apply would show it.
-    ctx.edit("envs/prod.hcl", "10.30.0.0/16", "10.31.0.0/16");
+    ctx.edit("envs/prod.hcl", "10.30.0.0/16", "10.32.0.0/16");
     let r = ctx.run_env(&["plan", "-e", "prod", "--emulator", "-detailed-exitcode"], &[]);
     assert_eq!(r.code, 2, "{}", r.all());
-    assert!(r.stdout.contains("10.31.0.0/16"), "{}", r.all());
+    assert!(r.stdout.contains("10.32.0.0/16"), "{}", r.all());
     let summary = r
         .stdout
         .lines()

@@ -152,8 +152,11 @@ def replicas():
         400,
         "ReplicaNotSupportedForBurstable",
     )
+    poll(pg.databases.begin_create(RG, PRIMARY, "shop", {"properties": {"charset": "UTF8", "collation": "en_US.utf8"}}))
     rep = poll(pg.servers.begin_create_or_update(RG, "sdk-pg-rep", from_source("northeurope", "Replica", PRIMARY_ID, False)))
     equal((rep.replication_role, rep.replica.role, rep.replica.replication_state), ("AsyncReplica", "AsyncReplica", "Active"), "replica")
+    # A replica is a copy of the whole server: the primary's databases are in it.
+    equal(sorted(d.name for d in pg.databases.list_by_server(RG, "sdk-pg-rep") if d.name == "shop"), ["shop"], "replica databases")
     equal(pg.servers.get(RG, PRIMARY).replica.capacity, 5, "primary capacity")
     equal([r.name for r in pg.replicas.list_by_server(RG, PRIMARY)], ["sdk-pg-rep"], "replicas")
     promoted = poll(pg.servers.begin_update(RG, "sdk-pg-rep", {"properties": {"replica": {"promoteMode": "standalone", "promoteOption": "forced"}}}))
