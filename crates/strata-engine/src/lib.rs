@@ -20,6 +20,8 @@
 //! - [`peers`]: an environment's two estates (primary and standby) refer to each other's
 //!   resources by peer address; the planner resolves those from the other estate's state
 //!   ([`PlanOptions::peers`]) and leaves out what waits on a resource it does not hold yet.
+//! - [`drill`]: a drill that changes nothing the environment runs on: geo-restored copies in
+//!   a resource group of their own, checked and deleted.
 //! - [`runbook`]: a failover's and a failback's steps, worked out from both estates' states and
 //!   what ARM answers, with Azure's documented durations; the ARM steps are carried out here.
 //! - The engine never prints: it emits [`Event`]s to a [`Reporter`].
@@ -31,6 +33,7 @@ pub mod apply;
 pub mod arm;
 pub mod attrs;
 pub mod diff;
+pub mod drill;
 pub mod error;
 pub mod events;
 pub mod graph;

@@ -93,6 +93,11 @@ pub enum ArmCall {
         api_version: String,
         action: String,
     },
+    /// Read `id` and require it ready ([`crate::drill::ready`]).
+    Ready {
+        id: String,
+        api_version: String,
+    },
 }
 
 /// What a step does.
@@ -439,6 +444,7 @@ pub async fn execute(arm: &dyn Arm, call: &ArmCall) -> Result<String, String> {
             .await
             .map(|()| "deleted".to_string())
             .map_err(|e| e.to_string()),
+        ArmCall::Ready { id, api_version } => crate::drill::ready(arm, id, api_version).await,
         ArmCall::Post {
             id,
             api_version,

@@ -65,6 +65,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench targets too: this one takes a minute or more, so
+    // it runs only under `cargo bench` (which passes --bench).
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("recovery benchmark skipped: run it with `cargo bench -p strata --bench recovery`");
+        return;
+    }
     let bin = std::env::var("STRATA_BIN")
         .map_or_else(|_| PathBuf::from(env!("CARGO_BIN_EXE_strata")), PathBuf::from);
     let rounds: usize = std::env::var("STRATA_BENCH_ROUNDS")

@@ -77,11 +77,13 @@ pub enum DrCommand {
         #[arg(long)]
         json: bool,
     },
-    /// A rehearsal of the loss of the primary region. With --emulator (or an environment that
-    /// targets the emulator): the region is taken out, the failover runbook runs for real, the
-    /// app is checked through Front Door, and a report (markdown and JSON, kept in
-    /// .strata/dr/ENV) gives the achieved RPO and RTO, each step's documented duration on Azure
-    /// and the verdict against the targets. Exits 2 when a target is missed.
+    /// A rehearsal of the loss of the primary region. On the emulator: the region is taken out,
+    /// the failover runbook runs for real and the app is checked through Front Door. Against
+    /// Azure (or with --copies): the databases are geo-restored as copies into a resource group
+    /// of the drill's own in the secondary region, checked, and deleted, changing nothing the
+    /// environment runs on. A report (markdown and JSON, kept in .strata/dr/ENV) gives the
+    /// achieved RPO and RTO, each step's documented duration on Azure and the verdict against
+    /// the targets. Exits 2 when a target is missed.
     Drill(DrArgs),
     /// Move the environment to its standby: promote the database replicas, fail storage over,
     /// give the standby's origins Front Door's first priority, record that the standby serves,
@@ -122,6 +124,10 @@ pub struct DrArgs {
     /// Wait up to this long for the state locks (e.g. 30s, 2m).
     #[arg(long, value_parser = humantime::parse_duration, default_value = "0s")]
     pub lock_timeout: Duration,
+    /// Drill only: restore copies in a resource group of the drill's own and delete them,
+    /// changing nothing the environment runs on (what a drill against Azure always does).
+    #[arg(long)]
+    pub copies: bool,
 }
 
 #[cfg(test)]

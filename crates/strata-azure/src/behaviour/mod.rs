@@ -26,6 +26,7 @@
 
 pub mod api_versions;
 pub mod diagnostics;
+pub mod drill;
 pub mod failover;
 mod layers;
 pub mod naming;

@@ -40,7 +40,7 @@ impl Kind {
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
@@ -50,7 +50,7 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn seconds_between(a: &str, b: &str) -> Option<f64> {
+pub(crate) fn seconds_between(a: &str, b: &str) -> Option<f64> {
     let (a, b) = (parse_time(a)?, parse_time(b)?);
     Some(((b - a).num_milliseconds().max(0) as f64) / 1000.0)
 }
@@ -124,6 +124,14 @@ fn confirmed(args: &DrArgs, kind: Kind, env: &str, region: &str) -> bool {
 /// `strata dr drill | failover | failback`.
 pub async fn run(dir: Option<&Path>, kind: Kind, args: DrArgs) -> Result<u8> {
     let ws = load_workspace(dir)?;
+    if args.copies && kind != Kind::Drill {
+        eprintln!(
+            "{} --copies is for drills: a {} moves the environment itself",
+            style::error_label(),
+            kind.as_str()
+        );
+        return Err(Exit(1).into());
+    }
     let (primary, standby, dr) = estates_of(&ws, &args.env)?;
     let Some(_) = estates::read_state(&ws, &primary, args.emulator).await? else {
         eprintln!(
@@ -177,16 +185,14 @@ pub async fn run(dir: Option<&Path>, kind: Kind, args: DrArgs) -> Result<u8> {
     let target = session::connect(&ws, &primary, args.emulator).await?;
     // The embedded emulator, or one this machine serves (STRATA_ARM_ENDPOINT on loopback).
     let on_emulator = crate::commands::dr_emulator::Control::of(&target).is_some();
-    if kind == Kind::Drill && !on_emulator {
+    if kind == Kind::Drill && (!on_emulator || args.copies) {
+        // Against Azure a drill changes nothing the environment runs on.
+        let result =
+            crate::commands::dr_copies::run(&ws, &primary, &standby, &dr, &target, &interrupt, args.emulator)
+                .await;
         target.close().await;
         signals.abort();
-        eprintln!(
-            "{} a drill on Azure itself (restoring copies into a drill resource group and tearing them down) is not available yet\n  {} rehearse it on the emulator: strata dr drill -e {} --emulator",
-            style::error_label(),
-            style::hint_label(),
-            primary.name
-        );
-        return Err(Exit(1).into());
+        return result;
     }
     let result = Runbook {
         ws: &ws,
@@ -706,7 +712,7 @@ async fn save_progress(
 
 /// What each geo-replicated storage account could lose: the time since its last sync, at
 /// the outage (or now).
-async fn exposures(
+pub(crate) async fn exposures(
     arm: &dyn strata_engine::arm::Arm,
     primary: &State,
     outage_at: Option<&str>,
@@ -750,7 +756,7 @@ async fn exposures(
     out
 }
 
-fn print_summary(r: &RecoveryReport, path: &Path, ws: &Workspace) {
+pub(crate) fn print_summary(r: &RecoveryReport, path: &Path, ws: &Workspace) {
     let rel = path.strip_prefix(&ws.dir).unwrap_or(path);
     println!();
     let verdict = |o: &Objective| match o.met() {

@@ -3,6 +3,7 @@
 mod auth;
 mod delivery;
 mod dr;
+mod dr_copies;
 mod dr_emulator;
 mod dr_runbook;
 mod emulator;

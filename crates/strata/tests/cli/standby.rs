@@ -494,3 +494,62 @@ fn a_drill_during_an_apply_still_recovers_and_the_states_stay_consistent() {
     let rg = resources_of(&primary, "Microsoft.Resources/resourceGroups")[0];
     assert_eq!(attr(rg, "/tags/cost_center"), "shop-eu");
 }
+
+/// Against Azure a drill changes nothing the environment runs on: the databases are
+/// geo-restored as copies into the drill's own resource group in the secondary region, checked,
+/// and deleted with the group (here with `--copies` on the emulator, which answers as ARM does).
+#[test]
+fn a_drill_with_copies_restores_checks_and_deletes_them_touching_nothing() {
+    let ctx = Ctx::example_with_emulator();
+    ctx.ok(&["apply", "-e", "prod", "--auto-approve"]);
+    let (primary, standby) = (ctx.state("prod"), ctx.state("prod-dr"));
+    let r = ctx.run(&["dr", "drill", "-e", "prod", "--copies"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("geo-restore psql-shop-prod into psql-shop-prod-drill in northeurope"),
+        "{}",
+        r.stdout
+    );
+    // The drill's group is gone with its copies; the estates were not touched.
+    let group = "/subscriptions/00000000-0000-0000-0000-00000000a003/resourceGroups/rg-prod-drill";
+    assert_eq!(ctx.arm_get(group, "2024-11-01").0, 404);
+    assert_eq!(ctx.state("prod")["serial"], primary["serial"]);
+    assert_eq!(ctx.state("prod-dr")["serial"], standby["serial"]);
+    let s_server = resources_of(&standby, SERVER)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, doc) = ctx.arm_get(&s_server, "2024-08-01");
+    assert_eq!(doc["properties"]["replicationRole"], "AsyncReplica");
+
+    let dir = ctx.path().join(".strata/dr/prod");
+    let json = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .unwrap();
+    let report: Json = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    assert_eq!(report["passed"], true, "{report:#}");
+    assert!(report["outage_at"].is_null());
+    let ids: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    for want in [
+        "restore psql-shop-prod",
+        "check psql-shop-prod-drill",
+        "check standby app",
+        "tear down",
+    ] {
+        assert!(ids.contains(&want), "{want}: {ids:?}");
+    }
+    let rpo = report["rpo"]["achieved_seconds"].as_f64().unwrap();
+    assert!((250.0..400.0).contains(&rpo), "{report:#}");
+    assert_eq!(
+        report["projected_rto_seconds"], 3600,
+        "a geo-restore is documented at up to an hour"
+    );
+}
