@@ -164,7 +164,7 @@ fn history(dir: Option<&Path>, env_name: &str, json: bool) -> Result<u8> {
         .standby_of
         .as_ref()
         .map_or(env.name.clone(), |s| s.primary.clone());
-    let folder = dr_runbook::reports_dir(&ws, &name);
+    let folder = crate::commands::dr_report::reports_dir(&ws, &name);
     let (reports, unreadable) = strata_delivery::drill::history(&folder);
     for u in &unreadable {
         eprintln!(

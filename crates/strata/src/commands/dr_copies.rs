@@ -14,7 +14,7 @@ use strata_engine::{Interrupt, drill};
 use strata_state::State;
 
 use crate::commands::dr_emulator::Control;
-use crate::commands::dr_runbook::{exposures, now, print_summary, reports_dir, seconds_between};
+use crate::commands::dr_report::{exposures, now, print_summary, reports_dir, seconds_between};
 use crate::commands::estates;
 use crate::session::{ArmTarget, Workspace};
 use crate::style;

@@ -5,11 +5,9 @@
 //! whole run (applying an estate), a check of the app through Front Door or a state write are
 //! done here. Every runbook leaves a report in `.strata/dr/<env>/`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use chrono::{DateTime, SecondsFormat, Utc};
-use strata_azure::behaviour::failover;
 use strata_config::Environment;
 use strata_core::{DrStrategy, EstateRole};
 use strata_delivery::drill::{Exposure, Objective, RecoveryReport, StepOutcome, StepRecord};
@@ -18,6 +16,7 @@ use strata_engine::runbook::{self, Direction, Inputs, Step, StepAction};
 use strata_state::{LockGuard, RecoveryRecord, RunbookProgress, State, StateStore};
 
 use crate::cli::DrArgs;
+use crate::commands::dr_report::{exposures, now, print_summary, reports_dir, seconds_between};
 use crate::commands::{estates, outcome, run as runs};
 use crate::session::{self, ArmTarget, Workspace, load_workspace};
 use crate::{Exit, style};
@@ -38,26 +37,6 @@ impl Kind {
             Kind::Failback => "failback",
         }
     }
-}
-
-pub(crate) fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-pub(crate) fn seconds_between(a: &str, b: &str) -> Option<f64> {
-    let (a, b) = (parse_time(a)?, parse_time(b)?);
-    Some(((b - a).num_milliseconds().max(0) as f64) / 1000.0)
-}
-
-/// Where an environment's recovery reports are kept.
-pub fn reports_dir(ws: &Workspace, env: &str) -> PathBuf {
-    ws.dir.join(".strata").join("dr").join(env)
 }
 
 /// The estates of `name`, checked: the primary (named, or the one a standby belongs to), its
@@ -563,65 +542,14 @@ impl Runbook<'_> {
 
     /// The app answers through Front Door, from the serving estate.
     async fn check_health(&self, serving: &Environment) -> Result<String, String> {
-        let primary_state = estates::read_state(self.ws, self.primary, self.args.emulator)
-            .await
-            .map_err(|e| e.to_string())?
-            .unwrap_or_else(|| State::new(&self.primary.name));
-        let serving_state = estates::read_state(self.ws, serving, self.args.emulator)
-            .await
-            .map_err(|e| e.to_string())?
-            .unwrap_or_else(|| State::new(&serving.name));
-        let hosts: Vec<String> = serving_state
-            .resources
-            .values()
-            .filter(|r| failover::part(&r.resource_type) == Some(failover::Part::Site))
-            .filter_map(|r| failover::site_host(&r.attributes).map(str::to_ascii_lowercase))
-            .collect();
-        let endpoint = primary_state
-            .resources
-            .values()
-            .find_map(|r| failover::front_door_endpoint(&r.resource_type, r.id.as_str()).map(|e| (e, r)));
-        let Some(((rg, profile, name), endpoint_res)) = endpoint else {
-            return Ok("no Front Door in front of the app: nothing to check".into());
-        };
-        let probe = primary_state
-            .resources
-            .values()
-            .find_map(|r| failover::probe_path(&r.attributes))
-            .unwrap_or("/")
-            .to_string();
-        match crate::commands::dr_emulator::Control::of(self.target) {
-            Some(control) => {
-                let origin = control.route(&rg, &profile, &name, &probe).await?;
-                if hosts.iter().any(|h| h.eq_ignore_ascii_case(&origin)) {
-                    Ok(format!(
-                        "Front Door {name} sends {probe} to {origin} in {}",
-                        serving.location
-                    ))
-                } else {
-                    Err(format!(
-                        "Front Door {name} sends {probe} to {origin}, not to the app of {} ({})",
-                        serving.name,
-                        hosts.join(", ")
-                    ))
-                }
-            }
-            None => {
-                let host = endpoint_res
-                    .attributes
-                    .get("properties")
-                    .and_then(|p| p.get("hostName"))
-                    .and_then(|h| h.as_str())
-                    .ok_or("the Front Door endpoint has no host name in state")?;
-                let url = format!("https://{host}{probe}");
-                let answer = reqwest::get(&url).await.map_err(|e| format!("{url}: {e}"))?;
-                if answer.status().is_success() {
-                    Ok(format!("{url} answered {}", answer.status()))
-                } else {
-                    Err(format!("{url} answered {}", answer.status()))
-                }
-            }
-        }
+        crate::commands::dr_health::through_front_door(
+            self.ws,
+            self.primary,
+            serving,
+            self.target,
+            self.args.emulator,
+        )
+        .await
     }
 
     fn report(
@@ -708,79 +636,4 @@ async fn save_progress(
         .write(state, guard)
         .await
         .map_err(|e| anyhow!("cannot record the runbook's progress: {e}"))
-}
-
-/// What each geo-replicated storage account could lose: the time since its last sync, at
-/// the outage (or now).
-pub(crate) async fn exposures(
-    arm: &dyn strata_engine::arm::Arm,
-    primary: &State,
-    outage_at: Option<&str>,
-    cold: bool,
-) -> Vec<Exposure> {
-    let mut out = Vec::new();
-    for r in primary.resources.values() {
-        match failover::part(&r.resource_type) {
-            Some(failover::Part::Storage) => {
-                let read = format!("{}?$expand=geoReplicationStats", r.id.as_str());
-                let doc = arm.get(&read, &r.api_version).await.ok().flatten();
-                let last = doc.as_ref().and_then(|d| {
-                    d.get("properties")?
-                        .get("geoReplicationStats")?
-                        .get("lastSyncTime")?
-                        .as_str()
-                        .map(str::to_string)
-                });
-                let at = outage_at.map_or_else(now, str::to_string);
-                out.push(Exposure {
-                    resource: r.addr.to_string(),
-                    seconds: last.as_deref().and_then(|l| seconds_between(l, &at)),
-                    basis: match &last {
-                        Some(l) => format!("geoReplicationStats.lastSyncTime {l}, against the loss of the region at {at}"),
-                        None => "Azure reported no last sync time".into(),
-                    },
-                });
-            }
-            Some(failover::Part::Database) => out.push(Exposure {
-                resource: r.addr.to_string(),
-                seconds: None,
-                basis: if cold {
-                    "a geo-restore brings back the latest geo backup, which Azure does not date in ARM; it documents a lag of up to 1 hour".into()
-                } else {
-                    "replication lag is a metric, not in ARM's document; Azure documents up to 5 minutes for a cross-region replica".into()
-                },
-            }),
-            _ => {}
-        }
-    }
-    out
-}
-
-pub(crate) fn print_summary(r: &RecoveryReport, path: &Path, ws: &Workspace) {
-    let rel = path.strip_prefix(&ws.dir).unwrap_or(path);
-    println!();
-    let verdict = |o: &Objective| match o.met() {
-        Some(true) => style::green("met"),
-        Some(false) => style::red("missed"),
-        None => "not measured".to_string(),
-    };
-    let fmt = |s: Option<f64>| s.map_or("—".to_string(), strata_delivery::drill::duration);
-    println!(
-        "{} RPO {} (target {}): {}",
-        style::bold("Result:"),
-        fmt(r.rpo.achieved_seconds),
-        strata_delivery::drill::duration(r.rpo.target_seconds as f64),
-        verdict(&r.rpo)
-    );
-    println!(
-        "        RTO {} (target {}): {}",
-        fmt(r.rto.achieved_seconds),
-        strata_delivery::drill::duration(r.rto.target_seconds as f64),
-        verdict(&r.rto)
-    );
-    println!(
-        "        on Azure the same steps are documented to take {}",
-        strata_delivery::drill::duration(r.projected_rto_seconds as f64)
-    );
-    println!("Report: {}", rel.display());
 }

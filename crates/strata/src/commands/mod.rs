@@ -5,6 +5,8 @@ mod delivery;
 mod dr;
 mod dr_copies;
 mod dr_emulator;
+mod dr_health;
+mod dr_report;
 mod dr_runbook;
 mod emulator;
 pub(crate) mod estates;
