@@ -290,24 +290,7 @@ impl Module for EdgeModule {
 /// The standby estate's Front Door: the primary's (Front Door is global, and the primary's
 /// block routes to the standby's origins), so no resources and the primary's outputs.
 fn front_door_standby(ctx: &ModuleContext<'_>) -> Result<Expansion, Vec<InputError>> {
-    let Some(peer) = &ctx.estate.peer else {
-        return Err(vec![
-            InputError::new(
-                &["kind"],
-                format!(
-                    "the standby estate `{}` shares the primary's Front Door: its outputs are the primary's, and the \
-                     primary's evaluation of this block was not given",
-                    ctx.environment
-                ),
-            )
-            .hint("evaluate the standby together with its primary environment"),
-        ]);
-    };
-    Ok(Expansion {
-        resources: Vec::new(),
-        outputs: peer.outputs.clone(),
-        diagnostics: None,
-    })
+    crate::common::shared_with_primary(ctx, "kind", "shares the primary's Front Door")
 }
 
 /// `subnet`, read for an application gateway.

@@ -392,24 +392,7 @@ impl Module for StorageModule {
 /// The standby estate's block: no resources (the primary's account replicates to the
 /// secondary region), and the primary's outputs.
 fn standby(ctx: &ModuleContext<'_>) -> Result<Expansion, Vec<InputError>> {
-    let Some(peer) = &ctx.estate.peer else {
-        return Err(vec![
-            InputError::new(
-                &["name"],
-                format!(
-                    "the standby estate `{}` has no storage account of its own: its outputs are the primary's, \
-                     and the primary's evaluation of this block was not given",
-                    ctx.environment
-                ),
-            )
-            .hint("evaluate the standby together with its primary environment"),
-        ]);
-    };
-    Ok(Expansion {
-        resources: Vec::new(),
-        outputs: peer.outputs.clone(),
-        diagnostics: None,
-    })
+    common::shared_with_primary(ctx, "name", "has no storage account of its own")
 }
 
 struct Container {

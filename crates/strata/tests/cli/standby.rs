@@ -26,6 +26,31 @@ fn attr<'a>(r: &'a Json, pointer: &str) -> &'a Json {
     r["attributes"].pointer(pointer).unwrap_or(&Json::Null)
 }
 
+/// The JSON reports kept for prod, oldest first.
+fn reports(ctx: &Ctx) -> Vec<Json> {
+    let dir = ctx.path().join(".strata/dr/prod");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+/// The ids of a report's steps.
+fn step_ids(report: &Json) -> Vec<&str> {
+    report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect()
+}
+
 const SERVER: &str = "Microsoft.DBforPostgreSQL/flexibleServers";
 const ORIGIN: &str = "Microsoft.Cdn/profiles/originGroups/origins";
 const SITE: &str = "Microsoft.Web/sites";
@@ -143,14 +168,9 @@ fn a_drill_recovers_in_the_secondary_region_and_a_failback_comes_home_clean() {
     );
 
     let dir = ctx.path().join(".strata/dr/prod");
-    let json: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    assert_eq!(json.len(), 1);
-    let report: Json = serde_json::from_slice(&std::fs::read(&json[0]).unwrap()).unwrap();
+    let all = reports(&ctx);
+    assert_eq!(all.len(), 1);
+    let report = &all[0];
     assert_eq!(report["kind"], "drill");
     assert_eq!(report["passed"], true, "{report:#}");
     // Storage's secondary trails by the emulator's fixed five minutes (its last sync time in
@@ -162,12 +182,7 @@ fn a_drill_recovers_in_the_secondary_region_and_a_failback_comes_home_clean() {
     assert!(healthy > outage, "{report:#}");
     let rto = report["rto"]["achieved_seconds"].as_f64().unwrap();
     assert!(rto > 0.0 && rto < 3600.0, "{report:#}");
-    let ids: Vec<&str> = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
+    let ids = step_ids(report);
     for want in [
         "promote module.database.server",
         "fail over module.storage.account",
@@ -394,13 +409,7 @@ fn a_cold_drill_builds_the_standby_from_code_and_backups() {
         .map(|o| attr(o, "/properties/hostName").as_str().unwrap())
         .collect();
     assert_eq!(first, [standby_host.as_str()]);
-    let dir = ctx.path().join(".strata/dr/prod");
-    let json = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "json"))
-        .unwrap();
-    let report: Json = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    let report = &reports(&ctx)[0];
     assert_eq!(report["strategy"], "cold");
     assert_eq!(report["passed"], true, "{report:#}");
     let build = report["steps"]
@@ -523,21 +532,10 @@ fn a_drill_with_copies_restores_checks_and_deletes_them_touching_nothing() {
     let (_, doc) = ctx.arm_get(&s_server, "2024-08-01");
     assert_eq!(doc["properties"]["replicationRole"], "AsyncReplica");
 
-    let dir = ctx.path().join(".strata/dr/prod");
-    let json = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "json"))
-        .unwrap();
-    let report: Json = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    let report = &reports(&ctx)[0];
     assert_eq!(report["passed"], true, "{report:#}");
     assert!(report["outage_at"].is_null());
-    let ids: Vec<&str> = report["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap())
-        .collect();
+    let ids = step_ids(report);
     for want in [
         "restore psql-shop-prod",
         "check psql-shop-prod-drill",
