@@ -425,6 +425,34 @@ pub(crate) fn int_in(
     Ok(input)
 }
 
+/// A block the standby estate shares with its primary (storage replicates itself, Front Door
+/// is global): no resources of its own, and the primary's outputs. Without the primary's
+/// evaluation of the block, an error at `input` saying what `shared` is.
+pub(crate) fn shared_with_primary(
+    ctx: &strata_core::ModuleContext<'_>,
+    input: &str,
+    shared: &str,
+) -> Result<strata_core::Expansion, Vec<strata_core::InputError>> {
+    let Some(peer) = &ctx.estate.peer else {
+        return Err(vec![
+            strata_core::InputError::new(
+                &[input],
+                format!(
+                    "the standby estate `{}` {shared}: its outputs are the primary's, and the primary's evaluation \
+                     of this block was not given",
+                    ctx.environment
+                ),
+            )
+            .hint("evaluate the standby together with its primary environment"),
+        ]);
+    };
+    Ok(strata_core::Expansion {
+        resources: Vec::new(),
+        outputs: peer.outputs.clone(),
+        diagnostics: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,32 +521,4 @@ mod tests {
             serde_json::json!({"properties": {"a": 1, "ConnectionString": null}})
         );
     }
-}
-
-/// A block the standby estate shares with its primary (storage replicates itself, Front Door
-/// is global): no resources of its own, and the primary's outputs. Without the primary's
-/// evaluation of the block, an error at `input` saying what `shared` is.
-pub(crate) fn shared_with_primary(
-    ctx: &strata_core::ModuleContext<'_>,
-    input: &str,
-    shared: &str,
-) -> Result<strata_core::Expansion, Vec<strata_core::InputError>> {
-    let Some(peer) = &ctx.estate.peer else {
-        return Err(vec![
-            strata_core::InputError::new(
-                &[input],
-                format!(
-                    "the standby estate `{}` {shared}: its outputs are the primary's, and the primary's evaluation \
-                     of this block was not given",
-                    ctx.environment
-                ),
-            )
-            .hint("evaluate the standby together with its primary environment"),
-        ]);
-    };
-    Ok(strata_core::Expansion {
-        resources: Vec::new(),
-        outputs: peer.outputs.clone(),
-        diagnostics: None,
-    })
 }
