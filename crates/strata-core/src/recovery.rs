@@ -76,6 +76,9 @@ pub struct Estate<'a> {
     pub peer: Option<Peer<'a>>,
     /// For a cold standby, the moment its data is restored to (RFC 3339): a failover's start.
     pub restore_point: Option<&'a str>,
+    /// The environment has been failed over at least once (its servers may be promoted
+    /// replicas, which Azure gives no geo-redundant backup).
+    pub failed_over: bool,
 }
 
 /// A module block as evaluated for the other estate. Values that wait on that estate's

@@ -370,12 +370,13 @@ impl Module for DatabaseModule {
         // A failback brings the primary back as a promoted replica of the server that served,
         // and Azure carries neither geo-redundant backup nor high availability over to a
         // promoted server (docs concepts-read-replicas-promote). Geo-redundant backup can only
-        // be set at creation: asking for it again would replace the database, so it is set
-        // when the server is created and not enforced afterwards; `strata dr status` says when
-        // it is missing (a cold strategy needs it back: restore into a new server). High
-        // availability is enforced again once the primary serves; while the standby serves,
-        // the primary's server is its replica, which cannot have it.
-        if ctx.disaster_recovery.is_some() {
+        // be set at creation, so a change of it replaces the server and the plan says so; once
+        // the environment has been failed over, asking for it again would replace the
+        // database, so it is no longer enforced and `strata dr status` says when it is missing
+        // (a cold strategy needs it back: restore into a new server). High availability is
+        // enforced again once the primary serves; while the standby serves, the primary's
+        // server is its replica, which cannot have it.
+        if ctx.disaster_recovery.is_some() && ctx.estate.failed_over {
             server
                 .lifecycle
                 .ignore_changes

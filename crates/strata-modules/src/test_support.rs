@@ -176,6 +176,7 @@ pub fn standby_estate(ctx: ModuleContext<'static>, peer: Option<PeerParts>) -> M
             serving: EstateRole::Primary,
             peer,
             restore_point: None,
+            failed_over: false,
         },
         ..primary
     }
@@ -196,6 +197,7 @@ pub fn primary_with_peer(
             serving,
             peer: Some(peer.leak(environment, "northeurope", EstateRole::Standby)),
             restore_point: None,
+            failed_over: false,
         },
         ..primary
     }

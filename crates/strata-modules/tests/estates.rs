@@ -114,6 +114,7 @@ fn ctx<'a>(label: &'a str, standby: Option<Peer<'a>>) -> ModuleContext<'a> {
             serving: EstateRole::Primary,
             peer: standby,
             restore_point: None,
+            failed_over: false,
         },
     }
 }

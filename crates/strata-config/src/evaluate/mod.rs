@@ -54,6 +54,7 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         let mut primary = stack.environment(&of.primary)?;
         primary.serving = env.serving;
         primary.restore_point.clone_from(&env.restore_point);
+        primary.failed_over = env.failed_over;
         let (_, blocks) = evaluate_one(stack, &primary, opts, None)?;
         let peer = peers::Peers::new(&primary, blocks);
         return Ok(evaluate_one(stack, env, opts, Some(&peer))?.0);
@@ -65,6 +66,7 @@ pub fn evaluate(stack: &Stack, env: &Environment, opts: &EvalOptions<'_>) -> Res
         let mut standby = stack.environment(&name)?;
         standby.serving = env.serving;
         standby.restore_point.clone_from(&env.restore_point);
+        standby.failed_over = env.failed_over;
         let (_, blocks) = evaluate_one(stack, env, opts, None)?;
         let primary = peers::Peers::new(env, blocks);
         let (_, standby_blocks) = evaluate_one(stack, &standby, opts, Some(&primary))

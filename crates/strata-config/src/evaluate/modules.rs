@@ -117,6 +117,7 @@ impl Cx<'_> {
                 serving: self.env.serving,
                 peer: self.peer.and_then(|p| p.block(&decl.label)),
                 restore_point: self.env.restore_point.as_deref(),
+                failed_over: self.env.failed_over,
             },
         };
         let mut expansion = match imp.expand(&ctx, &inputs) {

@@ -82,6 +82,9 @@ pub struct Environment {
     /// For a cold standby, the moment its data is restored to (RFC 3339): the caller sets it
     /// from the failover that builds the standby.
     pub restore_point: Option<String>,
+    /// Whether the environment has been failed over at least once (the caller sets it from
+    /// the standby's state).
+    pub failed_over: bool,
 }
 
 /// What a derived standby environment knows of its primary.
@@ -318,6 +321,7 @@ impl Stack {
             standby_of: None,
             serving: strata_core::EstateRole::Primary,
             restore_point: None,
+            failed_over: false,
         })
     }
 

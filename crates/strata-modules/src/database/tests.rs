@@ -312,6 +312,40 @@ fn disaster_recovery_turns_geo_backup_on_by_default() {
     );
 }
 
+/// Geo-redundant backup is fixed at creation: changing it replaces the server, and the plan
+/// says so, until the environment has been failed over (Azure gives a promoted server none,
+/// and a failback must not replace the database to get it back).
+#[test]
+fn geo_backup_replaces_the_server_until_the_environment_failed_over() {
+    let geo = strata_core::parse_path("properties.backup.geoRedundantBackup");
+    let mut ctx = with_recovery(ctx("db", "prod"));
+    let e = DatabaseModule.expand(&ctx, &inputs(base())).unwrap();
+    let server = find(&e, "module.db.server");
+    assert!(
+        server.force_new.iter().any(|f| geo.starts_with(f)),
+        "{:?}",
+        server.force_new
+    );
+    assert!(!server.lifecycle.ignore_changes.contains(&geo));
+    ctx.estate.failed_over = true;
+    let e = DatabaseModule.expand(&ctx, &inputs(base())).unwrap();
+    assert!(
+        find(&e, "module.db.server")
+            .lifecycle
+            .ignore_changes
+            .contains(&geo)
+    );
+    // While the standby serves, the primary's server is its replica: no high availability.
+    ctx.estate.serving = strata_core::EstateRole::Standby;
+    let e = DatabaseModule.expand(&ctx, &inputs(base())).unwrap();
+    assert!(
+        find(&e, "module.db.server")
+            .lifecycle
+            .ignore_changes
+            .contains(&strata_core::parse_path("properties.highAvailability"))
+    );
+}
+
 fn prod_primary() -> strata_core::ModuleContext<'static> {
     with_recovery(ctx("db", "prod"))
 }

@@ -67,6 +67,20 @@ pub async fn serving(ws: &Workspace, env: &Environment, emulator: bool) -> Estat
     }
 }
 
+/// Whether `env` has been failed over at least once, as the standby's state records it.
+pub async fn failed_over(ws: &Workspace, env: &Environment, emulator: bool) -> bool {
+    let Ok(Some(standby)) = standby_of(ws, env) else {
+        return false;
+    };
+    matches!(
+        read_state(ws, &standby, emulator).await,
+        Ok(Some(State {
+            recovery: Some(strata_state::RecoveryRecord { since: Some(_), .. }),
+            ..
+        }))
+    )
+}
+
 /// The moment a cold standby's database is restored to: when the failover that built it
 /// started (or the outage it answered), as the standby's state records it. `None` without
 /// one, or for a warm strategy.

@@ -168,6 +168,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
     // standby's database is restored to the moment its failover started.
     env.serving = estates::serving(&ws, &env, req.env.emulator).await;
     env.restore_point = estates::restore_point(&ws, &env, req.env.emulator).await;
+    env.failed_over = estates::failed_over(&ws, &env, req.env.emulator).await;
     eprintln!("{}", style::cyan(&session::banner(&ws, &env, req.env.emulator)));
     let saved = match &req.mode {
         Mode::Apply {
@@ -208,6 +209,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
             let mut s = ws.environment(&name)?;
             s.serving = env.serving;
             s.restore_point.clone_from(&env.restore_point);
+            s.failed_over = env.failed_over;
             Some(s)
         }
         _ => None,
