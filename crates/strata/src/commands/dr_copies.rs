@@ -35,6 +35,13 @@ pub async fn run(
         .unwrap_or_else(|| State::new(&primary.name));
     let cold = dr.strategy == DrStrategy::Cold;
     let exposures = exposures(&target.arm, &primary_state, None, cold).await;
+    if cold {
+        let (records, ready_at, failed) =
+            cold_standby(ws, standby, target, interrupt, emulator, &started_at).await;
+        return finish(
+            ws, primary, standby, dr, target, started_at, records, exposures, ready_at, failed,
+        );
+    }
     let (group, steps) = drill::copy_steps(
         &primary_state,
         &primary.subscription_id,
@@ -125,6 +132,25 @@ pub async fn run(
         }
     }
 
+    finish(
+        ws, primary, standby, dr, target, started_at, records, exposures, ready_at, failed,
+    )
+}
+
+/// The report of a drill of copies, kept and summed up; the exit code.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    ws: &Workspace,
+    primary: &Environment,
+    standby: &Environment,
+    dr: &DisasterRecovery,
+    target: &ArmTarget,
+    started_at: String,
+    records: Vec<StepRecord>,
+    exposures: Vec<strata_delivery::drill::Exposure>,
+    ready_at: Option<String>,
+    failed: bool,
+) -> Result<u8> {
     let measured: Vec<f64> = exposures.iter().filter_map(|e| e.seconds).collect();
     let rpo = Objective {
         target_seconds: dr.rpo.as_secs(),
@@ -181,6 +207,145 @@ pub async fn run(
     } else {
         2
     })
+}
+
+/// A cold strategy's drill: the standby estate built from code in the secondary region (its
+/// database geo-restored to `point`), its app checked, then its resource groups deleted and its
+/// state emptied. Its names are free: a cold standby runs only after a failover.
+async fn cold_standby(
+    ws: &Workspace,
+    standby: &Environment,
+    target: &ArmTarget,
+    interrupt: &Interrupt,
+    emulator: bool,
+    point: &str,
+) -> (Vec<StepRecord>, Option<String>, bool) {
+    println!(
+        "{} of {}: the cold standby {} built from code in {}, checked, then removed; nothing the primary runs on is changed.",
+        style::bold("Drill"),
+        standby.standby_of.as_ref().map_or("", |s| s.primary.as_str()),
+        standby.name,
+        standby.location
+    );
+    let mut records = Vec::new();
+    let mut ready_at = None;
+    let mut env = standby.clone();
+    env.restore_point = Some(point.to_string());
+    let lock = std::time::Duration::ZERO;
+    println!(
+        "\n{} build {} from code, its database geo-restored",
+        style::bold("[1/3]"),
+        env.name
+    );
+    let build = async {
+        let code = estates::with_lock(
+            ws,
+            &env,
+            emulator,
+            strata_state::operation::APPLY,
+            lock,
+            async |store, guard| {
+                crate::commands::run::apply_estate(
+                    ws,
+                    &env,
+                    &[],
+                    emulator,
+                    store,
+                    guard,
+                    target,
+                    interrupt,
+                    &[],
+                    true,
+                )
+                .await
+            },
+        )
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+        if code == 0 {
+            Ok(format!("{} built", env.name))
+        } else {
+            Err(format!("the apply of {} did not finish (exit {code})", env.name))
+        }
+    };
+    let (record, built) = timed(
+        format!("build {}", env.name),
+        format!("build {} from code, its database geo-restored", env.name),
+        Some(failover::geo_restore_figure().into()),
+        build,
+    )
+    .await;
+    records.push(record);
+    let mut failed = !built || interrupt.level() > 0;
+    if !failed {
+        println!("\n{} check that the standby's app answers", style::bold("[2/3]"));
+        let (record, ok) = timed(
+            "check standby app".into(),
+            "check that the standby's app answers".into(),
+            None,
+            check_standby_app(ws, &env, target, emulator),
+        )
+        .await;
+        records.push(record);
+        failed = !ok;
+        if ok {
+            ready_at = Some(now());
+        }
+    }
+    println!("\n{} remove {}", style::bold("[3/3]"), env.name);
+    let remove = async {
+        estates::with_lock(
+            ws,
+            &env,
+            emulator,
+            strata_state::operation::APPLY,
+            lock,
+            async |store, guard| {
+                let Some(mut state) = store.read().await.map_err(|e| anyhow!("{e}"))? else {
+                    return Ok("nothing was built".to_string());
+                };
+                let groups: Vec<(String, String)> = state
+                    .resources
+                    .values()
+                    .filter(|r| {
+                        r.resource_type
+                            .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
+                    })
+                    .map(|r| (r.id.to_string(), r.api_version.clone()))
+                    .collect();
+                for (id, api) in &groups {
+                    target.arm.delete(id, api).await.map_err(|e| anyhow!("{e}"))?;
+                }
+                state.resources.clear();
+                state.outputs.clear();
+                store.write(&mut state, guard).await.map_err(|e| anyhow!("{e}"))?;
+                Ok(format!(
+                    "{} resource group(s) deleted, {}'s state emptied",
+                    groups.len(),
+                    env.name
+                ))
+            },
+        )
+        .await
+        .map_err(|e| format!("{e:#}"))
+    };
+    let (record, ok) = timed(
+        format!("remove {}", env.name),
+        format!("remove {}", env.name),
+        None,
+        remove,
+    )
+    .await;
+    records.push(record);
+    if !ok {
+        eprintln!(
+            "  {} remove {} yourself: `strata destroy -e {}`",
+            style::hint_label(),
+            env.name,
+            env.name
+        );
+    }
+    (records, ready_at, failed || !ok)
 }
 
 async fn timed(

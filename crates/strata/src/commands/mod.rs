@@ -13,7 +13,7 @@ pub(crate) mod estates;
 mod init;
 mod outcome;
 mod output;
-mod run;
+pub(crate) mod run;
 mod state;
 mod unlock;
 mod validate;

@@ -374,6 +374,31 @@ fn a_cold_drill_builds_the_standby_from_code_and_backups() {
     );
     assert!(!ctx.path().join(REHEARSAL).join("prod-dr.json").exists());
 
+    // A drill that changes nothing the primary runs on: the standby built from code, checked,
+    // and removed again.
+    let primary_before = rehearsal_state(&ctx, "prod");
+    let r = ctx.run(&["dr", "drill", "-e", "prod", "--emulator", "--copies"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout.contains("the cold standby prod-dr built from code"),
+        "{}",
+        r.stdout
+    );
+    let copies = &reports(&ctx)[0];
+    assert_eq!(
+        step_ids(copies),
+        ["build prod-dr", "check standby app", "remove prod-dr"],
+        "{copies:#}"
+    );
+    assert_eq!(copies["passed"], true, "{copies:#}");
+    assert!(
+        rehearsal_state(&ctx, "prod-dr")["resources"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(rehearsal_state(&ctx, "prod")["serial"], primary_before["serial"]);
+
     let r = ctx.run(&["dr", "drill", "-e", "prod", "--emulator"]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert!(
@@ -409,7 +434,8 @@ fn a_cold_drill_builds_the_standby_from_code_and_backups() {
         .map(|o| attr(o, "/properties/hostName").as_str().unwrap())
         .collect();
     assert_eq!(first, [standby_host.as_str()]);
-    let report = &reports(&ctx)[0];
+    let all = reports(&ctx);
+    let report = all.last().unwrap();
     assert_eq!(report["strategy"], "cold");
     assert_eq!(report["passed"], true, "{report:#}");
     let build = report["steps"]
