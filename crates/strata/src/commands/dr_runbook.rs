@@ -279,7 +279,10 @@ impl Runbook<'_> {
         };
         save_progress(store, guard, &mut standby_state, Some(progress.clone())).await?;
 
+        // A region the emulator reports out does not answer: no need to wait for ARM's
+        // retries to say so.
         let planned = match direction {
+            Direction::Failover if outage_at.is_some() => false,
             Direction::Failover => runbook::primary_answers(&self.target.arm, &primary_state)
                 .await
                 .unwrap_or(false),
