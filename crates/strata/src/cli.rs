@@ -79,9 +79,10 @@ pub enum DrCommand {
     },
     /// A rehearsal of the loss of the primary region. On the emulator: the region is taken out,
     /// the failover runbook runs for real and the app is checked through Front Door. Against
-    /// Azure (or with --copies): the databases are geo-restored as copies into a resource group
-    /// of the drill's own in the secondary region, checked, and deleted, changing nothing the
-    /// environment runs on. A report (markdown and JSON, kept in .strata/dr/ENV) gives the
+    /// Azure (or with --copies) it changes nothing the environment runs on: with a warm standby
+    /// the databases are geo-restored as copies into a resource group of the drill's own in the
+    /// secondary region, checked and deleted; with a cold one the standby estate is built from
+    /// code, checked and removed. A report (markdown and JSON, kept in .strata/dr/ENV) gives the
     /// achieved RPO and RTO, each step's documented duration on Azure and the verdict against
     /// the targets. Exits 2 when a target is missed.
     Drill(DrArgs),
