@@ -39,6 +39,9 @@ pub struct EmulatorConfig {
     /// resources there answer 503 and their long-running operations stall until the region is
     /// restored (`POST /_emulator/regions/{region}/restore`).
     pub region_outages: Vec<String>,
+    /// How far Resource Graph trails the estate (`--graph-lag`): its queries answer with the
+    /// estate as it was that long ago. Zero (the default) answers with the estate as it is.
+    pub graph_lag: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -54,6 +57,7 @@ impl Default for EmulatorConfig {
             strict_api_versions: false,
             strict_bodies: false,
             region_outages: Vec::new(),
+            graph_lag: Duration::ZERO,
         }
     }
 }

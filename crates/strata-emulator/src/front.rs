@@ -80,6 +80,11 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Res
         _ => Access::Only(Vec::new()),
     });
 
+    // Resource Graph is global and has its own quota instead of ARM's buckets.
+    if crate::graph::is_graph_path(uri.path()) {
+        let caller = principal.as_ref().map_or("anonymous", |p| p.object_id.as_str());
+        return crate::graph::handle(&app, &method, &uri, &body, access.as_ref(), caller);
+    }
     let decision = app.throttle.as_ref().map(|t| {
         let actor = principal.as_ref().map_or("anonymous", |p| p.object_id.as_str());
         let tenant = home.as_deref().unwrap_or(crate::EMULATOR_TENANT_ID);

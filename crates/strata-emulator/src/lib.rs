@@ -39,6 +39,10 @@
 //!   until the restore; the outages' start and end are recorded. Front Door origins can be
 //!   marked down (`/_emulator/origins/health`) and `types::cdn::routing` tells which origin
 //!   serves a path.
+//! - `graph`: Azure Resource Graph (`POST /providers/Microsoft.ResourceGraph/resources`): a
+//!   KQL subset over the `Resources` and `ResourceContainers` tables built from the rendered
+//!   documents, paging with `$skipToken`, the `table` format, the per-user quota headers (429
+//!   with `--throttle`) and an optional indexing lag ([`EmulatorConfig::graph_lag`]).
 //! - `protocol`: the generic ARM layer. Case-insensitive routing, `api-version` checks, request
 //!   ids, the error envelope, list paging and `$filter`, the operation endpoints of both
 //!   long-running patterns (`Azure-AsyncOperation` status, `Location` results), extension
@@ -122,6 +126,7 @@ mod conn;
 mod error;
 mod faults;
 mod front;
+mod graph;
 mod identity;
 mod metadata;
 mod protocol;

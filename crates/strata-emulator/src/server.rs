@@ -33,6 +33,13 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         None => State::default(),
     };
     state.outages = crate::regions::Outages::starting(&config.region_outages, chrono::Utc::now());
+    let graph = crate::graph::Graph::new(config.graph_lag, config.throttle.is_some());
+    let tenant = config
+        .auth
+        .as_ref()
+        .map_or(crate::EMULATOR_TENANT_ID, |a| a.tenant_id.as_str())
+        .to_string();
+    graph.seed(&mut state, &tenant, chrono::Utc::now());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| EmulatorError::Bind {
@@ -62,6 +69,7 @@ pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, EmulatorErr
         stats: Stats::default(),
         strict_api_versions: config.strict_api_versions,
         strict_bodies: config.strict_bodies,
+        graph,
     });
     // The server stops first; the persister after it, so that its last write holds the
     // effects of every request the server finished.

@@ -530,6 +530,11 @@ pub struct EmulatorArgs {
     /// POST /_emulator/regions/{region}/restore. GET /_emulator/regions lists the outages.
     #[arg(long = "region-outage", value_name = "REGION")]
     pub region_outages: Vec<String>,
+    /// How far Resource Graph (POST /providers/Microsoft.ResourceGraph/resources) trails the
+    /// estate, as Azure's index does (e.g. 5s): its queries see the estate as it was that long
+    /// ago. Default 0: they see it as it is.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "0s")]
+    pub graph_lag: std::time::Duration,
 
     /// Require a bearer token on every ARM request, and serve the identity endpoint
     /// (POST /{tenant}/oauth2/v2.0/token, IMDS at /metadata/identity/oauth2/token, federated

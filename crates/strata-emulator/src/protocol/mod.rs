@@ -68,6 +68,8 @@ pub(crate) struct App {
     pub strict_api_versions: bool,
     /// Refuse bodies with anything Azure would ignore, instead of dropping it.
     pub strict_bodies: bool,
+    /// Resource Graph: its quota and, with a lag, the history of its rows.
+    pub graph: crate::graph::Graph,
 }
 
 impl App {
@@ -238,6 +240,7 @@ pub(crate) fn serve(
             draw.after_create(&key, std::time::Instant::now());
         }
     }
+    app.graph.observe(&mut state, crate::graph::tenant(app), now);
     if state.generation() != before {
         app.changed.notify_one();
     }

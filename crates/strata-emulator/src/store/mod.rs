@@ -169,6 +169,9 @@ pub(crate) struct State {
     generation: u64,
     /// The regions out and the origins marked down: run-time drill settings, never persisted.
     pub outages: crate::regions::Outages,
+    /// When tracked (Resource Graph with a lag): the keys of the groups and resources changed
+    /// since the last [`State::take_changes`], and of those their references point at.
+    changed: Option<BTreeSet<String>>,
 }
 
 impl State {
@@ -180,6 +183,22 @@ impl State {
         self.generation += 1;
     }
 
+    /// Starts marking what changes (see [`State::take_changes`]).
+    pub fn track_changes(&mut self) {
+        self.changed.get_or_insert_with(BTreeSet::new);
+    }
+
+    /// The keys changed since the last call, when tracking.
+    pub fn take_changes(&mut self) -> BTreeSet<String> {
+        self.changed.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    fn mark<'a>(&mut self, keys: impl IntoIterator<Item = &'a String>) {
+        if let Some(changed) = &mut self.changed {
+            changed.extend(keys.into_iter().cloned());
+        }
+    }
+
     // ---- resource groups ----
 
     pub fn group(&self, key: &str) -> Option<&Group> {
@@ -188,11 +207,13 @@ impl State {
 
     pub fn group_mut(&mut self, key: &str) -> Option<&mut Group> {
         self.touch();
+        self.mark([&key.to_string()]);
         self.groups.get_mut(key)
     }
 
     pub fn insert_group(&mut self, group: Group) {
         self.touch();
+        self.mark([&key_of(&group.id)]);
         self.groups.insert(key_of(&group.id), group);
     }
 
@@ -271,6 +292,7 @@ impl State {
     /// Mutable access for changes that do not touch references (state, etag, tags).
     pub fn resource_mut(&mut self, key: &str) -> Option<&mut Resource> {
         self.touch();
+        self.mark([&key.to_string()]);
         self.resources.get_mut(key)
     }
 
@@ -287,12 +309,15 @@ impl State {
         if let Some(old) = self.resources.get(&key) {
             let old_refs = old.references();
             self.unlink(&key, &old_refs);
+            self.mark(&old_refs);
         }
+        self.mark([&key]);
         self.by_name
             .entry(name_key(&resource))
             .or_default()
             .insert(key.clone());
         let refs = resource.references();
+        self.mark(&refs);
         for target in refs {
             self.referrers.entry(target).or_default().insert(key.clone());
         }
@@ -322,6 +347,7 @@ impl State {
             if let Some(old) = self.resources.remove(k) {
                 let refs = old.references();
                 self.unlink(k, &refs);
+                self.mark(refs.iter().chain([k]));
                 let nk = name_key(&old);
                 if let Some(set) = self.by_name.get_mut(&nk) {
                     set.remove(k);
@@ -427,6 +453,7 @@ impl State {
     fn complete(&mut self, op: &Operation) -> Vec<Resource> {
         match &op.action {
             OpAction::Provision { targets } | OpAction::Create { targets } => {
+                self.mark(targets);
                 for key in targets {
                     if let Some(r) = self.resources.get_mut(key) {
                         r.set_provisioning_state("Succeeded");
@@ -438,6 +465,7 @@ impl State {
                 for key in also {
                     self.remove_tree(key);
                 }
+                self.mark(settle);
                 for key in settle {
                     if let Some(r) = self.resources.get_mut(key) {
                         r.set_provisioning_state("Succeeded");
@@ -452,12 +480,14 @@ impl State {
                     self.remove_tree(&r.key());
                 }
                 self.groups.remove(group);
+                self.mark([group]);
                 return doomed;
             }
             OpAction::Purge { tombstone } => {
                 self.tombstones.remove(tombstone);
             }
             OpAction::Patch { target, patch } => {
+                self.mark([target]);
                 if let Some(r) = self.resources.get_mut(target) {
                     let mut body = Value::Object(std::mem::take(&mut r.body));
                     ops::merge_patch(&mut body, patch);

@@ -11,6 +11,8 @@ mod compute;
 // Injected faults, reproducible by seed.
 mod faults;
 mod frontdoor;
+// Azure Resource Graph: KQL over the estate, paging, quota, indexing lag.
+mod graph;
 mod groups;
 // The identity endpoint: tokens for each grant, Entra's refusals.
 mod identity;

@@ -63,6 +63,7 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
         strict_api_versions: args.strict_api_versions,
         strict_bodies: args.strict_bodies,
         region_outages: args.region_outages.clone(),
+        graph_lag: args.graph_lag,
     };
     let handle = strata_emulator::start(config)
         .await
@@ -132,6 +133,12 @@ pub async fn run(args: EmulatorArgs) -> Result<u8> {
                 f.seed,
                 describe_faults(&f.spec)
             ))
+        );
+    }
+    if !args.graph_lag.is_zero() {
+        println!(
+            "Resource Graph trails the estate by {}",
+            humantime::format_duration(args.graph_lag)
         );
     }
     println!("counters at {endpoint}/_emulator/stats");

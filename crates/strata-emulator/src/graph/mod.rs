@@ -1,0 +1,455 @@
+//! Azure Resource Graph: `POST /providers/Microsoft.ResourceGraph/resources` (api-versions
+//! 2024-04-01, 2022-10-01, 2021-03-01) answers KQL queries over the estate.
+//!
+//! - `kql`: the tokenizer and parser of the KQL subset served; `eval` runs a query over rows.
+//! - `rows`: the tables. `Resources` holds the resources as their GET renders them (which
+//!   resources are rows, and the columns, are documented there); `ResourceContainers` the
+//!   resource groups (`microsoft.resources/subscriptions/resourcegroups`) and subscriptions.
+//! - `history` (with a graph lag, `--graph-lag`): the rows as they were a while ago, as Azure's
+//!   index trails ARM. The store marks what each request changed; [`Graph::observe`] records
+//!   the new rows of what changed after every request. With no lag, queries read the estate.
+//! - `quota`: 15 queries per 5 seconds per caller, in headers always, enforced with
+//!   `--throttle` (the graph has its own quota; ARM's buckets do not count its queries).
+//!
+//! The request: `query` (required), `subscriptions` (absent: every subscription the caller
+//! sees), `options` (`$top` 1–1000, `$skip`, `$skipToken`, `resultFormat` `objectArray` or
+//! `table`). The answer: `totalRecords`, `count`, `resultTruncated` (the string `"true"` or
+//! `"false"`), `data`, `facets` and, when rows remain and the result has an `id` column and no
+//! `limit`/`take`, a `$skipToken` for the next page. Rows come in id order unless the query
+//! orders them, so pages are stable. A regional outage does not touch the graph: it is global.
+//! Queries Azure would refuse, or that use KQL the emulator does not serve, answer 400
+//! `BadRequest` with details `InvalidQuery` and `ParserFailure` / `InvalidQueryLanguage`
+//! (line, position and token).
+
+mod eval;
+mod history;
+mod kql;
+mod quota;
+mod rows;
+
+use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::identity::Access;
+use crate::protocol::{App, ArmError, Reply};
+use crate::store::State;
+use eval::Row;
+use history::History;
+use kql::Table;
+
+/// The api-versions served, newest first.
+const VERSIONS: &[&str] = &["2024-04-01", "2022-10-01", "2021-03-01"];
+/// Rows per page at most.
+const PAGE: usize = 1000;
+
+/// The graph of a running emulator.
+pub(crate) struct Graph {
+    lag: Duration,
+    /// Kept only with a lag.
+    history: Option<Mutex<History>>,
+    quota: quota::Quota,
+    /// Refuse queries past the quota (`--throttle`).
+    enforce: bool,
+}
+
+impl Graph {
+    pub fn new(lag: Duration, enforce: bool) -> Graph {
+        Graph {
+            lag,
+            history: (!lag.is_zero()).then(|| Mutex::new(History::default())),
+            quota: quota::Quota::default(),
+            enforce,
+        }
+    }
+
+    fn lag(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.lag).unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// With a lag: the estate a server starts with is indexed already, and the store starts
+    /// marking changes.
+    pub fn seed(&self, state: &mut State, tenant: &str, now: DateTime<Utc>) {
+        let Some(history) = &self.history else { return };
+        state.track_changes();
+        let mut h = history.lock().unwrap_or_else(PoisonError::into_inner);
+        let past = now
+            .checked_sub_signed(self.lag())
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        for (key, entry) in rows::live(state, tenant) {
+            h.record(key, Some(entry), past);
+        }
+    }
+
+    /// With a lag: records the rows that what changed since the last call altered.
+    pub fn observe(&self, state: &mut State, tenant: &str, now: DateTime<Utc>) {
+        let Some(history) = &self.history else { return };
+        let changed = state.take_changes();
+        if changed.is_empty() {
+            return;
+        }
+        let keys: BTreeSet<String> = changed.iter().flat_map(|k| rows::affected(k)).collect();
+        let mut h = history.lock().unwrap_or_else(PoisonError::into_inner);
+        for key in keys {
+            let entry = rows::row_at(state, &key, tenant);
+            h.record(key, entry, now);
+        }
+    }
+
+    /// The rows a query at `now` sees.
+    fn rows(&self, state: &State, tenant: &str, now: DateTime<Utc>) -> Vec<rows::Entry> {
+        match &self.history {
+            None => rows::live(state, tenant).into_values().collect(),
+            Some(history) => {
+                let horizon = now
+                    .checked_sub_signed(self.lag())
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC);
+                let mut h = history.lock().unwrap_or_else(PoisonError::into_inner);
+                h.prune(horizon);
+                h.at(horizon)
+            }
+        }
+    }
+}
+
+/// True for `/providers/Microsoft.ResourceGraph/resources` (case-insensitive).
+pub(crate) fn is_graph_path(path: &str) -> bool {
+    path.trim_end_matches('/')
+        .eq_ignore_ascii_case("/providers/Microsoft.ResourceGraph/resources")
+}
+
+/// The tenant the emulator's subscriptions belong to.
+pub(crate) fn tenant(app: &App) -> &str {
+    app.identity.as_ref().map_or(
+        crate::types::subscriptions::EMULATOR_TENANT_ID,
+        crate::identity::Identity::tenant,
+    )
+}
+
+/// Serves a query. `caller` is who the quota counts it against.
+pub(crate) fn handle(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    body: &[u8],
+    access: Option<&Access>,
+    caller: &str,
+) -> Response {
+    let count = app.graph.quota.count(caller, Instant::now());
+    let result = if count.exceeded && app.graph.enforce {
+        Err(ArmError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RateLimiting",
+            "Please provide below info when asking for support: the strata emulator's Resource Graph quota.",
+        )
+        .with_detail(
+            "RateLimiting",
+            format!(
+                "Client application has been throttled and should not attempt to repeat the request until an \
+                 amount of time has elapsed ({} queries per {} seconds). Please see \
+                 https://aka.ms/resourcegraph-throttling for help.",
+                quota::QUERIES,
+                quota::WINDOW.as_secs()
+            ),
+        )
+        .retry_after(count.retry_after()))
+    } else {
+        query(app, method, uri, body, access)
+    };
+    let mut response = match result {
+        Ok(reply) => reply.into_response(),
+        Err(e) => e.into_response(),
+    };
+    for (name, value) in count.headers() {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(HeaderName::from_static(name), v);
+        }
+    }
+    response
+}
+
+fn api_version(uri: &Uri) -> Result<(), ArmError> {
+    let version = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(ArmError::missing_api_version)?;
+    if VERSIONS.contains(&version.as_str()) {
+        return Ok(());
+    }
+    Err(ArmError::bad_request(
+        "NoRegisteredProviderFound",
+        format!(
+            "No registered resource provider found for location 'global' and API version '{version}' for type \
+             'resources'. The supported api-versions are '{}'.",
+            VERSIONS.join(", ")
+        ),
+    ))
+}
+
+/// What the request asks for.
+struct Request {
+    query: String,
+    subscriptions: Option<Vec<String>>,
+    top: usize,
+    skip: usize,
+    table_format: bool,
+    facets: Vec<String>,
+}
+
+fn bad(message: String) -> ArmError {
+    ArmError::bad_request("BadRequest", message.clone()).with_detail("InvalidRequestContent", message)
+}
+
+fn read_request(body: &[u8]) -> Result<Request, ArmError> {
+    let body = crate::protocol::parse_body(body)?;
+    let query = match body.get("query") {
+        Some(Value::String(q)) if !q.trim().is_empty() => q.clone(),
+        _ => {
+            return Err(bad(
+                "The request has no 'query': a KQL query string is required.".into()
+            ));
+        }
+    };
+    if body.get("managementGroups").is_some_and(|m| !m.is_null()) {
+        return Err(bad(
+            "The strata emulator has no management groups: query by 'subscriptions' or at the tenant scope."
+                .into(),
+        ));
+    }
+    let subscriptions = match body.get("subscriptions") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => {
+            let mut subs = Vec::new();
+            for s in items {
+                match s.as_str() {
+                    Some(s) if crate::protocol::is_guid(s) => subs.push(s.to_string()),
+                    _ => return Err(ArmError::invalid_subscription(&s.to_string())),
+                }
+            }
+            Some(subs)
+        }
+        Some(_) => return Err(bad("'subscriptions' must be a list of subscription ids.".into())),
+    };
+    let empty = Map::new();
+    let options = match body.get("options") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Object(o)) => o,
+        Some(_) => return Err(bad("'options' must be an object.".into())),
+    };
+    let int = |name: &str, min: u64, max: u64| -> Result<Option<u64>, ArmError> {
+        match options.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(bad(format!(
+                    "'options.{name}' must be a whole number from {min} to {max}, not {v}."
+                ))),
+            },
+        }
+    };
+    let top = int("$top", 1, PAGE as u64)?.map_or(PAGE, |n| usize::try_from(n).unwrap_or(PAGE));
+    let mut skip = int("$skip", 0, u64::from(u32::MAX))?.map_or(0, |n| usize::try_from(n).unwrap_or(0));
+    if let Some(token) = options.get("$skipToken").filter(|t| !t.is_null()) {
+        skip = token
+            .as_str()
+            .and_then(|t| read_token(t, &query))
+            .ok_or_else(|| bad("The '$skipToken' is not one this query returned.".into()))?;
+    }
+    let table_format = match options.get("resultFormat").and_then(Value::as_str) {
+        None => false,
+        Some(f) if f.eq_ignore_ascii_case("objectArray") => false,
+        Some(f) if f.eq_ignore_ascii_case("table") => true,
+        Some(f) => {
+            return Err(bad(format!(
+                "'resultFormat' must be 'objectArray' or 'table', not '{f}'."
+            )));
+        }
+    };
+    let facets = match body.get("facets") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|f| f["expression"].as_str().unwrap_or_default().to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Request {
+        query,
+        subscriptions,
+        top,
+        skip,
+        table_format,
+        facets,
+    })
+}
+
+/// A query fingerprint, so that a token is refused for another query.
+fn fingerprint(query: &str) -> u64 {
+    query.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn make_token(skip: usize, query: &str) -> String {
+    let raw = json!({ "skip": skip, "query": format!("{:016x}", fingerprint(query)) }).to_string();
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+fn read_token(token: &str, query: &str) -> Option<usize> {
+    let raw = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
+    let v: Value = serde_json::from_slice(&raw).ok()?;
+    (v["query"].as_str()? == format!("{:016x}", fingerprint(query)))
+        .then(|| v["skip"].as_u64().and_then(|n| usize::try_from(n).ok()))
+        .flatten()
+}
+
+fn invalid_query(e: &kql::KqlError, query: &str) -> ArmError {
+    let (line, column) = e.line_and_column(query);
+    let mut err = ArmError::bad_request(
+        "BadRequest",
+        "Please provide below info when asking for support: the query was refused by the strata emulator.",
+    )
+    .with_detail(
+        "InvalidQuery",
+        "Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error \
+         before retrying.",
+    );
+    err.body.details.push(crate::store::ErrorBody {
+        code: e.code.to_string(),
+        message: format!(
+            "{} (line {line}, position {column}, token '{}')",
+            e.message, e.token
+        ),
+        target: None,
+        details: Vec::new(),
+    });
+    err
+}
+
+/// The subscriptions a query covers: those asked for (or all the caller sees), minus those
+/// the caller may not read.
+fn scope(req: &Request, access: Option<&Access>, rows: &[rows::Entry]) -> Result<Vec<String>, ArmError> {
+    let allowed = |s: &str| access.is_none_or(|a| a.allows(s));
+    let mut subs: Vec<String> = match &req.subscriptions {
+        Some(list) => list.clone(),
+        None => {
+            let mut all = vec![crate::types::subscriptions::DEFAULT_SUBSCRIPTION_ID.to_string()];
+            all.extend(
+                rows.iter()
+                    .filter_map(|(_, r)| r["subscriptionId"].as_str().map(str::to_string)),
+            );
+            if let Some(Access::Only(only)) = access {
+                all.extend(only.iter().cloned());
+            }
+            all
+        }
+    };
+    let mut seen = BTreeSet::new();
+    subs.retain(|s| seen.insert(s.to_ascii_lowercase()));
+    let asked = !subs.is_empty();
+    subs.retain(|s| allowed(s));
+    if asked && subs.is_empty() && req.subscriptions.is_some() {
+        return Err(ArmError::new(
+            StatusCode::FORBIDDEN,
+            "AuthorizationFailed",
+            "The client does not have authorization to read any of the subscriptions in the query's scope.",
+        ));
+    }
+    Ok(subs)
+}
+
+fn query(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    body: &[u8],
+    access: Option<&Access>,
+) -> Result<Reply, ArmError> {
+    if *method != Method::POST {
+        return Err(ArmError::method_not_allowed(method.as_str()));
+    }
+    api_version(uri)?;
+    let req = read_request(body)?;
+    let parsed = kql::parse(&req.query).map_err(|e| invalid_query(&e, &req.query))?;
+    let tenant = tenant(app);
+    let all = {
+        let mut state = app.lock();
+        let before = state.generation();
+        let now = Utc::now();
+        let removed = state.settle(now);
+        crate::types::after_group_deletion(&mut state, now, removed);
+        app.graph.observe(&mut state, tenant, now);
+        if state.generation() != before {
+            app.changed.notify_one();
+        }
+        app.graph.rows(&state, tenant, now)
+    };
+    let subs = scope(&req, access, &all)?;
+    let covered = |r: &Row| {
+        r["subscriptionId"]
+            .as_str()
+            .is_some_and(|s| subs.iter().any(|x| x.eq_ignore_ascii_case(s)))
+    };
+    let mut input: Vec<Row> = all
+        .into_iter()
+        .filter(|(t, r)| *t == parsed.table && covered(r))
+        .map(|(_, r)| r)
+        .collect();
+    if parsed.table == Table::ResourceContainers {
+        input.extend(subs.iter().map(|s| rows::subscription_row(s, tenant)));
+        input.sort_by_cached_key(|r| r["id"].as_str().unwrap_or_default().to_ascii_lowercase());
+    }
+    let out =
+        eval::run(&parsed, input, rows::columns(), &req.query).map_err(|e| invalid_query(&e, &req.query))?;
+    Ok(Reply::json(StatusCode::OK, respond(&req, &parsed, out)))
+}
+
+fn respond(req: &Request, parsed: &kql::Query, out: eval::Output) -> Value {
+    let total = out.rows.len();
+    let page: Vec<Row> = out.rows.into_iter().skip(req.skip).take(req.top).collect();
+    let next = req.skip.saturating_add(page.len());
+    let more = next < total;
+    let pageable = !parsed.limited() && out.columns.iter().any(|(n, _)| n == "id");
+    let data = if req.table_format {
+        let columns: Vec<Value> = out
+            .columns
+            .iter()
+            .map(|(n, t)| json!({ "name": n, "type": t.name() }))
+            .collect();
+        let rows: Vec<Value> = page
+            .iter()
+            .map(|r| Value::Array(r.values().cloned().collect()))
+            .collect();
+        json!({ "columns": columns, "rows": rows })
+    } else {
+        Value::Array(page.iter().cloned().map(Value::Object).collect())
+    };
+    let facets: Vec<Value> = req
+        .facets
+        .iter()
+        .map(|f| {
+            json!({
+                "expression": f,
+                "resultType": "FacetError",
+                "errors": [{ "code": "NotSupported", "message": "The strata emulator does not compute facets." }]
+            })
+        })
+        .collect();
+    let mut body = json!({
+        "totalRecords": total,
+        "count": page.len(),
+        "resultTruncated": if more && !pageable { "true" } else { "false" },
+        "facets": facets,
+        "data": data,
+    });
+    if more && pageable {
+        body["$skipToken"] = json!(make_token(next, &req.query));
+    }
+    body
+}
