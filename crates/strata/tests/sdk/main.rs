@@ -250,6 +250,11 @@ fn private_dns() {
 }
 
 #[test]
+fn resourcegraph() {
+    run("resourcegraph");
+}
+
+#[test]
 fn identity_over_https() {
     let secret = "sdk-Test-s3cret";
     let client = format!("sdk-app:{secret}");
