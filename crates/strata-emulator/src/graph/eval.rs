@@ -236,7 +236,7 @@ fn distinct_names(cols: &[(String, Expr)], query: &str) -> Result<(), KqlError> 
                 code: "ParserFailure",
                 message: format!("the column '{n}' is named twice"),
                 token: n.clone(),
-                at: query.find(n.as_str()).unwrap_or(0),
+                at: query.find(n.as_str()).map_or(0, |b| query[..b].chars().count()),
             });
         }
     }

@@ -16,7 +16,8 @@
 //! `table`). The answer: `totalRecords`, `count`, `resultTruncated` (the string `"true"` or
 //! `"false"`), `data`, `facets` and, when rows remain and the result has an `id` column and no
 //! `limit`/`take`, a `$skipToken` for the next page. Rows come in id order unless the query
-//! orders them, so pages are stable. A regional outage does not touch the graph: it is global.
+//! orders them, so pages are stable. A regional outage does not touch the graph: it is global;
+//! nor do injected faults or ARM's throttling buckets.
 //! Queries Azure would refuse, or that use KQL the emulator does not serve, answer 400
 //! `BadRequest` with details `InvalidQuery` and `ParserFailure` / `InvalidQueryLanguage`
 //! (line, position and token).

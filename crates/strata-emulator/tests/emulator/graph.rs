@@ -509,3 +509,69 @@ async fn an_outage_does_not_touch_the_graph() {
     assert_eq!(r, [json!({"id": net("rg1", "virtualNetworks/vnet1")})]);
     emu.stop().await;
 }
+
+#[tokio::test]
+async fn callers_see_the_subscriptions_they_may_read_and_have_their_own_quota() {
+    use crate::identity::{NARROW_SECRET, SECRET, TENANT, auth_config};
+    use reqwest::Method;
+
+    let emu = Emu::start_with(EmulatorConfig {
+        latency: Latency::none(),
+        auth: Some(auth_config()),
+        throttle: Some(ThrottleConfig::default()),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let all = emu.secret_token(TENANT, "app-secret", SECRET).await;
+    let narrow = emu.secret_token(TENANT, "app-narrow", NARROW_SECRET).await;
+    for sub in [SUB, SUB2] {
+        let path = format!("/subscriptions/{sub}/resourceGroups/rg-{sub}?api-version={RES}");
+        let r = emu
+            .arm(
+                Method::PUT,
+                &path,
+                Some(&all),
+                Some(json!({"location": "westeurope"})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{r:?}");
+    }
+    let url = format!("{PATH}?api-version={ARG}");
+    let groups = "ResourceContainers | where type =~ 'microsoft.resources/subscriptions/resourcegroups' | project subscriptionId";
+    let ask = |token: Option<String>, body: Value| {
+        let (emu, url) = (&emu, url.clone());
+        async move { emu.arm(Method::POST, &url, token.as_deref(), Some(body)).await }
+    };
+    let r = ask(Some(all.clone()), json!({ "query": groups })).await;
+    assert_eq!(r.body["data"].as_array().map(Vec::len), Some(2), "{r:?}");
+    let r = ask(Some(narrow.clone()), json!({ "query": groups })).await;
+    assert_eq!(r.body["data"], json!([{"subscriptionId": SUB2}]), "{r:?}");
+    let r = ask(
+        Some(narrow.clone()),
+        json!({ "query": groups, "subscriptions": [SUB] }),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(ask(None, json!({ "query": groups })).await.status, 401);
+    // One caller's queries do not use up another's quota.
+    for _ in 0..14 {
+        assert_eq!(
+            ask(Some(all.clone()), json!({ "query": "Resources" }))
+                .await
+                .status,
+            200
+        );
+    }
+    assert_eq!(
+        ask(Some(all.clone()), json!({ "query": "Resources" }))
+            .await
+            .status,
+        429
+    );
+    let r = ask(Some(narrow), json!({ "query": "Resources" })).await;
+    assert_eq!(
+        (r.status, r.header("x-ms-user-quota-remaining")),
+        (200, Some("12"))
+    );
+    emu.stop().await;
+}
