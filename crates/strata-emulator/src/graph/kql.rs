@@ -329,10 +329,18 @@ impl Query {
     }
 }
 
+/// How deep parentheses and calls may nest, and how many `and`/`or` a query may have: what
+/// keeps evaluation within the stack whatever the query.
+const MAX_NESTING: usize = 32;
+const MAX_CHAIN: usize = 1024;
+
 struct Parser {
     toks: Vec<Token>,
     pos: usize,
     len: usize,
+    depth: usize,
+    /// `and`/`or` seen so far.
+    chained: usize,
 }
 
 pub(crate) fn parse(query: &str) -> Result<Query, KqlError> {
@@ -341,6 +349,8 @@ pub(crate) fn parse(query: &str) -> Result<Query, KqlError> {
         len: query.chars().count(),
         toks,
         pos: 0,
+        depth: 0,
+        chained: 0,
     };
     p.query()
 }
@@ -601,8 +611,26 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, KqlError> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.fail(&format!("at most {MAX_NESTING} nested parentheses or calls")));
+        }
+        self.depth += 1;
+        let e = self.or();
+        self.depth -= 1;
+        e
+    }
+
+    fn too_long(&self) -> KqlError {
+        self.fail(&format!("at most {MAX_CHAIN} 'and' / 'or' in a query"))
+    }
+
+    fn or(&mut self) -> Result<Expr, KqlError> {
         let mut left = self.and()?;
         while self.eat_word("or") {
+            self.chained += 1;
+            if self.chained > MAX_CHAIN {
+                return Err(self.too_long());
+            }
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         Ok(left)
@@ -611,6 +639,10 @@ impl Parser {
     fn and(&mut self) -> Result<Expr, KqlError> {
         let mut left = self.comparison()?;
         while self.eat_word("and") {
+            self.chained += 1;
+            if self.chained > MAX_CHAIN {
+                return Err(self.too_long());
+            }
             left = Expr::And(Box::new(left), Box::new(self.comparison()?));
         }
         Ok(left)
@@ -831,5 +863,16 @@ mod tests {
         );
         assert!(parse("Resources | take x").is_err());
         assert!(parse("Resources | bogus").is_err());
+        // Deep nesting and long chains are refused, not a stack overflow.
+        let deep = format!(
+            "Resources | where {}name == 'a'{}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        );
+        assert_eq!(parse(&deep).unwrap_err().code, "ParserFailure");
+        let long = format!("Resources | where {}", vec!["name == 'a'"; 100_000].join(" or "));
+        assert_eq!(parse(&long).unwrap_err().code, "ParserFailure");
+        let fine = format!("Resources | where {}", vec!["name == 'a'"; 500].join(" or "));
+        assert!(parse(&fine).is_ok());
     }
 }
