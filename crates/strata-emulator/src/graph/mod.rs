@@ -83,7 +83,7 @@ impl Graph {
         let past = now
             .checked_sub_signed(self.lag())
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        for (key, entry) in rows::live(state, tenant) {
+        for (key, entry) in rows::live(state, tenant, None) {
             h.record(key, Some(entry), past);
         }
     }
@@ -103,10 +103,10 @@ impl Graph {
         }
     }
 
-    /// The rows a query at `now` sees.
-    fn rows(&self, state: &State, tenant: &str, now: DateTime<Utc>) -> Vec<rows::Entry> {
+    /// The rows of `table` a query at `now` sees (the history holds both tables).
+    fn rows(&self, state: &State, tenant: &str, now: DateTime<Utc>, table: Table) -> Vec<rows::Entry> {
         match &self.history {
-            None => rows::live(state, tenant).into_values().collect(),
+            None => rows::live(state, tenant, Some(table)).into_values().collect(),
             Some(history) => {
                 let horizon = now
                     .checked_sub_signed(self.lag())
@@ -389,7 +389,7 @@ fn query(
         if state.generation() != before {
             app.changed.notify_one();
         }
-        app.graph.rows(&state, tenant, now)
+        app.graph.rows(&state, tenant, now, parsed.table)
     };
     let subs = scope(&req, access, &all)?;
     let covered = |r: &Row| {

@@ -148,20 +148,25 @@ pub(crate) fn subscription_row(sub: &str, tenant: &str) -> Row {
     row
 }
 
-/// Every row of the estate now (subscriptions aside), by lowercase id.
-pub(crate) fn live(state: &State, tenant: &str) -> BTreeMap<String, Entry> {
+/// The rows of the estate now (subscriptions aside), by lowercase id: of one table, or of
+/// both.
+pub(crate) fn live(state: &State, tenant: &str, only: Option<Table>) -> BTreeMap<String, Entry> {
     let mut out = BTreeMap::new();
-    for sub in state.subscriptions() {
-        for g in state.groups_of(&sub) {
-            out.insert(
-                g.id.to_ascii_lowercase(),
-                (Table::ResourceContainers, group_row(g, tenant)),
-            );
+    if only != Some(Table::Resources) {
+        for sub in state.subscriptions() {
+            for g in state.groups_of(&sub) {
+                out.insert(
+                    g.id.to_ascii_lowercase(),
+                    (Table::ResourceContainers, group_row(g, tenant)),
+                );
+            }
         }
     }
-    for r in state.under_prefix("") {
-        if is_row(state, r) {
-            out.insert(r.key(), (Table::Resources, resource_row(state, r, tenant)));
+    if only != Some(Table::ResourceContainers) {
+        for r in state.under_prefix("") {
+            if is_row(state, r) {
+                out.insert(r.key(), (Table::Resources, resource_row(state, r, tenant)));
+            }
         }
     }
     out
