@@ -13,6 +13,7 @@ mod faults;
 mod frontdoor;
 // Azure Resource Graph: KQL over the estate, paging, quota, indexing lag.
 mod graph;
+mod graph_service;
 mod groups;
 // The identity endpoint: tokens for each grant, Entra's refusals.
 mod identity;
