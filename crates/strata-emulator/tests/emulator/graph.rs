@@ -320,6 +320,15 @@ async fn pages_over_a_thousand_rows_with_skip_tokens() {
     );
     assert!(r.body.get("$skipToken").is_none());
     assert_eq!(r.body["resultTruncated"], "true");
+    // Without an `id` column there is no paging: the first page, truncated.
+    let r = query(
+        &emu,
+        json!({"query": "ResourceContainers | where type == 'microsoft.resources/subscriptions/resourcegroups' | project name"}),
+    )
+    .await;
+    assert_eq!(r.body["count"], 1000);
+    assert_eq!(r.body["resultTruncated"], "true");
+    assert!(r.body.get("$skipToken").is_none());
     // A token of another query is refused.
     let r = query(
         &emu,
