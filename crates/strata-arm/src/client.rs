@@ -23,7 +23,7 @@ use crate::urls::{follow, resource_url, with_api_version};
 /// safe to use from many tasks at once.
 #[derive(Clone)]
 pub struct ArmClient {
-    inner: Arc<ClientInner>,
+    pub(crate) inner: Arc<ClientInner>,
 }
 
 /// What clones of one client share.
@@ -36,6 +36,8 @@ pub(crate) struct ClientInner {
     pub(crate) tokens: Option<TokenCache>,
     pub(crate) counters: Counters,
     pub(crate) pacer: Pacer,
+    /// Resource Graph's per-user quota, as its answers report it.
+    pub(crate) graph_quota: crate::graph::GraphQuota,
 }
 
 impl fmt::Debug for ArmClient {
@@ -81,6 +83,7 @@ impl ArmClient {
                 tokens,
                 counters: Counters::default(),
                 pacer: Pacer::new(options.pacing.clone()),
+                graph_quota: crate::graph::GraphQuota::default(),
                 options,
             }),
         })

@@ -6,7 +6,9 @@
 //!
 //! - [`ArmClient`]: `get`, `put`, `patch`, `delete`, `post` (actions) and `list` (with
 //!   `nextLink` paging). Writes wait for their long-running operation to finish, whichever of
-//!   ARM's three patterns the service uses, and return the final document.
+//!   ARM's three patterns the service uses, and return the final document. `graph` runs an
+//!   Azure Resource Graph query ([`GraphQuery`] → [`GraphRows`]), reading every `$skipToken`
+//!   page within the per-user quota the answers report.
 //! - [`ClientOptions`]: endpoint, credential, [`RetryPolicy`], [`PollPolicy`],
 //!   [`PacingPolicy`] (client-side token buckets mirroring ARM's), user agent, request timeout.
 //! - [`TokenCredential`] / [`AccessToken`] / [`StaticToken`]: where bearer tokens come from.
@@ -47,6 +49,7 @@ mod auth;
 mod busy;
 mod client;
 mod error;
+mod graph;
 mod lro;
 mod options;
 mod pacing;
@@ -58,6 +61,7 @@ mod urls;
 pub use auth::{AccessToken, StaticToken, TokenCredential};
 pub use client::ArmClient;
 pub use error::{ArmError, ArmErrorKind, ErrorDetail};
+pub use graph::{GRAPH_API_VERSION, GraphQuery, GraphRows};
 pub use options::{ClientOptions, PollPolicy};
 pub use pacing::{BucketLimits, PacingPolicy};
 pub use retry::RetryPolicy;
