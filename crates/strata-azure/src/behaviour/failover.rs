@@ -21,6 +21,8 @@ pub enum Part {
     Origin,
     /// A web app: its host name is what an origin points at.
     Site,
+    /// A resource group: what a drill deletes to remove what it built.
+    Group,
 }
 
 /// The part a resource of `resource_type` plays, if any.
@@ -30,6 +32,7 @@ pub fn part(resource_type: &str) -> Option<Part> {
         "microsoft.storage/storageaccounts" => Some(Part::Storage),
         "microsoft.cdn/profiles/origingroups/origins" => Some(Part::Origin),
         "microsoft.web/sites" => Some(Part::Site),
+        "microsoft.resources/resourcegroups" => Some(Part::Group),
         _ => None,
     }
 }

@@ -307,10 +307,7 @@ async fn cold_standby(
                 let groups: Vec<(String, String)> = state
                     .resources
                     .values()
-                    .filter(|r| {
-                        r.resource_type
-                            .eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")
-                    })
+                    .filter(|r| failover::part(&r.resource_type) == Some(failover::Part::Group))
                     .map(|r| (r.id.to_string(), r.api_version.clone()))
                     .collect();
                 for (id, api) in &groups {

@@ -493,9 +493,7 @@ impl Runbook<'_> {
         guard: &LockGuard,
     ) -> Result<String, String> {
         let mut env = self.ws.environment(environment).map_err(|e| format!("{e:#}"))?;
-        env.serving = estates::serving(self.ws, &env, self.args.emulator).await;
-        env.restore_point = estates::restore_point(self.ws, &env, self.args.emulator).await;
-        env.failed_over = estates::failed_over(self.ws, &env, self.args.emulator).await;
+        estates::apply_record(self.ws, &mut env, self.args.emulator).await;
         let code = if env.standby_of.is_some() {
             runs::apply_estate(
                 self.ws,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use strata_config::Environment;
 use strata_core::EstateRole;
-use strata_state::{LockGuard, State, StateStore};
+use strata_state::{LockGuard, RecoveryRecord, State, StateStore};
 
 use crate::session::{self, Workspace};
 
@@ -55,49 +55,41 @@ pub fn standby_of(ws: &Workspace, env: &Environment) -> Result<Option<Environmen
     }
 }
 
+/// The recovery record the standby's state keeps for `env` (`None` without a standby, a
+/// standby state or a record, or when it cannot be read).
+async fn record(ws: &Workspace, env: &Environment, emulator: bool) -> Option<RecoveryRecord> {
+    let standby = standby_of(ws, env).ok()??;
+    read_state(ws, &standby, emulator).await.ok()??.recovery
+}
+
 /// Which estate serves `env` now, as the standby's state records it: the primary unless a
 /// failover said otherwise (or nothing can be read).
 pub async fn serving(ws: &Workspace, env: &Environment, emulator: bool) -> EstateRole {
-    let Ok(Some(standby)) = standby_of(ws, env) else {
-        return EstateRole::Primary;
-    };
-    match read_state(ws, &standby, emulator).await {
-        Ok(Some(s)) => s.recovery.map_or(EstateRole::Primary, |r| r.serving),
-        _ => EstateRole::Primary,
-    }
+    record(ws, env, emulator)
+        .await
+        .map_or(EstateRole::Primary, |r| r.serving)
 }
 
-/// Whether `env` has been failed over at least once, as the standby's state records it.
-pub async fn failed_over(ws: &Workspace, env: &Environment, emulator: bool) -> bool {
-    let Ok(Some(standby)) = standby_of(ws, env) else {
-        return false;
-    };
-    matches!(
-        read_state(ws, &standby, emulator).await,
-        Ok(Some(State {
-            recovery: Some(strata_state::RecoveryRecord { since: Some(_), .. }),
-            ..
-        }))
-    )
-}
-
-/// The moment a cold standby's database is restored to: when the failover that built it
-/// started (or the outage it answered), as the standby's state records it. `None` without
-/// one, or for a warm strategy.
-pub async fn restore_point(ws: &Workspace, env: &Environment, emulator: bool) -> Option<String> {
+/// Sets what the standby's state records about `env`'s recovery, read once: which estate
+/// serves, whether it has ever been failed over, and, for a cold strategy, the moment its
+/// standby's database is restored to (when the failover that built it started, or the outage
+/// it answered).
+pub async fn apply_record(ws: &Workspace, env: &mut Environment, emulator: bool) {
+    let rec = record(ws, env, emulator).await.unwrap_or_default();
     let cold = env
         .disaster_recovery
         .as_ref()
         .is_some_and(|d| d.strategy == strata_core::DrStrategy::Cold);
-    if !cold {
-        return None;
-    }
-    let standby = standby_of(ws, env).ok()??;
-    let rec = read_state(ws, &standby, emulator).await.ok()??.recovery?;
-    match rec.runbook {
-        Some(p) => Some(p.outage_at.unwrap_or(p.started_at)),
-        None => rec.since,
-    }
+    env.serving = rec.serving;
+    env.failed_over = rec.since.is_some();
+    env.restore_point = if cold {
+        match rec.runbook {
+            Some(p) => Some(p.outage_at.unwrap_or(p.started_at)),
+            None => rec.since,
+        }
+    } else {
+        None
+    };
 }
 
 /// The heading of an estate's section in a plan of an environment with a standby.

@@ -166,9 +166,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
     let mut env = ws.environment(&req.env.env)?;
     // After a failover the standby serves: the modules arrange Front Door for it. A cold
     // standby's database is restored to the moment its failover started.
-    env.serving = estates::serving(&ws, &env, req.env.emulator).await;
-    env.restore_point = estates::restore_point(&ws, &env, req.env.emulator).await;
-    env.failed_over = estates::failed_over(&ws, &env, req.env.emulator).await;
+    estates::apply_record(&ws, &mut env, req.env.emulator).await;
     eprintln!("{}", style::cyan(&session::banner(&ws, &env, req.env.emulator)));
     let saved = match &req.mode {
         Mode::Apply {
