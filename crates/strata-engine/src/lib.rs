@@ -48,6 +48,7 @@ mod persist;
 pub mod planfile;
 pub mod planner;
 pub mod recovery;
+mod refresh;
 pub mod render_values;
 pub mod run;
 pub mod runbook;

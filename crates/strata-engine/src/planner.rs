@@ -16,9 +16,7 @@
 //! is what apply starts from.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
 
-use futures::stream::{self, StreamExt};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use strata_core::Evaluated;
@@ -28,10 +26,10 @@ use strata_core::{
 use strata_state::{ResourceState, State};
 
 use crate::arm::Arm;
-use crate::attrs::{Attributes, carry_actions};
+use crate::attrs::Attributes;
 use crate::diff::diff;
 use crate::error::EngineError;
-use crate::events::{Event, Reporter};
+use crate::events::Reporter;
 use crate::graph_build::{self, ResourceGraph};
 use crate::model::{
     Action, OutputChange, PLAN_FORMAT_VERSION, Plan, Problem, PropertyChange, ResourceChange, Shown,
@@ -130,7 +128,7 @@ pub async fn plan(
     let graph = graph_build::build(desired_all, modules, state.as_ref())?;
 
     // 2. Reads.
-    let live = refresh(arm, state.as_ref(), &imports, &input, reporter).await?;
+    let live = crate::refresh::refresh(arm, state.as_ref(), &imports, &input, reporter).await?;
     let mut importing: HashSet<ResourceAddr> = HashSet::new();
     let settled = match &mut state {
         Some(s) => settle_unknowns(s, &live),
@@ -401,84 +399,6 @@ fn imports_to_read(
 }
 
 /// Reads state (all of it when refreshing; else only what has an unknown outcome) and imports.
-async fn refresh(
-    arm: &dyn Arm,
-    state: Option<&State>,
-    imports: &[Import],
-    input: &PlanInput<'_>,
-    reporter: &dyn Reporter,
-) -> Result<HashMap<ResourceAddr, Option<Json>>, EngineError> {
-    struct Read<'s> {
-        addr: &'s ResourceAddr,
-        id: String,
-        api_version: String,
-        carry: Option<&'s Json>,
-    }
-    let mut reads: Vec<Read<'_>> = Vec::new();
-    if let Some(state) = state {
-        for r in state.resources.values() {
-            if input.refresh || r.outcome_unknown {
-                reads.push(Read {
-                    addr: &r.addr,
-                    id: r.id.to_string(),
-                    api_version: r.api_version.clone(),
-                    carry: Some(&r.attributes),
-                });
-            }
-        }
-    }
-    for imp in imports {
-        let api_version = input
-            .evaluated
-            .resources
-            .iter()
-            .find(|d| d.addr == imp.to)
-            .map(|d| d.api_version.clone())
-            .unwrap_or_default();
-        reads.push(Read {
-            addr: &imp.to,
-            id: imp.id.to_string(),
-            api_version,
-            carry: None,
-        });
-    }
-    let mut live = HashMap::new();
-    if reads.is_empty() {
-        return Ok(live);
-    }
-    let started = Instant::now();
-    reporter.event(&Event::RefreshStarted { total: reads.len() });
-    let results: Vec<_> = stream::iter(reads)
-        .map(|r| async move {
-            let doc = arm.get(&r.id, &r.api_version).await;
-            (r, doc)
-        })
-        .buffer_unordered(input.parallelism.max(1))
-        .collect()
-        .await;
-    for (r, doc) in results {
-        let doc = doc.map_err(|source| EngineError::Refresh {
-            addr: r.addr.clone(),
-            source: Box::new(source),
-        })?;
-        reporter.event(&Event::Refreshed {
-            addr: r.addr.clone(),
-            exists: doc.is_some(),
-        });
-        let doc = doc.map(|mut d| {
-            if let Some(from) = r.carry {
-                carry_actions(&mut d, from);
-            }
-            d
-        });
-        live.insert(r.addr.clone(), doc);
-    }
-    reporter.event(&Event::RefreshFinished {
-        elapsed: started.elapsed(),
-    });
-    Ok(live)
-}
-
 /// A resource whose last write had an unknown outcome is what the read says: gone (forget it,
 /// so it is created again) or there (its document is the truth).
 /// Returns the resources that turned out to exist.
