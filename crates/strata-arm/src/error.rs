@@ -216,7 +216,7 @@ impl ArmError {
         ArmError::new(ArmErrorKind::InvalidResponse, message)
     }
 
-    pub(crate) fn invalid_request(message: impl Into<String>) -> ArmError {
+    pub fn invalid_request(message: impl Into<String>) -> ArmError {
         ArmError::new(ArmErrorKind::InvalidRequest, message)
     }
 

@@ -522,6 +522,7 @@ fn written_state(
         outcome_unknown: false,
         prevent_destroy: d.lifecycle.prevent_destroy,
         soft_delete: d.soft_delete.clone(),
+        written_at: Some(crate::refresh::unix_now()),
     }
 }
 

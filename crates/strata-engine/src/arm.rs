@@ -1,4 +1,5 @@
-//! The engine's view of Azure Resource Manager: the five verbs it uses, behind a trait.
+//! The engine's view of Azure Resource Manager: the five verbs it uses and Resource Graph
+//! queries, behind a trait.
 //!
 //! [`strata_arm::ArmClient`] implements it against Azure or the emulator; the engine holds an
 //! `Arc<dyn Arm>` so a run can be driven by any ARM endpoint (a rehearsal, a test double of
@@ -8,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use serde_json::Value as Json;
-use strata_arm::{ArmClient, ArmError, ArmErrorKind};
+use strata_arm::{ArmClient, ArmError, ArmErrorKind, GraphQuery, GraphRows};
 
 /// A boxed ARM call.
 pub type ArmFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, ArmError>> + Send + 'a>>;
@@ -32,6 +33,16 @@ pub trait Arm: Send + Sync {
         api_version: &'a str,
         body: Option<&'a Json>,
     ) -> ArmFuture<'a, Json>;
+    /// Runs an Azure Resource Graph query and reads every page (the bulk refresh). An ARM
+    /// endpoint without Resource Graph answers an error, and the refresh reads with GETs.
+    fn graph<'a>(&'a self, query: &'a GraphQuery) -> ArmFuture<'a, GraphRows> {
+        let _ = query;
+        Box::pin(async {
+            Err(ArmError::invalid_request(
+                "this ARM endpoint does not serve Azure Resource Graph".to_string(),
+            ))
+        })
+    }
 }
 
 impl Arm for ArmClient {
@@ -59,6 +70,10 @@ impl Arm for ArmClient {
         body: Option<&'a Json>,
     ) -> ArmFuture<'a, Json> {
         Box::pin(ArmClient::post(self, id, action, api_version, body))
+    }
+
+    fn graph<'a>(&'a self, query: &'a GraphQuery) -> ArmFuture<'a, GraphRows> {
+        Box::pin(ArmClient::graph(self, query))
     }
 }
 

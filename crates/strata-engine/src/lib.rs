@@ -32,12 +32,14 @@
 pub mod apply;
 pub mod arm;
 pub mod attrs;
+mod bulk;
 pub mod diff;
 pub mod drill;
 pub mod error;
 pub mod events;
 pub mod graph;
 pub mod graph_build;
+pub mod graph_row;
 pub mod interrupt;
 pub mod lookups;
 pub mod model;
@@ -48,7 +50,7 @@ mod persist;
 pub mod planfile;
 pub mod planner;
 pub mod recovery;
-mod refresh;
+pub mod refresh;
 pub mod render_values;
 pub mod run;
 pub mod runbook;
@@ -64,4 +66,5 @@ pub use model::{
     Action, OutputChange, Plan, Problem, PropertyChange, ResourceChange, Shown, SoftDeleteAction, Summary,
 };
 pub use planner::{PlanInput, PlanOptions, Planned, plan};
+pub use refresh::{Fallback, RefreshMethod, RefreshMode, RefreshOptions, RefreshSummary};
 pub use run::{Confirm, Run, RunKind, RunOutcome, RunSpec};

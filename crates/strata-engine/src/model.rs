@@ -256,6 +256,9 @@ pub struct Plan {
     /// the same run, applied after the primary's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standby: Option<Box<Plan>>,
+    /// How the plan's refresh read what exists (`None`: nothing was read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<crate::refresh::RefreshSummary>,
 }
 
 /// Counts for "Plan: X to add, Y to change, Z to destroy."

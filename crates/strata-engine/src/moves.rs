@@ -174,6 +174,7 @@ mod tests {
             outcome_unknown: false,
             prevent_destroy: false,
             soft_delete: None,
+            written_at: None,
         }
     }
 

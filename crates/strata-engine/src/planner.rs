@@ -67,6 +67,8 @@ pub struct PlanOptions {
     /// The other estate of an environment with disaster recovery (its environment name and
     /// state): values that refer to its resources by peer address are resolved from it.
     pub peers: Vec<(String, State)>,
+    /// How the refresh reads: in bulk through Resource Graph, or a GET per resource.
+    pub refresh: crate::refresh::RefreshOptions,
 }
 
 /// A plan plus what apply needs to carry it out in the same process.
@@ -128,7 +130,7 @@ pub async fn plan(
     let graph = graph_build::build(desired_all, modules, state.as_ref())?;
 
     // 2. Reads.
-    let live = crate::refresh::refresh(arm, state.as_ref(), &imports, &input, reporter).await?;
+    let (live, refreshed) = crate::refresh::refresh(arm, state.as_ref(), &imports, &input, reporter).await?;
     let mut importing: HashSet<ResourceAddr> = HashSet::new();
     let settled = match &mut state {
         Some(s) => settle_unknowns(s, &live),
@@ -339,6 +341,7 @@ pub async fn plan(
         warnings,
         waiting: waiting_addrs,
         standby: None,
+        refresh: refreshed,
     };
     Ok(Planned {
         plan,
@@ -450,6 +453,7 @@ fn imported_state(imp: &Import, d: Option<&DesiredResource>, doc: &Json) -> Reso
         outcome_unknown: false,
         prevent_destroy: d.is_some_and(|d| d.lifecycle.prevent_destroy),
         soft_delete: d.and_then(|d| d.soft_delete.clone()),
+        written_at: None,
     }
 }
 

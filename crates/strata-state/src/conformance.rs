@@ -47,6 +47,7 @@ fn sample_state() -> State {
             outcome_unknown: false,
             prevent_destroy: false,
             soft_delete: None,
+            written_at: Some(1_765_000_000),
         },
     );
     s.outputs.insert(

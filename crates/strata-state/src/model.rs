@@ -266,6 +266,10 @@ pub struct ResourceState {
     /// configuration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft_delete: Option<strata_core::SoftDelete>,
+    /// When strata last wrote it (seconds since the Unix epoch): a bulk refresh reads what was
+    /// written more recently than Resource Graph's staleness window with a GET.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_at: Option<u64>,
 }
 
 /// A stack output as of the last apply.
@@ -334,6 +338,7 @@ mod tests {
                 outcome_unknown: false,
                 prevent_destroy: false,
                 soft_delete: None,
+                written_at: None,
             },
         );
         s.outputs.insert(

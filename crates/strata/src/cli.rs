@@ -252,14 +252,72 @@ pub struct PlanArgs {
     /// Print a pull-request report instead of the plan (format: markdown).
     #[arg(long, value_name = "FORMAT", value_parser = ["markdown"])]
     pub report: Option<String>,
-    /// Read the current state of every resource in state from the target before planning
-    /// (the default); --refresh=false skips those reads and plans from the state alone.
-    #[arg(long = "refresh", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL",
-          num_args = 0..=1, default_missing_value = "true")]
-    pub refresh: bool,
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
     /// How many reads to run at once.
     #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
     pub parallelism: usize,
+}
+
+/// How a run reads what exists before planning.
+#[derive(Debug, Args, Clone)]
+pub struct RefreshArgs {
+    /// Read the current state of every resource in state before planning: `bulk` through
+    /// Azure Resource Graph (with a GET for what it cannot vouch for), `full` with a GET per
+    /// resource, `true` (the default) bulk from 100 resources up; `false` plans from the
+    /// state alone.
+    #[arg(long = "refresh", default_value = "true", value_name = "true|false|bulk|full",
+          num_args = 0..=1, default_missing_value = "true", value_parser = parse_refresh)]
+    pub refresh: Refresh,
+    /// Resources strata wrote more recently than this are read with a GET in a bulk refresh:
+    /// Resource Graph may not have indexed the write yet.
+    #[arg(long = "graph-staleness", value_name = "DURATION", default_value = "5m",
+          value_parser = humantime::parse_duration)]
+    pub graph_staleness: std::time::Duration,
+}
+
+/// `--refresh`: off, or on in a mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    Off,
+    On(strata_engine::RefreshMode),
+}
+
+fn parse_refresh(s: &str) -> Result<Refresh, String> {
+    use strata_engine::RefreshMode;
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "auto" => Ok(Refresh::On(RefreshMode::Auto)),
+        "false" => Ok(Refresh::Off),
+        "bulk" => Ok(Refresh::On(RefreshMode::Bulk)),
+        "full" => Ok(Refresh::On(RefreshMode::Full)),
+        other => Err(format!("`{other}` is not one of true, false, bulk, full")),
+    }
+}
+
+impl RefreshArgs {
+    pub fn enabled(&self) -> bool {
+        self.refresh != Refresh::Off
+    }
+
+    pub fn options(&self) -> strata_engine::RefreshOptions {
+        strata_engine::RefreshOptions {
+            mode: match self.refresh {
+                Refresh::On(m) => m,
+                Refresh::Off => strata_engine::RefreshMode::Auto,
+            },
+            staleness: self.graph_staleness,
+            ..Default::default()
+        }
+    }
+}
+
+impl Default for RefreshArgs {
+    fn default() -> Self {
+        RefreshArgs {
+            refresh: Refresh::On(strata_engine::RefreshMode::Auto),
+            graph_staleness: strata_engine::refresh::DEFAULT_STALENESS,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -274,6 +332,8 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation.
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
     /// How many operations to run at once.
     #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
     pub parallelism: usize,
@@ -292,6 +352,8 @@ pub struct DestroyArgs {
     /// Do not ask for confirmation.
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
     /// How many operations to run at once.
     #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
     pub parallelism: usize,

@@ -15,6 +15,8 @@
 //!   from the live document (for `strata dr status`).
 //! - [`regions`]: Azure regions, their documented pairs, where Key Vault is not replicated,
 //!   and the recovery figures Azure documents per mechanism (for disaster recovery).
+//! - [`graph`]: how Azure Resource Graph sees a resource (a row, part of its parent's row, or
+//!   not queryable) and the api-version it renders a type with (for the bulk refresh).
 //! - [`is_settings_singleton`]: children that exist as long as their parent does and have no
 //!   DELETE (a storage account's blob service): creating one only sets it, and leaving the
 //!   configuration only forgets it.
@@ -28,6 +30,7 @@ pub mod api_versions;
 pub mod diagnostics;
 pub mod drill;
 pub mod failover;
+pub mod graph;
 mod layers;
 pub mod naming;
 pub mod recovery;

@@ -102,6 +102,12 @@ pub fn plan_lines(plan: &Plan) -> Vec<Line> {
 
 /// Warnings first, and a partial (`-target`) plan says so.
 fn preamble(plan: &Plan, out: &mut Vec<Line>) {
+    if let Some(text) = refresh_text(plan) {
+        for part in line::wrap_prose(&text, WIDTH) {
+            out.push(Line::flush(Role::Plain, part));
+        }
+        out.push(Line::blank());
+    }
     let mut warn = |title: &str, text: &str| {
         for (i, part) in line::wrap_prose(title, WIDTH - "Warning: ".len())
             .into_iter()
@@ -127,6 +133,45 @@ fn preamble(plan: &Plan, out: &mut Vec<Line>) {
     for w in &plan.warnings {
         warn(&w.replace(['\n', '\r'], " "), "");
     }
+}
+
+/// How the plan read what exists, in words: which way, and what a bulk refresh read with a
+/// GET and why. `None` when nothing was read.
+pub fn refresh_text(plan: &Plan) -> Option<String> {
+    use strata_engine::RefreshMethod;
+    let r = plan.refresh.as_ref()?;
+    let n = r.resources;
+    let noun = if n == 1 { "resource" } else { "resources" };
+    Some(match r.method {
+        RefreshMethod::Full => match &r.why {
+            Some(why) => format!("Refreshed {n} {noun} with a GET each ({why})."),
+            None => format!("Refreshed {n} {noun} with a GET each."),
+        },
+        RefreshMethod::Bulk => {
+            let gets: usize = r.fallbacks.values().sum();
+            let queries = if r.queries == 1 { "query" } else { "queries" };
+            let mut s = format!(
+                "Refreshed {n} {noun} in bulk: {} from Azure Resource Graph ({} {queries}), {gets} with a GET",
+                r.from_graph, r.queries
+            );
+            if gets > 0 {
+                let why: Vec<String> = r
+                    .fallbacks
+                    .iter()
+                    .map(|(f, k)| format!("{k} {}", f.describe()))
+                    .collect();
+                s.push_str(&format!(" ({})", why.join(", ")));
+            }
+            s.push('.');
+            if let Some(e) = &r.graph_error {
+                s.push_str(&format!(
+                    " Resource Graph answered: {}",
+                    e.replace(['\n', '\r'], " ")
+                ));
+            }
+            s
+        }
+    })
 }
 
 /// What a `-target` plan covers, in words; `None` for a whole plan.

@@ -55,6 +55,7 @@ pub fn plan(environment: &str, changes: Vec<ResourceChange>, outputs: Vec<Output
         warnings: Vec::new(),
         waiting: Vec::new(),
         standby: None,
+        refresh: None,
     }
 }
 

@@ -4,7 +4,7 @@
 //! The rule for which resources are rows of `Resources`: top-level resources
 //! (`…/providers/{ns}/{type}/{name}`) are; child resources are not (a subnet is only seen in its
 //! virtual network's `properties.subnets`, a Key Vault secret or a storage container not at
-//! all), except the child types Resource Graph indexes as rows of their own ([`CHILD_ROWS`]);
+//! all), except the child types Resource Graph indexes as rows of their own (strata-azure's `behaviour::graph::CHILD_ROWS`);
 //! extension resources (diagnostic settings: `{id}/providers/Microsoft.Insights/…`) never are.
 //! Resources still being created the legacy way (hidden from GET) are not rows yet.
 //!
@@ -19,16 +19,6 @@ use super::eval::{ColType, Row};
 use super::kql::Table;
 use crate::store::{Group, Resource, State};
 use crate::types;
-
-/// Child types that are rows of their own in Resource Graph.
-pub(crate) const CHILD_ROWS: &[&str] = &[
-    "microsoft.network/privatednszones/virtualnetworklinks",
-    "microsoft.cdn/profiles/afdendpoints",
-    "microsoft.compute/virtualmachines/extensions",
-    "microsoft.web/sites/slots",
-    "microsoft.sql/servers/databases",
-    "microsoft.automation/automationaccounts/runbooks",
-];
 
 /// The columns of both tables, in Resource Graph's order.
 pub(crate) const COLUMNS: &[(&str, ColType)] = &[
@@ -67,7 +57,7 @@ fn is_row(state: &State, r: &Resource) -> bool {
         return false;
     }
     let depth = strata_core::ArmId::parse(&r.id).map_or(0, |id| id.segments().len());
-    depth == 1 || (depth == 2 && CHILD_ROWS.contains(&r.resource_type.to_ascii_lowercase().as_str()))
+    depth == 1 || (depth == 2 && strata_azure::behaviour::graph::is_child_row(&r.resource_type))
 }
 
 /// `/subscriptions/{s}/resourceGroups/{g}/…` → (`s`, `g`).

@@ -11,6 +11,7 @@ mod common;
 mod apply;
 mod azure_ready;
 mod backend;
+mod bulk_refresh;
 mod config_blocks;
 mod delivery;
 mod details;

@@ -85,7 +85,7 @@ impl Estate<'_> {
                 Mode::Apply { .. } => RunKind::Apply,
             },
             destroy,
-            refresh: req.refresh,
+            refresh: req.refresh.enabled(),
             parallelism: req.parallelism,
             options,
             saved,
@@ -323,7 +323,15 @@ pub(crate) async fn apply_estate(
             auto_approve: true,
         },
         json: false,
-        refresh,
+        // A runbook's own calls change resources behind state's back: read each one.
+        refresh: crate::cli::RefreshArgs {
+            refresh: if refresh {
+                crate::cli::Refresh::On(strata_engine::RefreshMode::Full)
+            } else {
+                crate::cli::Refresh::Off
+            },
+            ..Default::default()
+        },
         parallelism: crate::DEFAULT_PARALLELISM,
         destroy: false,
         scope: ScopeArgs {
@@ -336,6 +344,7 @@ pub(crate) async fn apply_estate(
         targets: selectors("target", only)?,
         soft_delete: env.soft_delete,
         peers: estates::peers(ws, env, emulator).await?,
+        refresh: req.refresh.options(),
         ..PlanOptions::default()
     };
     let estate = Estate {

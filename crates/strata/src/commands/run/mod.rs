@@ -38,7 +38,7 @@ struct Request {
     env: EnvArgs,
     mode: Mode,
     json: bool,
-    refresh: bool,
+    refresh: crate::cli::RefreshArgs,
     parallelism: usize,
     destroy: bool,
     scope: ScopeArgs,
@@ -74,7 +74,7 @@ pub async fn apply(dir: Option<&Path>, a: ApplyArgs) -> Result<u8> {
                 auto_approve: a.auto_approve,
             },
             json: a.json,
-            refresh: true,
+            refresh: a.refresh,
             parallelism: a.parallelism,
             destroy: false,
             scope: a.scope,
@@ -93,7 +93,7 @@ pub async fn destroy(dir: Option<&Path>, a: DestroyArgs) -> Result<u8> {
                 auto_approve: a.auto_approve,
             },
             json: a.json,
-            refresh: true,
+            refresh: a.refresh,
             parallelism: a.parallelism,
             destroy: true,
             scope: ScopeArgs {
@@ -128,7 +128,7 @@ pub async fn import(dir: Option<&Path>, a: ImportArgs) -> Result<u8> {
             env: a.env,
             mode: Mode::Import { addr, id },
             json: false,
-            refresh: true,
+            refresh: Default::default(),
             parallelism: a.parallelism,
             destroy: false,
             scope: ScopeArgs::default(),
@@ -183,6 +183,7 @@ async fn execute(dir: Option<&Path>, req: Request) -> Result<u8> {
         imports: Vec::new(),
         on_emulator: false,
         peers: estates::peers(&ws, &env, req.env.emulator).await?,
+        refresh: req.refresh.options(),
     };
     if let Mode::Import { addr, id } = &req.mode {
         options.imports.push(Import {
