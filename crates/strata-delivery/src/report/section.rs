@@ -47,6 +47,9 @@ pub(crate) fn plan_details(plan: &Plan, out: &mut String) {
 
 /// A partial plan, warnings and problems, as GitHub alerts.
 pub(crate) fn notices(plan: &Plan, out: &mut String) {
+    if let Some(refresh) = crate::render::refresh_text(plan) {
+        out.push_str(&format!("<sub>{}</sub>\n\n", text(&refresh)));
+    }
     if let Some(targets) = targets_text(plan) {
         out.push_str(&format!("> [!WARNING]\n> {}\n\n", text(&targets)));
     }

@@ -152,6 +152,23 @@ fn a_quiet_estate_is_read_from_rows_and_the_plan_says_how() {
         "{}",
         r.stdout
     );
+    let r = ctx.ok(&[
+        "plan",
+        "-e",
+        "dev",
+        "--report",
+        "markdown",
+        "--refresh=bulk",
+        "--graph-staleness",
+        "0s",
+    ]);
+    assert!(
+        r.stdout.contains(&format!(
+            "<sub>Refreshed {n} resources in bulk: {n} from Azure Resource Graph"
+        )),
+        "{}",
+        r.stdout
+    );
     // Below the threshold, the default reads with GETs.
     let r = ctx.ok(&["plan", "-e", "dev"]);
     assert!(r.stdout.contains("fewer than 100 resources"), "{}", r.stdout);
