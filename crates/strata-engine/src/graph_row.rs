@@ -303,4 +303,19 @@ mod tests {
             Verdict::Disagrees("properties.minimumTlsVersion".into())
         );
     }
+
+    #[test]
+    fn what_the_graphs_version_does_not_publish_is_read() {
+        // Web apps' vnetRouteAllEnabled (2023-01-01) became outboundVnetRouting later.
+        let cat = Catalogue::global().unwrap();
+        let t = "Microsoft.Web/sites";
+        let v = Versions::of(Some(cat), t, "2023-01-01").expect("both schemas are embedded");
+        let state = json!({"location": "westeurope", "properties": {"vnetRouteAllEnabled": true}});
+        let row =
+            json!({"location": "westeurope", "properties": {"outboundVnetRouting": {"allTraffic": true}}});
+        assert_eq!(
+            verdict(&state, &row, Some(&v)),
+            Verdict::ApiVersion("properties.vnetRouteAllEnabled".into())
+        );
+    }
 }
