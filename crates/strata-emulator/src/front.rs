@@ -117,9 +117,16 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, request: Request) -> Res
             e.into_response()
         }
         None => {
+            let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+            let actor = crate::graph::Actor::from_request(
+                header("user-agent"),
+                principal.as_ref().map(|p| p.client_id.as_str()),
+                header("x-ms-correlation-request-id"),
+            );
             let admitted = Admitted {
                 draw: draw.as_ref(),
                 access: access.as_ref(),
+                actor: &actor,
             };
             match protocol::serve(&app, &method, &uri, &headers, &body, &admitted) {
                 Ok(reply) => {

@@ -8,6 +8,9 @@
 //! - `history` (with a graph lag, `--graph-lag`): the rows as they were a while ago, as Azure's
 //!   index trails ARM. The store marks what each request changed; [`Graph::observe`] records
 //!   the new rows of what changed after every request. With no lag, queries read the estate.
+//! - `changes`: the `resourcechanges` table, a record per change of a row with who made it
+//!   ([`Graph::before_write`] keeps the rows a write may alter and its author; the records
+//!   trail ARM by the same lag).
 //! - `request`: reading the request and its skip token; the error of a refused query.
 //! - `quota`: 15 queries per 5 seconds per caller, in headers always, enforced with
 //!   `--throttle` (the graph has its own quota; ARM's buckets do not count its queries).
@@ -23,6 +26,7 @@
 //! `BadRequest` with details `InvalidQuery` and `ParserFailure` / `InvalidQueryLanguage`
 //! (line, position and token).
 
+mod changes;
 mod eval;
 mod history;
 mod kql;
@@ -42,6 +46,7 @@ use serde_json::{Value, json};
 use crate::identity::Access;
 use crate::protocol::{App, ArmError, Reply};
 use crate::store::State;
+pub(crate) use changes::Actor;
 use eval::Row;
 use history::History;
 use kql::Table;
@@ -55,6 +60,7 @@ const PAGE: usize = 1000;
 /// The graph of a running emulator.
 pub(crate) struct Graph {
     lag: Duration,
+    changes: Mutex<changes::ChangeLog>,
     /// Kept only with a lag.
     history: Option<Mutex<History>>,
     quota: quota::Quota,
@@ -67,6 +73,7 @@ impl Graph {
         Graph {
             lag,
             history: (!lag.is_zero()).then(|| Mutex::new(History::default())),
+            changes: Mutex::new(changes::ChangeLog::default()),
             quota: quota::Quota::default(),
             enforce,
         }
@@ -79,8 +86,8 @@ impl Graph {
     /// With a lag: the estate a server starts with is indexed already, and the store starts
     /// marking changes.
     pub fn seed(&self, state: &mut State, tenant: &str, now: DateTime<Utc>) {
-        let Some(history) = &self.history else { return };
         state.track_changes();
+        let Some(history) = &self.history else { return };
         let mut h = history.lock().unwrap_or_else(PoisonError::into_inner);
         let past = now
             .checked_sub_signed(self.lag())
@@ -90,23 +97,61 @@ impl Graph {
         }
     }
 
-    /// With a lag: records the rows that what changed since the last call altered.
+    /// Records the rows that what changed since the last call altered: in the change log and,
+    /// with a lag, in the history.
     pub fn observe(&self, state: &mut State, tenant: &str, now: DateTime<Utc>) {
-        let Some(history) = &self.history else { return };
         let changed = state.take_changes();
         if changed.is_empty() {
             return;
         }
         let keys: BTreeSet<String> = changed.iter().flat_map(|k| rows::affected(k)).collect();
-        let mut h = history.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut log = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut history = self
+            .history
+            .as_ref()
+            .map(|h| h.lock().unwrap_or_else(PoisonError::into_inner));
         for key in keys {
             let entry = rows::row_at(state, &key, tenant);
-            h.record(key, entry, now);
+            log.observe(&key, entry.as_ref(), tenant, now);
+            if let Some(h) = history.as_mut() {
+                h.record(key, entry, now);
+            }
         }
+    }
+
+    /// Before a write to `key` (lowercase) by `actor`: keeps the rows it may alter as they are,
+    /// so that the change log can say what it changed and who changed it.
+    pub fn before_write(
+        &self,
+        state: &State,
+        key: &str,
+        actor: &changes::Actor,
+        operation: &str,
+        tenant: &str,
+        now: DateTime<Utc>,
+    ) {
+        let rows: Vec<(String, Option<rows::Entry>)> = rows::affected(key)
+            .into_iter()
+            .map(|k| {
+                let entry = rows::row_at(state, &k, tenant);
+                (k, entry)
+            })
+            .collect();
+        self.changes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .before_write(rows, actor, operation, now);
     }
 
     /// The rows of `table` a query at `now` sees (the history holds both tables).
     fn rows(&self, state: &State, tenant: &str, now: DateTime<Utc>, table: Table) -> Vec<rows::Entry> {
+        if table == Table::ResourceChanges {
+            let horizon = now
+                .checked_sub_signed(self.lag())
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
+            let log = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+            return log.rows(horizon).into_iter().map(|r| (table, r)).collect();
+        }
         match &self.history {
             None => rows::live(state, tenant, Some(table)).into_values().collect(),
             Some(history) => {

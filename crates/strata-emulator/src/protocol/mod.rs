@@ -146,6 +146,8 @@ pub(crate) struct Admitted<'a> {
     pub draw: Option<&'a Draw<'a>>,
     /// What the caller may see, when authentication is on.
     pub access: Option<&'a Access>,
+    /// Who sent it, for the change log (`resourcechanges`).
+    pub actor: &'a crate::graph::Actor,
 }
 
 /// Serves an ARM request under the store's lock, after completing the operations that fell
@@ -201,6 +203,17 @@ pub(crate) fn serve(
             .as_ref()
             .and_then(|i| i.before_dispatch(&mut state, method, &route, body, &base_url, &query.api_version)),
     };
+    // The change log keeps what a write may alter, and who sent it.
+    if let Some((key, operation)) = written(method, &route) {
+        app.graph.before_write(
+            &state,
+            &key,
+            admitted.actor,
+            &operation,
+            crate::graph::tenant(app),
+            now,
+        );
+    }
     // A PUT to a key that holds nothing yet is a create.
     let creating = inject::create_key(method, &route).filter(|k| state.stored_id(k).is_none());
     let result = match fault {
@@ -253,6 +266,37 @@ pub(crate) fn serve(
             )
         }),
         None => result,
+    }
+}
+
+/// The key a write changes and its operation name (`microsoft.network/virtualnetworks/write`,
+/// `…/delete`, `…/failover/action`); `None` for reads.
+fn written(method: &Method, route: &Route) -> Option<(String, String)> {
+    let verb = match *method {
+        Method::PUT | Method::PATCH => "write",
+        Method::DELETE => "delete",
+        Method::POST => "action",
+        _ => return None,
+    };
+    match route {
+        Route::Resource(p) => Some((p.key(), format!("{}/{verb}", p.full_type().to_ascii_lowercase()))),
+        Route::Collection(c) if *method == Method::POST => Some((
+            c.parent.key(),
+            format!(
+                "{}/{}/action",
+                c.parent.full_type().to_ascii_lowercase(),
+                c.kind.to_ascii_lowercase()
+            ),
+        )),
+        Route::Group { sub, group } => Some((
+            format!(
+                "/subscriptions/{}/resourcegroups/{}",
+                sub.to_ascii_lowercase(),
+                group.to_ascii_lowercase()
+            ),
+            format!("microsoft.resources/subscriptions/resourcegroups/{verb}"),
+        )),
+        _ => None,
     }
 }
 

@@ -84,6 +84,8 @@ pub(crate) enum Op {
 pub(crate) enum Table {
     Resources,
     ResourceContainers,
+    /// `resourcechanges`: what changed, when, and who changed it.
+    ResourceChanges,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -153,17 +153,18 @@ impl Parser {
 
     fn query(&mut self) -> Result<Query, KqlError> {
         let at = self.here();
-        let name = self.ident("a table name (Resources or ResourceContainers)")?;
+        let name = self.ident("a table name (Resources, ResourceContainers or resourcechanges)")?;
         let table = match name.to_ascii_lowercase().as_str() {
             "resources" => Table::Resources,
             "resourcecontainers" => Table::ResourceContainers,
+            "resourcechanges" => Table::ResourceChanges,
             _ => {
                 return Err(KqlError::unsupported(
                     at,
                     &name,
                     format!(
-                        "the table '{name}' is not served by the strata emulator; it serves Resources and \
-                         ResourceContainers"
+                        "the table '{name}' is not served by the strata emulator; it serves Resources, \
+                         ResourceContainers and resourcechanges"
                     ),
                 ));
             }

@@ -119,4 +119,24 @@ s.check(
     "unsupported KQL is refused",
     lambda: expect_error(lambda: query("Resources | join (ResourceContainers) on subscriptionId"), 400, "BadRequest"),
 )
+
+
+def change_history():
+    poll(net.network_security_groups.begin_create_or_update(GROUPS[1], "nsg-db", {"location": LOCATION, "tags": {"env": "test"}}))
+    r = query(
+        "resourcechanges | where properties.targetResourceId =~ '/subscriptions/" + SUBSCRIPTION
+        + "/resourceGroups/" + GROUPS[1] + "/providers/Microsoft.Network/networkSecurityGroups/nsg-db'"
+        " | where properties.changeType == 'Update' | project properties"
+    )
+    updates = [row["properties"] for row in r.data if "tags.env" in row["properties"].get("changes", {})]
+    equal(len(updates), 1, "one update of the tag")
+    change = updates[0]
+    equal(change["changes"]["tags.env"]["previousValue"], "prod", "previous value")
+    equal(change["changes"]["tags.env"]["newValue"], "test", "new value")
+    equal(change["changeAttributes"]["clientType"], "Azure SDK for Python", "client type")
+    equal(change["changeAttributes"]["operation"], "microsoft.network/networksecuritygroups/write", "operation")
+    equal(change["targetResourceType"], "microsoft.network/networksecuritygroups", "target type")
+
+
+s.check("resourcechanges records who changed what", change_history)
 s.finish()
