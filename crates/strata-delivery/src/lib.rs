@@ -18,6 +18,8 @@
 //!   from a [`CiSpec`], as [`GeneratedFile`]s; [`Install`] is where their jobs get strata.
 //! - [`promote`]: what one environment would change to match another
 //!   ([`promotion_report`]).
+//! - [`drift`]: what changed outside strata in an environment, as terminal text and as markdown
+//!   for an issue ([`drift::drift_markdown`], starting with [`drift::drift_marker`]).
 //! - [`drill`]: disaster recovery reports ([`drill::RecoveryReport`]: a drill's, failover's or
 //!   failback's steps, achieved RPO and RTO against the targets, documented durations) as
 //!   markdown and JSON, kept per environment and listed by [`drill::history`].
@@ -27,6 +29,7 @@
 //! secret the plan does not hold.
 
 pub mod ci;
+pub mod drift;
 pub mod drill;
 mod markdown;
 pub mod promote;

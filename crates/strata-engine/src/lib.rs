@@ -22,6 +22,8 @@
 //!   ([`PlanOptions::peers`]) and leaves out what waits on a resource it does not hold yet.
 //! - [`drill`]: a drill that changes nothing the environment runs on: geo-restored copies in
 //!   a resource group of their own, checked and deleted.
+//! - [`drift`]: what a plan found changed outside strata, credited from Resource Graph's change
+//!   history (`strata drift`).
 //! - [`runbook`]: a failover's and a failback's steps, worked out from both estates' states and
 //!   what ARM answers, with Azure's documented durations; the ARM steps are carried out here.
 //! - The engine never prints: it emits [`Event`]s to a [`Reporter`].
@@ -34,6 +36,7 @@ pub mod arm;
 pub mod attrs;
 mod bulk;
 pub mod diff;
+pub mod drift;
 pub mod drill;
 pub mod error;
 pub mod events;
@@ -63,7 +66,8 @@ pub use error::{EngineError, OpError, ResourceFailure};
 pub use events::{Event, NoReporter, Reporter};
 pub use interrupt::Interrupt;
 pub use model::{
-    Action, OutputChange, Plan, Problem, PropertyChange, ResourceChange, Shown, SoftDeleteAction, Summary,
+    Action, DriftedProperty, OutputChange, Plan, Problem, PropertyChange, ResourceChange, Shown,
+    SoftDeleteAction, Summary,
 };
 pub use planner::{PlanInput, PlanOptions, Planned, plan};
 pub use refresh::{Fallback, RefreshMethod, RefreshMode, RefreshOptions, RefreshSummary};

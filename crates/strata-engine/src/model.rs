@@ -72,6 +72,14 @@ pub enum Shown {
     Sensitive,
 }
 
+/// A property changed outside strata: what strata last recorded, and what Azure holds now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DriftedProperty {
+    pub path: String,
+    pub recorded: Shown,
+    pub live: Shown,
+}
+
 /// One property that changes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PropertyChange {
@@ -97,6 +105,10 @@ pub struct ResourceChange {
     pub changes: Vec<PropertyChange>,
     /// The resource changed outside strata since the last apply.
     pub drifted: bool,
+    /// The properties the configuration sets that Azure no longer holds as strata last
+    /// recorded them: changed outside strata.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<DriftedProperty>,
     /// The address this resource had in state before this run (a `moved` block, or the same
     /// ARM id found under an address that left the configuration): state is re-keyed, Azure is
     /// not touched for the move itself.
@@ -135,6 +147,7 @@ impl ResourceChange {
             reasons: Vec::new(),
             changes: Vec::new(),
             drifted: false,
+            drift: Vec::new(),
             moved_from: None,
             importing: false,
             soft_delete: None,

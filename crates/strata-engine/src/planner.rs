@@ -567,13 +567,42 @@ fn decide(
             forces_replacement: force,
         });
     }
-    // Drift: the last applied attributes agreed with the configuration, ARM no longer does.
+    // Drift: where Azure no longer holds what the last apply recorded. A property whose
+    // recorded value equals the configuration's is not in `recorded`'s diff.
     if let Some(r) = in_state
         && r.desired_digest.is_some()
-        && diff(&body, &r.attributes).is_empty()
     {
-        change.drifted = true;
-        change.reasons.push("changed outside strata".into());
+        let recorded = diff(&body, &r.attributes);
+        for pd in &diffs {
+            let was = match recorded.iter().find(|rd| rd.path == pd.path) {
+                Some(rd) => rd.before.clone(),
+                None if pd.after.is_unknown() => continue,
+                None => pd.after.to_json(),
+            };
+            if was != pd.before {
+                let secret = pd.sensitive
+                    || sensitive_before
+                        .iter()
+                        .any(|s| pd.path.starts_with(s) || s.starts_with(&pd.path));
+                change.drift.push(crate::model::DriftedProperty {
+                    path: path_to_string(&pd.path),
+                    recorded: if secret {
+                        Shown::Sensitive
+                    } else {
+                        shown_json(was.as_ref())
+                    },
+                    live: if secret {
+                        Shown::Sensitive
+                    } else {
+                        shown_json(pd.before.as_ref())
+                    },
+                });
+            }
+        }
+        if !change.drift.is_empty() {
+            change.drifted = true;
+            change.reasons.push("changed outside strata".into());
+        }
     }
     change.action = if forces { Action::Replace } else { Action::Update };
     Ok(change)

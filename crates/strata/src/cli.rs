@@ -30,6 +30,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show what apply would change.
     Plan(PlanArgs),
+    /// What changed outside strata since the last apply, and who changed it (exit 2 on drift).
+    Drift(DriftArgs),
     /// Create or update the environment to match the configuration (or apply a saved plan).
     Apply(ApplyArgs),
     /// Delete everything the environment's state holds, in reverse dependency order.
@@ -254,6 +256,23 @@ pub struct PlanArgs {
     pub report: Option<String>,
     #[command(flatten)]
     pub refresh: RefreshArgs,
+    /// How many reads to run at once.
+    #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub env: EnvArgs,
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the report for an issue or a pipeline summary (format: markdown).
+    #[arg(long, value_name = "FORMAT", value_parser = ["markdown"])]
+    pub report: Option<String>,
     /// How many reads to run at once.
     #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
     pub parallelism: usize,

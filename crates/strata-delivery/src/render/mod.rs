@@ -15,7 +15,7 @@
 mod line;
 mod resource;
 mod tree;
-mod values;
+pub(crate) mod values;
 
 use strata_core::Layer;
 use strata_engine::{Action, OutputChange, Plan, ResourceChange};
@@ -138,11 +138,15 @@ fn preamble(plan: &Plan, out: &mut Vec<Line>) {
 /// How the plan read what exists, in words: which way, and what a bulk refresh read with a
 /// GET and why. `None` when nothing was read.
 pub fn refresh_text(plan: &Plan) -> Option<String> {
+    plan.refresh.as_ref().map(refresh_line)
+}
+
+/// A refresh summary in words (see [`refresh_text`]).
+pub fn refresh_line(r: &strata_engine::RefreshSummary) -> String {
     use strata_engine::RefreshMethod;
-    let r = plan.refresh.as_ref()?;
     let n = r.resources;
     let noun = if n == 1 { "resource" } else { "resources" };
-    Some(match r.method {
+    match r.method {
         RefreshMethod::Full => match &r.why {
             Some(why) => format!("Refreshed {n} {noun} with a GET each ({why})."),
             None => format!("Refreshed {n} {noun} with a GET each."),
@@ -171,7 +175,7 @@ pub fn refresh_text(plan: &Plan) -> Option<String> {
             }
             s
         }
-    })
+    }
 }
 
 /// What a `-target` plan covers, in words; `None` for a whole plan.

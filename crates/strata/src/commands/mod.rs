@@ -8,6 +8,7 @@ mod dr_emulator;
 mod dr_health;
 mod dr_report;
 mod dr_runbook;
+mod drift;
 mod emulator;
 pub(crate) mod estates;
 mod init;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Init(args) => init::run(dir, args).await,
         Command::Validate(args) => validate::run(dir, args),
         Command::Plan(args) => run::plan(dir, args).await,
+        Command::Drift(args) => drift::run(dir, args).await,
         Command::Apply(args) => run::apply(dir, args).await,
         Command::Destroy(args) => run::destroy(dir, args).await,
         Command::Output(args) => output::run(dir, args).await,

@@ -9,13 +9,13 @@ use serde_json::{Value as Json, json};
 
 use crate::common::*;
 
-const SUB: &str = "00000000-0000-0000-0000-0000000b0001";
-const NSG_API: &str = "2024-07-01";
+pub(crate) const SUB: &str = "00000000-0000-0000-0000-0000000b0001";
+pub(crate) const NSG_API: &str = "2024-07-01";
 const GROUPS: usize = 2;
 const PER_GROUP: usize = 6;
 
 /// Two resource groups of network security groups, each tagged by the configuration.
-fn stack(owner_of_0: &str) -> String {
+pub(crate) fn stack(owner_of_0: &str) -> String {
     let mut s = String::from("stack \"bulk\" {}\n\n");
     for g in 0..GROUPS {
         let _ = writeln!(
@@ -34,14 +34,14 @@ fn stack(owner_of_0: &str) -> String {
     s
 }
 
-fn nsg_id(i: usize) -> String {
+pub(crate) fn nsg_id(i: usize) -> String {
     format!(
         "/subscriptions/{SUB}/resourceGroups/rg-bulk-{}/providers/Microsoft.Network/networkSecurityGroups/nsg-{i}",
         i % GROUPS
     )
 }
 
-fn ctx(lag: Duration) -> Ctx {
+pub(crate) fn ctx(lag: Duration) -> Ctx {
     let env = format!(
         "environment \"dev\" {{\n  target          = \"emulator\"\n  subscription_id = \"{SUB}\"\n  location        = \"westeurope\"\n}}\n"
     );
@@ -60,7 +60,7 @@ fn ctx(lag: Duration) -> Ctx {
 }
 
 /// `plan --json`: the plan (after the event lines).
-fn plan(ctx: &Ctx, args: &[&str]) -> Json {
+pub(crate) fn plan(ctx: &Ctx, args: &[&str]) -> Json {
     let mut all = vec!["plan", "-e", "dev", "--json"];
     all.extend_from_slice(args);
     let r = ctx.ok(&all);
@@ -74,7 +74,7 @@ fn plan(ctx: &Ctx, args: &[&str]) -> Json {
 }
 
 /// Address → action, for what the plan would change.
-fn actions(plan: &Json) -> BTreeMap<String, String> {
+pub(crate) fn actions(plan: &Json) -> BTreeMap<String, String> {
     plan["changes"]
         .as_array()
         .unwrap()
@@ -96,14 +96,14 @@ fn fallbacks(plan: &Json) -> BTreeMap<String, u64> {
         .unwrap_or_default()
 }
 
-fn retag(ctx: &Ctx, i: usize, owner: &str) {
+pub(crate) fn retag(ctx: &Ctx, i: usize, owner: &str) {
     let doc = json!({ "location": "westeurope", "tags": { "owner": owner }, "properties": {} });
     let (status, body) = ctx.arm("PUT", &nsg_id(i), NSG_API, Some(doc));
     assert!(status < 300, "{body}");
     ctx.arm_settle(&nsg_id(i), NSG_API);
 }
 
-fn delete(ctx: &Ctx, i: usize) {
+pub(crate) fn delete(ctx: &Ctx, i: usize) {
     let (status, body) = ctx.arm("DELETE", &nsg_id(i), NSG_API, None);
     assert!(status < 300, "{body}");
     for _ in 0..200 {

@@ -15,6 +15,7 @@ mod bulk_refresh;
 mod config_blocks;
 mod delivery;
 mod details;
+mod drift;
 mod emulator_regions;
 mod errors;
 mod estate;
