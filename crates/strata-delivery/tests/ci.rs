@@ -148,7 +148,8 @@ fn github_workflows_have_what_the_design_needs() {
         paths,
         [
             ".github/workflows/strata-shop-plan.yml",
-            ".github/workflows/strata-shop-apply.yml"
+            ".github/workflows/strata-shop-apply.yml",
+            ".github/workflows/strata-shop-drift.yml"
         ]
     );
 
@@ -261,8 +262,14 @@ fn github_workflows_have_what_the_design_needs() {
 #[test]
 fn azure_devops_pipeline_has_what_azure_pipelines_needs() {
     let files = azure_devops_pipeline(&spec()).unwrap();
-    assert_eq!(files.len(), 1);
-    assert_eq!(files[0].path, "azure-pipelines.yml");
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["azure-pipelines.yml", "azure-pipelines-drift.yml"]);
+    let drift = yaml(&files[1]);
+    assert_eq!(drift["trigger"].as_str(), Some("none"));
+    assert_eq!(drift["schedules"][0]["always"].as_bool(), Some(true));
+    let jobs = drift["stages"][0]["jobs"].as_vec().unwrap();
+    let names: Vec<&str> = jobs.iter().map(|j| j["job"].as_str().unwrap()).collect();
+    assert_eq!(names, ["drift_dev", "drift_staging", "drift_prod"]);
     let doc = yaml(&files[0]);
     assert_eq!(doc["trigger"]["branches"]["include"][0].as_str(), Some("main"));
     assert_eq!(doc["trigger"]["paths"]["include"][0].as_str(), Some("infra/shop"));
@@ -386,4 +393,5 @@ fn github_snapshots() {
 fn azure_devops_snapshot() {
     let files = azure_devops_pipeline(&spec()).unwrap();
     insta::assert_snapshot!("azure-pipelines.yml", files[0].contents);
+    insta::assert_snapshot!("azure-pipelines-drift.yml", files[1].contents);
 }

@@ -2,7 +2,8 @@
 //! environment. Commits to the main branch: validate, then for each environment in turn a
 //! plan stage (report on the run's summary, saved plan as a pipeline artifact) and, only when
 //! that plan has changes, an apply stage: a deployment job to the Azure DevOps environment
-//! (whose approvals and checks run before it starts) that applies exactly that artifact.
+//! (whose approvals and checks run before it starts) that applies exactly that artifact. A
+//! second pipeline checks every environment for drift on a schedule (`azure_devops_drift`).
 
 use super::{CiSpec, CiSpecError, GeneratedFile, fill, indent};
 
@@ -185,7 +186,8 @@ fn plan_script(env: &str) -> String {
     )
 }
 
-/// The pipeline file for `spec`: `azure-pipelines.yml` at the repository root.
+/// The pipeline files for `spec`, at the repository root: `azure-pipelines.yml`, and the
+/// scheduled drift pipeline `azure-pipelines-drift.yml`.
 pub fn azure_devops_pipeline(spec: &CiSpec) -> Result<Vec<GeneratedFile>, CiSpecError> {
     spec.validate()?;
     let stack = spec.stack_name.as_str();
@@ -284,8 +286,14 @@ pub fn azure_devops_pipeline(spec: &CiSpec) -> Result<Vec<GeneratedFile>, CiSpec
             ("MAIN", &spec.main_branch),
         ],
     );
-    Ok(vec![GeneratedFile {
-        path: "azure-pipelines.yml".to_string(),
-        contents,
-    }])
+    let drift = super::azure_devops_drift::drift_pipeline(spec, &setup, &|env, title, script| {
+        azure_cli(stack, env, "drift", title, script)
+    });
+    Ok(vec![
+        GeneratedFile {
+            path: "azure-pipelines.yml".to_string(),
+            contents,
+        },
+        drift,
+    ])
 }

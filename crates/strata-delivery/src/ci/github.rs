@@ -1,6 +1,7 @@
 //! GitHub Actions: a pull-request workflow (validate, plan every environment, one report
 //! comment) and a main-branch workflow (for each environment in turn: plan, then apply exactly
-//! that saved plan behind the GitHub environment's approvals).
+//! that saved plan behind the GitHub environment's approvals), and the scheduled drift
+//! workflow (`github_drift`).
 
 use super::{CiSpec, CiSpecError, GeneratedFile, fill, indent};
 use crate::report::{report_marker, report_title};
@@ -263,7 +264,8 @@ const APPLY_JOB: &str = r#"apply-@ENV@:
       run: strata apply -e "$STRATA_ENV" -lock-timeout 10m "$STRATA_ENV.tfplan"
 "#;
 
-/// The two workflow files for `spec`: `strata-<stack>-plan.yml` and `strata-<stack>-apply.yml`.
+/// The workflow files for `spec`: `strata-<stack>-plan.yml`, `strata-<stack>-apply.yml` and
+/// `strata-<stack>-drift.yml`.
 pub fn github_workflows(spec: &CiSpec) -> Result<Vec<GeneratedFile>, CiSpecError> {
     spec.validate()?;
     let stack = spec.stack_name.as_str();
@@ -337,6 +339,7 @@ pub fn github_workflows(spec: &CiSpec) -> Result<Vec<GeneratedFile>, CiSpecError
             path: format!(".github/workflows/{apply_file}"),
             contents: apply,
         },
+        super::github_drift::drift_workflow(spec, &setup, ARM_ENV),
     ])
 }
 

@@ -14,7 +14,9 @@
 //! only names that are safe in both.
 
 mod azure_devops;
+mod azure_devops_drift;
 mod github;
+mod github_drift;
 mod install;
 
 use thiserror::Error;

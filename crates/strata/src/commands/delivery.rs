@@ -154,7 +154,7 @@ pub fn ci(dir: Option<&Path>, cmd: CiCommand) -> Result<u8> {
         println!("{} {}", style::green("wrote"), f.path);
     }
     println!(
-        "Environments in promotion order: {}. Each is planned, then applied after approval. Set up OIDC federation for each (see the comments at the top of the files).",
+        "Environments in promotion order: {}. Each is planned, then applied after approval, and checked for drift every day. Set up OIDC federation for each (see the comments at the top of the files).",
         spec.environments.join(" → ")
     );
     if !emulator_only.is_empty() {

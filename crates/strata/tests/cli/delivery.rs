@@ -129,7 +129,7 @@ fn ci_init_writes_pipelines_once() {
     let workflows = std::fs::read_dir(ctx.path().join(".github/workflows"))
         .unwrap()
         .count();
-    assert_eq!(workflows, 2);
+    assert_eq!(workflows, 3, "plan, apply and the scheduled drift check");
     let text = std::fs::read_to_string(ctx.path().join(".github/workflows/strata-shop-apply.yml")).unwrap();
     assert!(text.contains("id-token: write"));
     assert!(text.contains("--git 'https://github.com/acme/strata' --tag 'v0.1.0' strata"));
@@ -141,6 +141,7 @@ fn ci_init_writes_pipelines_once() {
     assert_eq!(r.code, 1, "refuses to overwrite: {}", r.all());
     ctx.ok(&["ci", "init", "azure-devops", "--install", "crate=0.1.0"]);
     assert!(ctx.path().join("azure-pipelines.yml").exists());
+    assert!(ctx.path().join("azure-pipelines-drift.yml").exists());
 }
 
 #[test]

@@ -18,6 +18,7 @@ use super::{Ran, Scenario, StepLog, bash, copy_into, git, simulate_install};
 pub enum Reason {
     PullRequest,
     IndividualCI,
+    Schedule,
 }
 
 /// One run of the pipeline.
@@ -92,9 +93,11 @@ fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
 
 impl Run {
     pub fn pipeline(sc: &Scenario, reason: Reason) -> Run {
-        let doc = YamlLoader::load_from_str(&sc.file("azure-pipelines.yml"))
-            .unwrap()
-            .remove(0);
+        Run::pipeline_file(sc, "azure-pipelines.yml", reason)
+    }
+
+    pub fn pipeline_file(sc: &Scenario, file: &str, reason: Reason) -> Run {
+        let doc = YamlLoader::load_from_str(&sc.file(file)).unwrap().remove(0);
         let mut variables: BTreeMap<String, String> = doc["variables"]
             .as_hash()
             .unwrap()
@@ -104,6 +107,7 @@ impl Run {
         let (reason_text, branch) = match reason {
             Reason::PullRequest => ("PullRequest", "refs/pull/7/merge"),
             Reason::IndividualCI => ("IndividualCI", "refs/heads/main"),
+            Reason::Schedule => ("Schedule", "refs/heads/main"),
         };
         variables.insert("Build.Reason".into(), reason_text.into());
         variables.insert("Build.SourceBranch".into(), branch.into());

@@ -17,6 +17,8 @@ use super::{REPO, Ran, Scenario, StepLog, bash, copy_into, deployer, git, simula
 pub enum Event {
     PullRequest,
     Push,
+    /// A scheduled run, on the default branch.
+    Schedule,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -237,7 +239,7 @@ impl Run {
             let subject = match (environment, event) {
                 (Some(e), _) => format!("repo:{REPO}:environment:{e}"),
                 (None, Event::PullRequest) => format!("repo:{REPO}:pull_request"),
-                (None, Event::Push) => format!("repo:{REPO}:ref:refs/heads/main"),
+                (None, Event::Push | Event::Schedule) => format!("repo:{REPO}:ref:refs/heads/main"),
             };
             env.insert(
                 "ACTIONS_ID_TOKEN_REQUEST_URL".into(),
@@ -337,6 +339,13 @@ impl Run {
                         }
                         Ran::Simulated("artifact download: a copy")
                     }
+                    "actions/github-script@v8" if !step["env"]["STRATA_DRIFT"].is_badvalue() => {
+                        let ok = github_script(sc, step, &ctx, &env, &ws, &tmp);
+                        if !ok {
+                            failed = true;
+                        }
+                        Ran::Executed
+                    }
                     "actions/github-script@v8" => {
                         self.collect_comment(step, &ws);
                         Ran::Simulated("PR comment: the reports it posts are checked")
@@ -429,6 +438,56 @@ impl Run {
             self.comment_reports.insert(env, report);
         }
     }
+}
+
+/// The repository's issues as the drift workflow leaves them (see `github_script.js`).
+pub fn issues(sc: &Scenario) -> serde_json::Value {
+    std::fs::read_to_string(issue_store(sc))
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or_else(|_| serde_json::json!({"issues": [], "comments": []}))
+}
+
+fn issue_store(sc: &Scenario) -> std::path::PathBuf {
+    sc.root().join(".strata").join("github-issues.json")
+}
+
+/// Runs a github-script step's script with node, as the action does, against the scenario's
+/// stand-in of GitHub's issues.
+fn github_script(
+    sc: &Scenario,
+    step: &Yaml,
+    ctx: &Ctx<'_>,
+    env: &BTreeMap<String, String>,
+    ws: &Path,
+    tmp: &Path,
+) -> bool {
+    let script = s(&step["with"]["script"]).unwrap();
+    let file = tmp.join("github-script.js");
+    std::fs::write(&file, script).unwrap();
+    std::fs::create_dir_all(issue_store(sc).parent().unwrap()).unwrap();
+    let mut step_env = env.clone();
+    if let Some(vars) = step["env"].as_hash() {
+        for (k, v) in vars {
+            step_env.insert(
+                k.as_str().unwrap().into(),
+                expr::github_interpolate(v.as_str().unwrap(), ctx),
+            );
+        }
+    }
+    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/pipelines/github_script.js");
+    let out = std::process::Command::new("node")
+        .arg(harness)
+        .arg(&file)
+        .arg(issue_store(sc))
+        .current_dir(ws)
+        .env_clear()
+        .envs(step_env)
+        .output()
+        .expect("node runs actions/github-script's scripts (it is installed with Azurite)");
+    if !out.status.success() {
+        eprintln!("github-script failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    out.status.success()
 }
 
 fn needs_of(job: &Yaml) -> Vec<String> {

@@ -11,6 +11,7 @@
 //! runner does not know fails them.
 
 mod azure;
+mod drift;
 mod expr;
 mod github;
 mod runs;
