@@ -111,6 +111,23 @@ const ORDER: &[(Layer, &str)] = &[
 
 /// `Microsoft.Network/virtualNetworks` → `virtual network`.
 fn kind(resource_type: &str) -> String {
+    let lower = resource_type.to_ascii_lowercase();
+    let known = [
+        ("microsoft.web/sites", "app"),
+        ("microsoft.web/serverfarms", "app service plan"),
+        ("microsoft.dbforpostgresql/flexibleservers", "postgresql server"),
+        ("microsoft.cdn/profiles", "front door"),
+        (
+            "microsoft.operationalinsights/workspaces",
+            "log analytics workspace",
+        ),
+        ("microsoft.insights/components", "application insights"),
+        ("microsoft.keyvault/vaults", "key vault"),
+        ("microsoft.recoveryservices/vaults", "recovery services vault"),
+    ];
+    if let Some((_, name)) = known.iter().find(|(t, _)| *t == lower) {
+        return (*name).to_string();
+    }
     let last = resource_type.rsplit('/').next().unwrap_or(resource_type);
     let mut words = String::new();
     for (i, c) in last.chars().enumerate() {
@@ -119,37 +136,18 @@ fn kind(resource_type: &str) -> String {
         }
         words.push(c.to_ascii_lowercase());
     }
-    let words = match words.as_str() {
-        "sites" => "app".to_string(),
-        "server farms" => "app service plan".to_string(),
-        "flexible servers" => "postgresql server".to_string(),
-        "profiles" if resource_type.to_ascii_lowercase().starts_with("microsoft.cdn") => {
-            "front door".to_string()
-        }
-        "workspaces"
-            if resource_type
-                .to_ascii_lowercase()
-                .starts_with("microsoft.operationalinsights") =>
-        {
-            "log analytics workspace".to_string()
-        }
-        "components" => "application insights".to_string(),
-        "vaults"
-            if resource_type
-                .to_ascii_lowercase()
-                .starts_with("microsoft.keyvault") =>
-        {
-            "key vault".to_string()
-        }
-        _ => words,
-    };
-    words
+    if let Some(stem) = words.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = words
         .strip_suffix("es")
-        .filter(|w| w.ends_with("ss") || w.ends_with("ch"))
-        .map_or_else(
-            || words.strip_suffix('s').map_or(words.clone(), str::to_string),
-            str::to_string,
-        )
+        .filter(|w| w.ends_with("ss") || w.ends_with("ch") || w.ends_with("sh"))
+    {
+        stem.to_string()
+    } else if let Some(stem) = words.strip_suffix('s').filter(|w| !w.ends_with('s')) {
+        stem.to_string()
+    } else {
+        words
+    }
 }
 
 fn is_diagnostics(resource_type: &str) -> bool {
@@ -465,6 +463,13 @@ mod tests {
         }));
         assert_eq!(p.nodes[idx("db")].kind, "postgresql server");
         assert_eq!(p.nodes[idx("nsg")].kind, "network security group");
+        assert_eq!(
+            kind("Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"),
+            "front door web application firewall policy"
+        );
+        assert_eq!(kind("Microsoft.Web/serverfarms"), "app service plan");
+        assert_eq!(kind("Microsoft.Network/privateDnsZones"), "private dns zone");
+        assert_eq!(kind("Microsoft.Network/virtualNetworks/subnets"), "subnet");
     }
 
     #[test]

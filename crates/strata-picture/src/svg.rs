@@ -56,7 +56,7 @@ impl Layout<'_> {
             esc(&node.addr),
             x + 10.0,
             y + 20.0,
-            esc(&fit(&node.label, 24)),
+            esc(&fit(&node.label, 22)),
             x + 10.0,
             y + 37.0,
             esc(&fit(&node.kind, 28)),

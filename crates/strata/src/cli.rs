@@ -32,6 +32,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// What changed outside strata since the last apply, and who changed it (exit 2 on drift).
     Drift(DriftArgs),
+    /// The estate's architecture as a picture (SVG, Mermaid or DOT), from the configuration;
+    /// with --plan, coloured by what a saved plan changes. Sends nothing to Azure.
+    Graph(GraphArgs),
     /// Create or update the environment to match the configuration (or apply a saved plan).
     Apply(ApplyArgs),
     /// Delete everything the environment's state holds, in reverse dependency order.
@@ -259,6 +262,25 @@ pub struct PlanArgs {
     /// How many reads to run at once.
     #[arg(long, default_value_t = crate::DEFAULT_PARALLELISM)]
     pub parallelism: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The environment (a file envs/ENV.hcl).
+    #[arg(short = 'e', long = "env", value_name = "ENV")]
+    pub env: String,
+    /// svg (the default), mermaid or dot.
+    #[arg(long, value_name = "FORMAT", default_value = "svg", value_parser = ["svg", "mermaid", "dot"])]
+    pub format: String,
+    /// A plan saved with `plan -out FILE`: colour what it creates, changes, replaces, deletes.
+    #[arg(long = "plan", value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Write the picture to FILE instead of stdout.
+    #[arg(long = "out", short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Set a variable: NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
 }
 
 #[derive(Debug, Args)]

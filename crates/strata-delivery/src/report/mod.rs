@@ -21,6 +21,8 @@ pub struct EnvPlan {
     pub environment: String,
     /// The error message when planning this environment failed.
     pub plan: Result<Plan, String>,
+    /// The estate as a Mermaid flowchart (strata-picture), shown folded under the plan.
+    pub picture: Option<String>,
 }
 
 impl EnvPlan {
@@ -29,7 +31,14 @@ impl EnvPlan {
         EnvPlan {
             environment: plan.environment.clone(),
             plan: Ok(plan),
+            picture: None,
         }
+    }
+
+    /// With the estate's picture (Mermaid), which the pull request renders.
+    pub fn with_picture(mut self, mermaid: Option<String>) -> EnvPlan {
+        self.picture = mermaid;
+        self
     }
 
     /// An environment whose plan failed with `error`.
@@ -37,6 +46,7 @@ impl EnvPlan {
         EnvPlan {
             environment: environment.to_string(),
             plan: Err(error.into()),
+            picture: None,
         }
     }
 }
@@ -154,5 +164,10 @@ fn environment_section(env: &EnvPlan, out: &mut String) {
             out.push_str(&format!("### {name}: {kind}{}\n\n", summary_line(plan)));
             plan_details(plan, out);
         }
+    }
+    if let Some(picture) = &env.picture {
+        out.push_str("<details><summary>The estate</summary>\n\n");
+        out.push_str(&fence("mermaid", picture));
+        out.push_str("\n</details>\n\n");
     }
 }

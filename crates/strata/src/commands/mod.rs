@@ -11,6 +11,7 @@ mod dr_runbook;
 mod drift;
 mod emulator;
 pub(crate) mod estates;
+pub(crate) mod graph;
 mod init;
 mod outcome;
 mod output;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Validate(args) => validate::run(dir, args),
         Command::Plan(args) => run::plan(dir, args).await,
         Command::Drift(args) => drift::run(dir, args).await,
+        Command::Graph(args) => graph::run(dir, args),
         Command::Apply(args) => run::apply(dir, args).await,
         Command::Destroy(args) => run::destroy(dir, args).await,
         Command::Output(args) => output::run(dir, args).await,

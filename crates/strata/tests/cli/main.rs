@@ -19,6 +19,7 @@ mod drift;
 mod emulator_regions;
 mod errors;
 mod estate;
+mod graph;
 mod locking;
 mod pipelines;
 mod plan;

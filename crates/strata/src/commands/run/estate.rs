@@ -152,7 +152,26 @@ impl Estate<'_> {
             RunOutcome::Applied { plan, .. } => Some(plan.clone()),
             _ => None,
         };
-        let code = finish(ws, &env.name, req, outcome, shown, self.reports, !self.defer_save)?;
+        // The report shows the estate: the configuration drawn, coloured by the plan.
+        let picture = match (&outcome, report_mode) {
+            (RunOutcome::Planned(p), true) => Some(crate::commands::graph::mermaid(
+                ws.stack.name(),
+                &env.name,
+                evaluated,
+                p,
+            )),
+            _ => None,
+        };
+        let code = finish(
+            ws,
+            &env.name,
+            req,
+            outcome,
+            shown,
+            self.reports,
+            !self.defer_save,
+            picture,
+        )?;
         if self.heading.is_some() && !req.json && !report_mode {
             println!();
         }
@@ -183,6 +202,7 @@ fn applied_from(ws: &Workspace, digest: &str) -> Option<strata_state::AppliedFro
 }
 
 /// Renders the outcome and decides the exit code.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     ws: &Workspace,
     env: &str,
@@ -191,6 +211,7 @@ fn finish(
     shown: bool,
     reports: Option<&std::cell::RefCell<Vec<strata_delivery::EnvPlan>>>,
     save: bool,
+    picture: Option<String>,
 ) -> Result<u8> {
     let show = |plan: &Plan| {
         if !shown && !req.json {
@@ -208,7 +229,7 @@ fn finish(
                 return Ok(0);
             };
             if *report {
-                let planned = strata_delivery::EnvPlan::planned(plan.clone());
+                let planned = strata_delivery::EnvPlan::planned(plan.clone()).with_picture(picture);
                 match reports {
                     Some(sink) => sink.borrow_mut().push(planned),
                     None => print!(
