@@ -303,10 +303,10 @@ pub struct DriftArgs {
 /// How a run reads what exists before planning.
 #[derive(Debug, Args, Clone)]
 pub struct RefreshArgs {
-    /// Read the current state of every resource in state before planning: `bulk` through
-    /// Azure Resource Graph (with a GET for what it cannot vouch for), `full` with a GET per
-    /// resource, `true` (the default) bulk from 100 resources up; `false` plans from the
-    /// state alone.
+    /// Read the current state of every resource in state before planning (the default);
+    /// --refresh=false skips those reads and plans from the state alone. --refresh=bulk reads
+    /// through Azure Resource Graph (with a GET for what it cannot vouch for), --refresh=full
+    /// with a GET per resource; the default reads in bulk from 100 resources up.
     #[arg(long = "refresh", default_value = "true", value_name = "true|false|bulk|full",
           num_args = 0..=1, default_missing_value = "true", value_parser = parse_refresh)]
     pub refresh: Refresh,
