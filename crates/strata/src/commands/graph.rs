@@ -89,10 +89,15 @@ pub(crate) fn items(evaluated: &Evaluated, plan: Option<&Plan>) -> Vec<Item> {
     items
 }
 
-/// The estate of `env` as Mermaid, for the markdown report.
-pub(crate) fn mermaid(stack: &str, env: &str, evaluated: &Evaluated, plan: &Plan) -> String {
+/// Nodes a pull request's picture holds at most: a bigger one would not fit in a comment
+/// (GitHub takes 65,536 characters) nor be readable there.
+const REPORT_NODES: usize = 150;
+
+/// The estate of `env` as Mermaid, for the markdown report; `None` when it is too big to draw
+/// there (`strata graph` still draws it).
+pub(crate) fn mermaid(stack: &str, env: &str, evaluated: &Evaluated, plan: &Plan) -> Option<String> {
     let picture = Picture::build(&format!("{stack} · {env}"), &items(evaluated, Some(plan)));
-    strata_picture::mermaid::mermaid(&picture)
+    (picture.nodes.len() <= REPORT_NODES).then(|| strata_picture::mermaid::mermaid(&picture))
 }
 
 pub fn run(dir: Option<&Path>, a: GraphArgs) -> Result<u8> {

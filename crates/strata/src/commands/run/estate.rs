@@ -154,12 +154,9 @@ impl Estate<'_> {
         };
         // The report shows the estate: the configuration drawn, coloured by the plan.
         let picture = match (&outcome, report_mode) {
-            (RunOutcome::Planned(p), true) => Some(crate::commands::graph::mermaid(
-                ws.stack.name(),
-                &env.name,
-                evaluated,
-                p,
-            )),
+            (RunOutcome::Planned(p), true) => {
+                crate::commands::graph::mermaid(ws.stack.name(), &env.name, evaluated, p)
+            }
             _ => None,
         };
         let code = finish(
